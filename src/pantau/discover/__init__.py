@@ -1,0 +1,16 @@
+"""Discovery: a source's page (feed, sitemap or HTML listing) -> article links.
+
+Public face:
+    discover(page: Page, *, links: str | None, link_pattern: re.Pattern[str] | None) -> Discovery
+        Recognises feeds (RSS 2.0, RSS 1.0/RDF, Atom, JSON Feed) and sitemaps by content, not by URL.
+        An HTML page with `links` and/or `link_pattern` yields the matching anchors (absolute, http/https,
+        deduplicated, in page order). An HTML page with neither yields Discovery(kind="listing", links=(),
+        feed_url=<its <link rel="alternate"> feed>) or raises DiscoverError if it has none.
+        Raises DiscoverError("discover: ...") for anything unreadable (e.g. a feed that is not XML).
+
+Pure: no network.
+"""
+
+from pantau.discover.detect import discover
+
+__all__ = ["discover"]
