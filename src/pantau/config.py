@@ -1,0 +1,400 @@
+"""config.yaml -> a validated, typed, immutable Config.
+
+Everything a poll at 3 a.m. could trip over is checked here, at load: unknown keys, duplicate names,
+durations, CSS selectors, regular expressions, channel URLs, concepts and every rule's query (compiled
+once into the RuleSet the pipeline uses). Every error is a ConfigError that reads `PATH:LINE: message`.
+This module reads the file and the environment it is given; it never touches the network or the store.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from selectolax.lexbor import LexborHTMLParser, SelectolaxError
+
+from pantau.errors import ConfigError, RuleError
+from pantau.models import ArticleSelectors
+from pantau.notify.deliver import redact_url, validate_channel_url
+from pantau.notify.schedule import Digest, parse_digest, parse_duration
+from pantau.rules import Concept, RuleSet, RuleSpec, compile_rules
+from pantau.yamlload import Node, load_yaml
+
+DEFAULT_USER_AGENT = "pantau/0.1 (news monitor)"
+_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
+
+# One table drives validation and the README's reference: section -> key -> help text.
+KEYS: dict[str, dict[str, str]] = {
+    "top": {
+        "database": "SQLAlchemy URL of the store; sqlite:///FILE (relative to config.yaml) or postgresql://…",
+        "timezone": "IANA time zone for digests, quiet hours and displayed times (default UTC)",
+        "defaults": "settings every source inherits unless it sets its own",
+        "channels": "channel name -> one Apprise URL or a list of them",
+        "sources": "the outlets to poll",
+        "concepts": "concept name -> list of terms, or a mapping of language code -> list of terms",
+        "rules": "the watch rules",
+    },
+    "defaults": {
+        "every": "how often to poll: 30s, 5m, 2h, 1d (default 10m)",
+        "user_agent": "User-Agent header sent to outlets",
+        "timeout": "overall deadline for one HTTP request (default 30s)",
+    },
+    "source": {
+        "name": "unique name of the source (used in rules, `source:` and commands)",
+        "url": "a feed, sitemap or HTML listing page (http or https)",
+        "links": "CSS selector for article links on an HTML listing page",
+        "link_pattern": "regular expression that an article URL must match",
+        "article": "optional CSS selectors for article pages: body, title, published, drop",
+        "every": "overrides defaults.every",
+        "user_agent": "overrides defaults.user_agent",
+        "timeout": "overrides defaults.timeout",
+    },
+    "article": {
+        "body": "CSS selector of the article body",
+        "title": "CSS selector of the headline",
+        "published": "CSS selector of the element holding the publication time",
+        "drop": "CSS selectors of elements to remove before extraction (list)",
+    },
+    "rule": {
+        "name": "unique name of the rule",
+        "match": "the query (see the query language)",
+        "notify": "a channel name or a list of them",
+        "sources": "optional: only articles from these sources",
+        "digest": "optional: batch alerts into one message: daily 08:00, weekdays 07:30, every 2h",
+        "stem": "optional: also match Indonesian word forms (true/false, default false)",
+    },
+}
+
+
+@dataclass(frozen=True)
+class SourceConfig:
+    name: str
+    url: str
+    every: timedelta
+    user_agent: str
+    timeout: float
+    links: str | None = None
+    link_pattern: re.Pattern[str] | None = None
+    article: ArticleSelectors | None = None
+
+
+@dataclass(frozen=True)
+class RuleConfig:
+    name: str
+    match: str
+    notify: tuple[str, ...]
+    sources: tuple[str, ...] | None = None
+    digest: Digest | None = None
+    digest_text: str | None = None
+    stem: bool = False
+
+
+@dataclass(frozen=True)
+class Config:
+    path: Path
+    database: str
+    timezone: ZoneInfo
+    channels: Mapping[str, tuple[str, ...]]
+    sources: tuple[SourceConfig, ...]
+    concepts: Mapping[str, Concept]
+    rules: tuple[RuleConfig, ...]
+    ruleset: RuleSet
+    warnings: tuple[str, ...] = field(default=())
+
+    def source(self, name: str) -> SourceConfig:
+        for source in self.sources:
+            if source.name == name:
+                return source
+        raise KeyError(name)
+
+    def rule(self, name: str) -> RuleConfig:
+        for rule in self.rules:
+            if rule.name == name:
+                return rule
+        raise KeyError(name)
+
+
+def config_path(explicit: str | None, env: Mapping[str, str]) -> Path:
+    return Path(explicit or env.get("PANTAU_CONFIG") or "config.yaml")
+
+
+def load_config(path: Path, env: Mapping[str, str] | None = None) -> Config:
+    env = os.environ if env is None else env
+    shown = str(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError(
+            "config file not found", path=shown, hint="pass --config PATH or set PANTAU_CONFIG"
+        ) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"cannot read the config file: {exc}", path=shown) from None
+    root = load_yaml(text, shown, env)
+    return _Builder(shown, path.resolve().parent).build(root)
+
+
+class _Builder:
+    def __init__(self, path: str, folder: Path) -> None:
+        self.path = path
+        self.folder = folder
+
+    def error(self, node: Node, message: str, hint: str | None = None) -> ConfigError:
+        return ConfigError(message, path=self.path, line=node.line, hint=hint)
+
+    def mapping(self, node: Node, section: str, where: str) -> dict[str, Node]:
+        if not isinstance(node.value, dict):
+            raise self.error(node, f"{where} must be a mapping of keys to values")
+        allowed = KEYS[section]
+        for key, value in node.value.items():
+            if key not in allowed:
+                close = _closest(key, allowed)
+                raise self.error(
+                    value,
+                    f"unknown key '{key}' in {where}",
+                    hint=f"did you mean '{close}'?" if close else "known keys: " + ", ".join(allowed),
+                )
+        return node.value
+
+    def text(self, node: Node, where: str) -> str:
+        if not isinstance(node.value, str) or not node.value.strip():
+            hint = "quote the value" if isinstance(node.value, bool | int | float) else None
+            raise self.error(node, f"{where} must be a non-empty text", hint)
+        return node.value.strip()
+
+    def texts(self, node: Node, where: str) -> tuple[str, ...]:
+        items = node.value if isinstance(node.value, list) else [node]
+        if not items:
+            raise self.error(node, f"{where} must not be empty")
+        return tuple(self.text(item, where) for item in items)
+
+    def duration(self, node: Node, where: str) -> timedelta:
+        try:
+            return parse_duration(self.text(node, where))
+        except ValueError as exc:
+            raise self.error(node, f"{where}: {exc}", hint="write a number and a unit: 30s, 5m, 2h, 1d") from None
+
+    def build(self, root: Node) -> Config:
+        top = self.mapping(root, "top", "the config")
+        tz = self.timezone(top.get("timezone"))
+        database = self.database(top.get("database"))
+        defaults = self.mapping(top["defaults"], "defaults", "defaults") if "defaults" in top else {}
+        channels = self.channels(top.get("channels"))
+        sources = self.sources(top.get("sources"), defaults)
+        concepts = self.concepts(top.get("concepts"))
+        rules, rule_nodes = self.rules(top.get("rules"), channels, {s.name for s in sources})
+        ruleset = self.compile(rules, rule_nodes, concepts)
+        return Config(
+            path=Path(self.path),
+            database=database,
+            timezone=tz,
+            channels=channels,
+            sources=sources,
+            concepts=concepts,
+            rules=rules,
+            ruleset=ruleset,
+            warnings=tuple(ruleset.warnings),
+        )
+
+    def timezone(self, node: Node | None) -> ZoneInfo:
+        if node is None:
+            return ZoneInfo("UTC")
+        name = self.text(node, "timezone")
+        try:
+            return ZoneInfo(name)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise self.error(node, f"unknown time zone '{name}'", hint="use an IANA name such as Asia/Jakarta") from None
+
+    def database(self, node: Node | None) -> str:
+        url = "sqlite:///pantau.db" if node is None else self.text(node, "database")
+        if url.startswith("sqlite:///") and url != "sqlite:///:memory:":
+            file = Path(url.removeprefix("sqlite:///"))
+            return "sqlite:///" + str(file if file.is_absolute() else self.folder / file)
+        if url.startswith(("postgresql://", "postgres://")):
+            return "postgresql+psycopg://" + url.split("://", 1)[1]
+        if url.startswith(("postgresql+", "sqlite")):
+            return url
+        raise self.error(
+            node or Node(url, 1), "database must be a sqlite:/// or postgresql:// URL", "sqlite:///pantau.db"
+        )
+
+    def channels(self, node: Node | None) -> dict[str, tuple[str, ...]]:
+        if node is None:
+            return {}
+        if not isinstance(node.value, dict):
+            raise self.error(node, "channels must map a channel name to an Apprise URL or a list of them")
+        out: dict[str, tuple[str, ...]] = {}
+        for name, value in node.value.items():
+            urls = self.texts(value, f"channel '{name}'")
+            for item, url in zip(value.value if isinstance(value.value, list) else [value], urls, strict=True):
+                problem = validate_channel_url(url)
+                if problem:
+                    raise self.error(item, f"channel '{name}': {problem}", hint="see the Apprise URL formats")
+            out[name] = urls
+        return out
+
+    def sources(self, node: Node | None, defaults: dict[str, Node]) -> tuple[SourceConfig, ...]:
+        if node is None:
+            return ()
+        if not isinstance(node.value, list):
+            raise self.error(node, "sources must be a list (each item starts with '- name: …')")
+        seen: set[str] = set()
+        out = []
+        for item in node.value:
+            source = self.source(item, defaults)
+            if source.name in seen:
+                raise self.error(item, f"duplicate source name '{source.name}'")
+            seen.add(source.name)
+            out.append(source)
+        return tuple(out)
+
+    def source(self, node: Node, defaults: dict[str, Node]) -> SourceConfig:
+        keys = self.mapping(node, "source", "a source")
+        for required in ("name", "url"):
+            if required not in keys:
+                raise self.error(node, f"a source needs '{required}'")
+        name = self.name(keys["name"], "source")
+        where = f"source '{name}'"
+        url = self.text(keys["url"], f"{where}: url")
+        if not re.match(r"^https?://[^/\s]+", url):
+            raise self.error(keys["url"], f"{where}: url must start with http:// or https:// ({url!r})")
+
+        def pick(key: str) -> Node | None:
+            return keys.get(key, defaults.get(key))
+
+        every_node, ua_node, timeout_node = pick("every"), pick("user_agent"), pick("timeout")
+        links = self.selector(keys["links"], f"{where}: links") if "links" in keys else None
+        pattern = self.pattern(keys["link_pattern"], where) if "link_pattern" in keys else None
+        return SourceConfig(
+            name=name,
+            url=url,
+            every=self.duration(every_node, f"{where}: every") if every_node else timedelta(minutes=10),
+            user_agent=self.text(ua_node, f"{where}: user_agent") if ua_node else DEFAULT_USER_AGENT,
+            timeout=self.duration(timeout_node, f"{where}: timeout").total_seconds() if timeout_node else 30.0,
+            links=links,
+            link_pattern=pattern,
+            article=self.article(keys["article"], where) if "article" in keys else None,
+        )
+
+    def name(self, node: Node, kind: str) -> str:
+        name = self.text(node, f"{kind} name")
+        if not _NAME.match(name):
+            raise self.error(node, f"{kind} name '{name}' may only use letters, digits, '_', '-' and '.'")
+        return name
+
+    def selector(self, node: Node, where: str) -> str:
+        css = self.text(node, where)
+        try:
+            LexborHTMLParser("<p></p>").css(css)
+        except SelectolaxError:
+            raise self.error(node, f"{where}: invalid CSS selector {css!r}") from None
+        return css
+
+    def pattern(self, node: Node, where: str) -> re.Pattern[str]:
+        text = self.text(node, f"{where}: link_pattern")
+        try:
+            return re.compile(text)
+        except re.error as exc:
+            raise self.error(node, f"{where}: link_pattern is not a valid regular expression: {exc}") from None
+
+    def article(self, node: Node, where: str) -> ArticleSelectors:
+        keys = self.mapping(node, "article", f"{where}: article")
+        get = {k: self.selector(keys[k], f"{where}: article.{k}") for k in ("body", "title", "published") if k in keys}
+        drop: tuple[str, ...] = ()
+        if "drop" in keys:
+            items = keys["drop"].value if isinstance(keys["drop"].value, list) else [keys["drop"]]
+            drop = tuple(self.selector(item, f"{where}: article.drop") for item in items)
+        return ArticleSelectors(body=get.get("body"), title=get.get("title"), published=get.get("published"), drop=drop)
+
+    def concepts(self, node: Node | None) -> dict[str, Concept]:
+        if node is None:
+            return {}
+        if not isinstance(node.value, dict):
+            raise self.error(node, "concepts must map a concept name to a list of terms")
+        out: dict[str, Concept] = {}
+        for name, value in node.value.items():
+            if not _NAME.match(name):
+                raise self.error(value, f"concept name '{name}' may only use letters, digits, '_', '-' and '.'")
+            if isinstance(value.value, dict):
+                terms = {lang: self.texts(items, f"concept '{name}' ({lang})") for lang, items in value.value.items()}
+                for lang, items in value.value.items():
+                    if not re.match(r"^[a-z]{2,3}$", lang):
+                        raise self.error(items, f"concept '{name}': '{lang}' is not a language code", "use en, id, ja…")
+            else:
+                terms = {"*": self.texts(value, f"concept '{name}'")}
+            out[name] = Concept(name=name, terms=terms)
+        return out
+
+    def rules(
+        self, node: Node | None, channels: Mapping[str, object], sources: set[str]
+    ) -> tuple[tuple[RuleConfig, ...], dict[str, dict[str, Node]]]:
+        if node is None:
+            return (), {}
+        if not isinstance(node.value, list):
+            raise self.error(node, "rules must be a list (each item starts with '- name: …')")
+        out: list[RuleConfig] = []
+        nodes: dict[str, dict[str, Node]] = {}
+        for item in node.value:
+            keys = self.mapping(item, "rule", "a rule")
+            for required in ("name", "match", "notify"):
+                if required not in keys:
+                    raise self.error(item, f"a rule needs '{required}'")
+            name = self.name(keys["name"], "rule")
+            if name in nodes:
+                raise self.error(item, f"duplicate rule name '{name}'")
+            notify = self.texts(keys["notify"], f"rule '{name}': notify")
+            for channel in notify:
+                if channel not in channels:
+                    raise self.error(keys["notify"], f"rule '{name}' names unknown channel '{channel}'",
+                                     _known("channels", channels))
+            only = self.texts(keys["sources"], f"rule '{name}': sources") if "sources" in keys else None
+            for source in only or ():
+                if source not in sources:
+                    raise self.error(keys["sources"], f"rule '{name}' names unknown source '{source}'",
+                                     _known("sources", sources))
+            digest_text = self.text(keys["digest"], f"rule '{name}': digest") if "digest" in keys else None
+            digest = None
+            if digest_text is not None:
+                try:
+                    digest = parse_digest(digest_text)
+                except ValueError as exc:
+                    raise self.error(keys["digest"], f"rule '{name}': digest: {exc}",
+                                     "daily 08:00, weekdays 07:30 or every 2h") from None
+            stem = keys["stem"].value if "stem" in keys else False
+            if not isinstance(stem, bool):
+                raise self.error(keys["stem"], f"rule '{name}': stem must be true or false")
+            nodes[name] = keys
+            out.append(RuleConfig(name, self.text(keys["match"], f"rule '{name}': match"), notify, only,
+                                  digest, digest_text, stem))
+        return tuple(out), nodes
+
+    def compile(self, rules: tuple[RuleConfig, ...], nodes: dict[str, dict[str, Node]],
+                concepts: Mapping[str, Concept]) -> RuleSet:
+        specs = [RuleSpec(r.name, r.match, frozenset(r.sources) if r.sources else None, r.stem) for r in rules]
+        try:
+            return compile_rules(specs, concepts)
+        except RuleError as exc:
+            rule = getattr(exc, "rule", None)
+            node = nodes[rule]["match"] if rule in nodes else Node(None, 1)
+            raise self.error(node, f"rule '{rule}': match: {exc}") from None
+
+
+def _closest(key: str, allowed: Mapping[str, object]) -> str | None:
+    import difflib
+
+    found = difflib.get_close_matches(key, list(allowed), n=1, cutoff=0.6)
+    return found[0] if found else None
+
+
+def _known(kind: str, names: Any) -> str:
+    return f"known {kind}: " + (", ".join(sorted(names)) or "none defined")
+
+
+def describe_channel(urls: tuple[str, ...]) -> str:
+    return ", ".join(redact_url(url) for url in urls)
+

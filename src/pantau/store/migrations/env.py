@@ -1,0 +1,16 @@
+"""Alembic environment: pantau passes its own connection in (see store/db.py)."""
+
+from alembic import context
+from sqlmodel import SQLModel
+
+import pantau.store.tables  # noqa: F401  (registers the tables on SQLModel.metadata)
+
+connection = context.config.attributes.get("connection")
+if connection is None:  # plain `alembic` command line use: build an engine from sqlalchemy.url
+    from sqlalchemy import create_engine
+
+    connection = create_engine(context.config.get_main_option("sqlalchemy.url") or "").connect()
+
+context.configure(connection=connection, target_metadata=SQLModel.metadata, render_as_batch=True)
+with context.begin_transaction():
+    context.run_migrations()

@@ -1,0 +1,320 @@
+"""Everything pantau reads from and writes to its database, as short transactions with plain values out.
+
+Callers never see a session or a row object. No network I/O ever happens inside a transaction here: the
+pipeline fetches first, then hands finished values to one write. The same SQL runs on SQLite and PostgreSQL
+(inserts that may race use the dialect's ON CONFLICT DO NOTHING).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Engine, and_, func, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+
+from pantau.models import Alert, Article, Match
+from pantau.store.db import make_engine, migrate
+from pantau.store.tables import AlertRow, ArticleRow, DeliveryRow, SeenLinkRow, SourceStateRow
+
+
+@dataclass(frozen=True)
+class SourceHealth:
+    name: str
+    feed_url: str | None = None
+    etag: str | None = None
+    last_modified: str | None = None
+    last_poll_at: datetime | None = None
+    last_success_at: datetime | None = None
+    last_new_article_at: datetime | None = None
+    consecutive_failures: int = 0
+    last_error: str | None = None
+    articles_seen: int = 0
+
+
+@dataclass(frozen=True)
+class Outgoing:
+    """An alert to send to one channel now (matched, or waiting for a digest)."""
+
+    rule: str
+    channel: str
+    due_at: datetime
+
+
+@dataclass(frozen=True)
+class DueDelivery:
+    id: int
+    channel: str
+    digest: bool
+    attempts: int
+    alert: Alert
+
+
+@dataclass(frozen=True)
+class DeliveryState:
+    channel: str
+    state: str
+    attempts: int
+    last_error: str | None
+    delivered_at: datetime | None
+
+
+@dataclass(frozen=True)
+class StoredArticle:
+    id: int
+    article: Article
+
+
+class Store:
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    @classmethod
+    def open(cls, url: str) -> Store:
+        engine = make_engine(url)
+        migrate(engine)
+        return cls(engine)
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    def _insert(self, table: Any) -> Any:
+        dialect = postgresql if self.engine.dialect.name == "postgresql" else sqlite
+        return dialect.insert(table)
+
+    # -- sources ------------------------------------------------------------------------------------------
+
+    def source_health(self, name: str) -> SourceHealth:
+        with self.engine.connect() as conn:
+            row = conn.execute(select(SourceStateRow).where(SourceStateRow.name == name)).mappings().first()
+        return SourceHealth(**row) if row else SourceHealth(name=name)
+
+    def all_source_health(self) -> list[SourceHealth]:
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(SourceStateRow).order_by(SourceStateRow.name)).mappings().all()
+        return [SourceHealth(**row) for row in rows]
+
+    def record_poll(self, health: SourceHealth) -> None:
+        values = {k: v for k, v in health.__dict__.items() if k != "name"}
+        stmt = self._insert(SourceStateRow).values(name=health.name, **values)
+        stmt = stmt.on_conflict_do_update(index_elements=["name"], set_=values)
+        with self.engine.begin() as conn:
+            conn.execute(stmt)
+
+    # -- links --------------------------------------------------------------------------------------------
+
+    def links_to_fetch(self, source: str, urls: Sequence[str], max_attempts: int) -> list[str]:
+        """The URLs not yet done for this source (and not given up on), in the order given."""
+        if not urls:
+            return []
+        finished: set[str] = set()
+        with self.engine.connect() as conn:
+            for chunk in _chunks(list(dict.fromkeys(urls)), 500):
+                rows = conn.execute(
+                    select(SeenLinkRow.url).where(
+                        SeenLinkRow.source == source,
+                        SeenLinkRow.url.in_(chunk),  # type: ignore[attr-defined]
+                        (SeenLinkRow.done) | (SeenLinkRow.attempts >= max_attempts),  # type: ignore[operator]
+                    )
+                )
+                finished.update(r[0] for r in rows)
+        return [url for url in dict.fromkeys(urls) if url not in finished]
+
+    def mark_link(self, source: str, url: str, at: datetime, *, done: bool, error: str | None = None) -> None:
+        stmt = self._insert(SeenLinkRow).values(
+            source=source, url=url, first_seen_at=at, done=done, attempts=1, last_error=error
+        )
+        stmt = stmt.on_conflict_do_update(
+            index_elements=["source", "url"],
+            set_={"done": done, "attempts": SeenLinkRow.attempts + 1, "last_error": error},
+        )
+        with self.engine.begin() as conn:
+            conn.execute(stmt)
+
+    # -- articles and alerts ------------------------------------------------------------------------------
+
+    def known_article(self, url: str, content_hash: str) -> bool:
+        with self.engine.connect() as conn:
+            found = conn.execute(
+                select(ArticleRow.id)
+                .where((ArticleRow.url == url) | (ArticleRow.content_hash == content_hash))
+                .limit(1)
+            ).first()
+        return found is not None
+
+    def save_article(
+        self, article: Article, matches: Sequence[tuple[Match, Sequence[Outgoing]]], link_url: str
+    ) -> int | None:
+        """Store an article with its alerts and their outbox rows in one transaction.
+
+        Returns the article's id, or None when another poll stored the same URL first (then nothing is
+        written, so a re-poll or a second worker never creates a second alert).
+        """
+        now = article.fetched_at
+        with self.engine.begin() as conn:
+            article_id = conn.execute(
+                self._insert(ArticleRow)
+                .values(**article.__dict__)
+                .on_conflict_do_nothing(index_elements=["url"])
+                .returning(ArticleRow.id)
+            ).scalar()
+            if article_id is not None:
+                for match, outgoing in matches:
+                    alert_id = conn.execute(
+                        self._insert(AlertRow)
+                        .values(
+                            article_id=article_id,
+                            rule=match.rule,
+                            terms=json.dumps(_terms(match), ensure_ascii=False),
+                            hits=json.dumps([h.__dict__ for h in match.hits], ensure_ascii=False),
+                            snippet=match.snippet,
+                            created_at=now,
+                        )
+                        .on_conflict_do_nothing(index_elements=["article_id", "rule"])
+                        .returning(AlertRow.id)
+                    ).scalar()
+                    for out in outgoing if alert_id is not None else ():
+                        conn.execute(
+                            self._insert(DeliveryRow)
+                            .values(
+                                alert_id=alert_id,
+                                channel=out.channel,
+                                digest=out.due_at > now,
+                                next_attempt_at=out.due_at,
+                            )
+                            .on_conflict_do_nothing(index_elements=["alert_id", "channel"])
+                        )
+            self._mark_done(conn, article.source, link_url, now)
+            if article_id is not None:
+                conn.execute(
+                    update(SourceStateRow)
+                    .where(SourceStateRow.name == article.source)
+                    .values(articles_seen=SourceStateRow.articles_seen + 1, last_new_article_at=now)
+                )
+        return article_id
+
+    def _mark_done(self, conn: Any, source: str, url: str, at: datetime) -> None:
+        stmt = self._insert(SeenLinkRow).values(source=source, url=url, first_seen_at=at, done=True, attempts=1)
+        conn.execute(stmt.on_conflict_do_update(index_elements=["source", "url"], set_={"done": True}))
+
+    def article(self, key: int | str) -> StoredArticle | None:
+        column = ArticleRow.id if isinstance(key, int) else ArticleRow.url
+        with self.engine.connect() as conn:
+            row = conn.execute(select(ArticleRow).where(column == key)).mappings().first()
+        return _stored(row) if row else None
+
+    def articles_since(self, since: datetime) -> Iterable[StoredArticle]:
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                select(ArticleRow).where(ArticleRow.fetched_at >= since).order_by(ArticleRow.id)  # type: ignore[arg-type,operator]
+            ).mappings()
+            for row in rows:
+                yield _stored(row)
+
+    # -- the outbox ---------------------------------------------------------------------------------------
+
+    def due_deliveries(self, now: datetime, limit: int = 500) -> list[DueDelivery]:
+        query = (
+            select(DeliveryRow.id, DeliveryRow.channel, DeliveryRow.digest, DeliveryRow.attempts, *_ALERT_COLUMNS)
+            .join(AlertRow, AlertRow.id == DeliveryRow.alert_id)  # type: ignore[arg-type]
+            .join(ArticleRow, ArticleRow.id == AlertRow.article_id)  # type: ignore[arg-type]
+            .where(DeliveryRow.state == "pending", DeliveryRow.next_attempt_at <= now)  # type: ignore[operator]
+            .order_by(DeliveryRow.next_attempt_at, DeliveryRow.id)
+            .limit(limit)
+        )
+        with self.engine.connect() as conn:
+            rows = conn.execute(query).mappings().all()
+        return [DueDelivery(r["id"], r["channel"], r["digest"], r["attempts"], _alert(r)) for r in rows]
+
+    def mark_delivered(self, ids: Sequence[int], at: datetime) -> None:
+        with self.engine.begin() as conn:
+            conn.execute(
+                update(DeliveryRow)
+                .where(DeliveryRow.id.in_(ids), DeliveryRow.state == "pending")  # type: ignore[union-attr]
+                .values(state="delivered", delivered_at=at, attempts=DeliveryRow.attempts + 1, last_error=None)
+            )
+
+    def mark_failed(self, ids: Sequence[int], error: str, retry_at: datetime) -> None:
+        with self.engine.begin() as conn:
+            conn.execute(
+                update(DeliveryRow)
+                .where(DeliveryRow.id.in_(ids), DeliveryRow.state == "pending")  # type: ignore[union-attr]
+                .values(attempts=DeliveryRow.attempts + 1, last_error=error, next_attempt_at=retry_at)
+            )
+
+    def alerts_since(self, since: datetime) -> list[tuple[Alert, list[DeliveryState]]]:
+        query = (
+            select(*_ALERT_COLUMNS)
+            .join(ArticleRow, ArticleRow.id == AlertRow.article_id)  # type: ignore[arg-type]
+            .where(AlertRow.created_at >= since)  # type: ignore[operator]
+            .order_by(AlertRow.created_at, AlertRow.id)
+        )
+        with self.engine.connect() as conn:
+            alerts = [_alert(r) for r in conn.execute(query).mappings()]
+            states: dict[int, list[DeliveryState]] = {a.id: [] for a in alerts}
+            for chunk in _chunks(list(states), 500):
+                rows = conn.execute(
+                    select(DeliveryRow).where(DeliveryRow.alert_id.in_(chunk)).order_by(DeliveryRow.channel)  # type: ignore[attr-defined]
+                ).mappings()
+                for r in rows:
+                    states[r["alert_id"]].append(
+                        DeliveryState(r["channel"], r["state"], r["attempts"], r["last_error"], r["delivered_at"])
+                    )
+        return [(alert, states[alert.id]) for alert in alerts]
+
+    def counts(self) -> dict[str, int]:
+        with self.engine.connect() as conn:
+            return {
+                "articles": conn.execute(select(func.count()).select_from(ArticleRow)).scalar_one(),
+                "alerts": conn.execute(select(func.count()).select_from(AlertRow)).scalar_one(),
+                "pending": conn.execute(
+                    select(func.count()).select_from(DeliveryRow).where(and_(DeliveryRow.state == "pending"))
+                ).scalar_one(),
+            }
+
+
+_ALERT_COLUMNS = (
+    AlertRow.id.label("alert_id"),  # type: ignore[union-attr]
+    AlertRow.rule,
+    AlertRow.terms,
+    AlertRow.snippet,
+    AlertRow.created_at,
+    ArticleRow.source,
+    ArticleRow.url,
+    ArticleRow.title,
+    ArticleRow.published,
+)
+
+
+def _alert(row: Any) -> Alert:
+    return Alert(
+        id=row["alert_id"],
+        rule=row["rule"],
+        source=row["source"],
+        url=row["url"],
+        title=row["title"],
+        published=row["published"],
+        created_at=row["created_at"],
+        terms=tuple(json.loads(row["terms"])),
+        snippet=row["snippet"],
+    )
+
+
+def _stored(row: Any) -> StoredArticle:
+    fields = {k: row[k] for k in Article.__dataclass_fields__}
+    return StoredArticle(id=row["id"], article=Article(**fields))
+
+
+def _terms(match: Match) -> list[str]:
+    seen: dict[str, str] = {}
+    for hit in match.hits:
+        seen.setdefault(hit.term.casefold(), hit.term)
+    return list(seen.values())
+
+
+def _chunks(items: list[Any], size: int) -> Iterable[list[Any]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]

@@ -1,0 +1,110 @@
+"""The store's tables. Only the store package imports this module.
+
+Every time is stored as UTC (`UTCDateTime` keeps SQLite and PostgreSQL alike: naive UTC in, aware UTC out).
+Uniqueness constraints carry the idempotency the pipeline relies on: an article URL is stored once, a rule
+alerts once per article, an alert is delivered once per channel.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import Column, DateTime, ForeignKey, Index, Integer, Text, UniqueConstraint
+from sqlalchemy.types import TypeDecorator
+from sqlmodel import Field, SQLModel
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    impl = DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to the store; pass an aware UTC datetime")
+        return value.astimezone(UTC).replace(tzinfo=None)
+
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        return None if value is None else value.replace(tzinfo=UTC)
+
+
+def _when(nullable: bool = True, index: bool = False) -> Any:
+    return Field(default=None, sa_column=Column(UTCDateTime(), nullable=nullable, index=index))
+
+
+class SourceStateRow(SQLModel, table=True):
+    __tablename__ = "source_state"
+
+    name: str = Field(primary_key=True)
+    feed_url: str | None = None
+    etag: str | None = None
+    last_modified: str | None = None
+    last_poll_at: datetime | None = _when()
+    last_success_at: datetime | None = _when()
+    last_new_article_at: datetime | None = _when()
+    consecutive_failures: int = 0
+    last_error: str | None = Field(default=None, sa_column=Column(Text))
+    articles_seen: int = 0
+
+
+class SeenLinkRow(SQLModel, table=True):
+    """An article URL a source has listed; `done` once it was stored, was a duplicate or had no article."""
+
+    __tablename__ = "seen_link"
+
+    source: str = Field(primary_key=True)
+    url: str = Field(primary_key=True)
+    first_seen_at: datetime | None = _when()
+    done: bool = False
+    attempts: int = 0
+    last_error: str | None = Field(default=None, sa_column=Column(Text))
+
+
+class ArticleRow(SQLModel, table=True):
+    __tablename__ = "article"
+
+    id: int | None = Field(default=None, primary_key=True)
+    url: str = Field(unique=True)
+    source: str = Field(index=True)
+    title: str = Field(sa_column=Column(Text, nullable=False))
+    body: str = Field(sa_column=Column(Text, nullable=False))
+    published: datetime | None = _when()
+    author: str | None = None
+    lang: str | None = None
+    content_hash: str = Field(index=True)
+    fetched_at: datetime | None = _when(nullable=False, index=True)
+
+
+class AlertRow(SQLModel, table=True):
+    __tablename__ = "alert"
+    __table_args__ = (UniqueConstraint("article_id", "rule", name="uq_alert_article_rule"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    article_id: int = Field(sa_column=Column(Integer, ForeignKey("article.id", ondelete="CASCADE"), nullable=False))
+    rule: str = Field(index=True)
+    terms: str = Field(sa_column=Column(Text, nullable=False))  # JSON list of matched terms
+    hits: str = Field(sa_column=Column(Text, nullable=False))  # JSON list of hits
+    snippet: str = Field(sa_column=Column(Text, nullable=False))
+    created_at: datetime | None = _when(nullable=False, index=True)
+
+
+class DeliveryRow(SQLModel, table=True):
+    """The outbox: one row per (alert, channel). `digest` rows wait for their rule's digest time."""
+
+    __tablename__ = "delivery"
+    __table_args__ = (
+        UniqueConstraint("alert_id", "channel", name="uq_delivery_alert_channel"),
+        Index("ix_delivery_due", "state", "next_attempt_at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    alert_id: int = Field(sa_column=Column(Integer, ForeignKey("alert.id", ondelete="CASCADE"), nullable=False))
+    channel: str
+    state: str = "pending"  # pending | delivered
+    digest: bool = False
+    attempts: int = 0
+    next_attempt_at: datetime | None = _when(nullable=False)
+    last_error: str | None = Field(default=None, sa_column=Column(Text))
+    delivered_at: datetime | None = _when()

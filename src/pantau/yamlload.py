@@ -1,0 +1,97 @@
+"""Read YAML while remembering where every value came from, and substitute ${VAR} from the environment.
+
+Config errors must say `PATH:LINE:`, so values are loaded as `Node`s that carry their line. Substitution
+happens per scalar after parsing, so a secret never changes the line numbers and an unset variable is
+reported at the line that used it. This module never decides what a valid config is: config.py does.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import yaml
+
+from pantau.errors import ConfigError
+
+_VAR = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
+
+
+@dataclass(frozen=True)
+class Node:
+    """A YAML value with the 1-based line where it starts."""
+
+    value: Any  # str | int | float | bool | None | list[Node] | dict[str, Node]
+    line: int
+
+    def plain(self) -> Any:
+        """The value with all Node wrappers removed."""
+        if isinstance(self.value, list):
+            return [item.plain() for item in self.value]
+        if isinstance(self.value, dict):
+            return {key: item.plain() for key, item in self.value.items()}
+        return self.value
+
+
+def load_yaml(text: str, path: str, env: Mapping[str, str]) -> Node:
+    try:
+        root = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 if mark is not None else None
+        problem = exc.problem or exc.context or "invalid YAML"
+        raise ConfigError(
+            f"YAML syntax error: {problem}",
+            path=path,
+            line=line,
+            hint="check indentation and quote values that contain ': ' or start with a special character",
+        ) from None
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"YAML syntax error: {exc}", path=path) from None
+    if root is None:
+        raise ConfigError("the file is empty", path=path, line=1)
+    return _convert(root, path, env)
+
+
+def _convert(node: yaml.Node, path: str, env: Mapping[str, str]) -> Node:
+    line = node.start_mark.line + 1
+    if isinstance(node, yaml.MappingNode):
+        out: dict[str, Node] = {}
+        for key_node, value_node in node.value:
+            key = key_node.value
+            if not isinstance(key_node, yaml.ScalarNode):
+                raise ConfigError("mapping keys must be plain words", path=path, line=key_node.start_mark.line + 1)
+            if key == "<<":
+                raise ConfigError("YAML merge keys (<<) are not supported", path=path, line=line)
+            if key in out:
+                raise ConfigError(f"duplicate key '{key}'", path=path, line=key_node.start_mark.line + 1)
+            out[str(key)] = _convert(value_node, path, env)
+        return Node(out, line)
+    if isinstance(node, yaml.SequenceNode):
+        return Node([_convert(item, path, env) for item in node.value], line)
+    assert isinstance(node, yaml.ScalarNode)
+    value = yaml.SafeLoader(" ").construct_object(node) if node.tag != "tag:yaml.org,2002:str" else node.value
+    if isinstance(value, str):
+        value = substitute(value, env, path=path, line=line)
+    elif not isinstance(value, int | float | bool | type(None)):
+        value = str(node.value)  # dates and other YAML types are kept as the text the user wrote
+    return Node(value, line)
+
+
+def substitute(text: str, env: Mapping[str, str], *, path: str, line: int) -> str:
+    def replace(match: re.Match[str]) -> str:
+        name, default = match.group(1), match.group(2)
+        if name in env:
+            return env[name]
+        if default is not None:
+            return default
+        raise ConfigError(
+            f"environment variable {name} is not set",
+            path=path,
+            line=line,
+            hint=f"export {name}=… before starting pantau, or write ${{{name}:-default}}",
+        )
+
+    return _VAR.sub(replace, text)
