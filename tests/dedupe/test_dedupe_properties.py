@@ -11,11 +11,15 @@ from pantau.dedupe import TRACKING_PARAMS, canonical_url
 
 _label = st.text(alphabet="abcdefghijklmnopqrstuvwxyz0123456789-", min_size=1, max_size=10)
 _hosts = st.lists(_label, min_size=2, max_size=4).map(".".join)
+# no whitespace or control characters: canonical_url strips them from the ends of the whole URL
+_NOT_URL_TEXT = ("Cs", "Cc", "Zs", "Zl", "Zp")
 _segment = st.text(
-    alphabet=st.characters(blacklist_characters="/?#", blacklist_categories=("Cs",)), max_size=12
+    alphabet=st.characters(blacklist_characters="/?#", blacklist_categories=_NOT_URL_TEXT), max_size=12
 )
 _paths = st.lists(_segment, max_size=5).map(lambda parts: "/" + "/".join(parts))
-_qtext = st.text(alphabet=st.characters(blacklist_characters="&=#", blacklist_categories=("Cs",)), max_size=8)
+_qtext = st.text(
+    alphabet=st.characters(blacklist_characters="&=#", blacklist_categories=_NOT_URL_TEXT), max_size=8
+)
 _query = st.lists(st.tuples(_qtext, _qtext), max_size=4).map(lambda kv: "&".join(f"{k}={v}" for k, v in kv))
 
 
