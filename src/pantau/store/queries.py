@@ -97,10 +97,30 @@ class Store:
             rows = conn.execute(select(SourceStateRow).order_by(SourceStateRow.name)).mappings().all()
         return [SourceHealth(**row) for row in rows]
 
-    def record_poll(self, health: SourceHealth) -> None:
-        values = {k: v for k, v in health.__dict__.items() if k != "name"}
-        stmt = self._insert(SourceStateRow).values(name=health.name, **values)
-        stmt = stmt.on_conflict_do_update(index_elements=["name"], set_=values)
+    def record_poll(
+        self,
+        name: str,
+        at: datetime,
+        *,
+        error: str | None = None,
+        etag: str | None = None,
+        last_modified: str | None = None,
+        feed_url: str | None = None,
+    ) -> None:
+        """Note one poll of a source: a success resets the failure count, a failure adds one."""
+        ok = error is None
+        values: dict[str, Any] = {"last_poll_at": at, "last_error": error}
+        if ok:
+            values.update(last_success_at=at, consecutive_failures=0, etag=etag, last_modified=last_modified,
+                          feed_url=feed_url)
+        stmt = self._insert(SourceStateRow).values(name=name, consecutive_failures=0 if ok else 1, **values)
+        if not ok:
+            values["consecutive_failures"] = SourceStateRow.consecutive_failures + 1
+        with self.engine.begin() as conn:
+            conn.execute(stmt.on_conflict_do_update(index_elements=["name"], set_=values))
+
+    def ensure_source(self, name: str) -> None:
+        stmt = self._insert(SourceStateRow).values(name=name).on_conflict_do_nothing(index_elements=["name"])
         with self.engine.begin() as conn:
             conn.execute(stmt)
 
@@ -237,12 +257,16 @@ class Store:
                 .values(state="delivered", delivered_at=at, attempts=DeliveryRow.attempts + 1, last_error=None)
             )
 
-    def mark_failed(self, ids: Sequence[int], error: str, retry_at: datetime) -> None:
+    def mark_failed(self, ids: Sequence[int], error: str, retry_at: datetime, *, attempted: bool = True) -> None:
+        """Schedule another try; `attempted=False` postpones deliveries queued behind a failed one."""
+        values: dict[str, Any] = {"last_error": error, "next_attempt_at": retry_at}
+        if attempted:
+            values["attempts"] = DeliveryRow.attempts + 1
         with self.engine.begin() as conn:
             conn.execute(
                 update(DeliveryRow)
                 .where(DeliveryRow.id.in_(ids), DeliveryRow.state == "pending")  # type: ignore[union-attr]
-                .values(attempts=DeliveryRow.attempts + 1, last_error=error, next_attempt_at=retry_at)
+                .values(**values)
             )
 
     def alerts_since(self, since: datetime) -> list[tuple[Alert, list[DeliveryState]]]:

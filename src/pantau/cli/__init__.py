@@ -1,0 +1,79 @@
+"""The `pantau` command. This package is the only code that prints to the terminal or picks an exit status.
+
+Every PantauError becomes one line on standard error and an exit status; a traceback means a bug in pantau.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from pantau import __version__
+from pantau.cli.output import EXIT_FAILED, EXIT_USAGE, complain, err
+from pantau.errors import ConfigError, PantauError
+
+
+def build_parser() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument(
+        "-c",
+        "--config",
+        default=argparse.SUPPRESS,
+        help="config file (default: $PANTAU_CONFIG or ./config.yaml)",
+    )
+    parser = argparse.ArgumentParser(
+        prog="pantau",
+        description="Watch news outlets, match articles against your rules, and deliver alerts.",
+        parents=[common],
+    )
+    parser.add_argument("--version", action="version", version=f"pantau {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    sub.add_parser("check", parents=[common], help="validate the config and summarise it")
+    once = sub.add_parser("once", parents=[common], help="poll every source once, deliver due alerts, exit")
+    once.add_argument("--source", help="poll only this source")
+    sub.add_parser("run", parents=[common], help="run the service: poll on schedule until stopped")
+    sub.add_parser("demo", parents=[common], help="offline demonstration on bundled sample outlets")
+    extract = sub.add_parser("extract", parents=[common], help="show what pantau reads in saved pages")
+    extract.add_argument("files", nargs="+", metavar="FILE", help="saved HTML files (or http/https URLs)")
+    extract.add_argument("--url", help="the URL the file was saved from (resolves links, helps dates)")
+    extract.add_argument("--json", action="store_true", help="one JSON object per line")
+    rule = sub.add_parser("test-rule", parents=[common], help="does this text match this query?")
+    rule.add_argument("query")
+    rule.add_argument("--title", default="", help="the article title")
+    rule.add_argument("--text-file", type=Path, help="a file with the article body (- for standard input)")
+    rule.add_argument("--article", help="a stored article: its id or URL")
+    rule.add_argument("--since", help="backtest over stored articles fetched within this period, e.g. 7d")
+    notify = sub.add_parser("test-notify", parents=[common], help="send a sample alert to one channel")
+    notify.add_argument("channel")
+    sub.add_parser("sources", parents=[common], help="each source's health")
+    alerts = sub.add_parser("alerts", parents=[common], help="recent alerts and their delivery state")
+    alerts.add_argument("--since", default="24h", help="how far back (default 24h)")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    sys.exit(run_cli(argv))
+
+
+def run_cli(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not args.command:
+        parser.print_help()
+        return EXIT_USAGE
+    from pantau.cli import commands
+
+    handler = getattr(commands, "cmd_" + args.command.replace("-", "_"))
+    try:
+        return int(handler(args))
+    except ConfigError as exc:
+        complain(err.red("error: ") + str(exc))
+        return EXIT_USAGE
+    except PantauError as exc:
+        complain(err.red("error: ") + str(exc))
+        return EXIT_FAILED
+    except KeyboardInterrupt:
+        complain("interrupted")
+        return 130

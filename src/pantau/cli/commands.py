@@ -1,0 +1,365 @@
+"""One function per command: read the arguments, call the stage, print, return the exit status."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import os
+import sys
+from datetime import datetime, timedelta
+from pathlib import Path
+
+from pantau.cli.output import EXIT_FAILED, EXIT_OK, EXIT_USAGE, complain, err, out, print_json_line, say
+from pantau.clock import utc_now
+from pantau.config import Config, config_path, describe_channel, load_config
+from pantau.errors import ConfigError, ExtractError, FetchError, PantauError, RuleError
+from pantau.extract import decode_html, extract_article
+from pantau.models import Alert, Extracted
+from pantau.notify.schedule import parse_duration
+from pantau.rules import Document, RuleSet, RuleSpec, compile_rules
+from pantau.service.once import PassResult, run_once
+from pantau.store import Store
+
+
+def _config(args: argparse.Namespace) -> Config:
+    return load_config(config_path(getattr(args, "config", None), os.environ))
+
+
+def _since(text: str) -> timedelta:
+    try:
+        return parse_duration(text)
+    except ValueError as exc:
+        raise ConfigError(f"--since: {exc}", hint="e.g. 30m, 24h, 7d") from None
+
+
+def _when(moment: datetime | None, config: Config | None = None) -> str:
+    if moment is None:
+        return "never"
+    tz = config.timezone if config else None
+    return moment.astimezone(tz).strftime("%Y-%m-%d %H:%M %Z")
+
+
+def _setup_logging() -> None:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr)
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)
+    logging.getLogger("apprise").setLevel(logging.ERROR)  # its failures reach us through DeliveryError
+
+
+# -- check --------------------------------------------------------------------------------------------------
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    config = _config(args)
+    say(out.green("config OK: ") + str(config.path))
+    say(out.bold(f"sources ({len(config.sources)})"))
+    for s in config.sources:
+        how = "links " + repr(s.links) if s.links else ""
+        if s.link_pattern is not None:
+            how += (" and " if how else "") + f"pattern {s.link_pattern.pattern!r}"
+        say(f"  {s.name:<16} every {_duration(s.every):<5} {s.url}  {out.dim(how or 'feed, sitemap or autodiscovery')}")
+    say(out.bold(f"rules ({len(config.rules)})"))
+    for r in config.rules:
+        extra = f"  digest {r.digest_text}" if r.digest_text else ""
+        only = f"  only {', '.join(r.sources)}" if r.sources else ""
+        say(f"  {r.name:<16} -> {', '.join(r.notify)}{extra}{only}")
+        say(f"  {'':<16}    {out.dim(r.match)}")
+    say(out.bold(f"channels ({len(config.channels)})"))
+    for name, urls in config.channels.items():
+        say(f"  {name:<16} {describe_channel(urls)}")
+    say(f"concepts: {', '.join(config.concepts) or 'none'}")
+    for warning in config.warnings:
+        say(out.paint("warning: ", "33") + warning)
+    return EXIT_OK
+
+
+def _duration(delta: timedelta) -> str:
+    seconds = int(delta.total_seconds())
+    for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
+        if seconds % size == 0:
+            return f"{seconds // size}{unit}"
+    return f"{seconds}s"
+
+
+# -- once / run / demo --------------------------------------------------------------------------------------
+
+
+def cmd_once(args: argparse.Namespace) -> int:
+    config = _config(args)
+    if args.source is not None and args.source not in {s.name for s in config.sources}:
+        names = ", ".join(s.name for s in config.sources) or "none"
+        raise ConfigError(f"--source: no source named '{args.source}'", hint=f"known sources: {names}")
+    store = Store.open(config.database)
+    try:
+        result = asyncio.run(run_once(config, store, utc_now, only=args.source))
+    finally:
+        store.close()
+    _report_pass(result)
+    failed = any(p.errors for p in result.polls)
+    return EXIT_FAILED if failed else EXIT_OK
+
+
+def _report_pass(result: PassResult) -> None:
+    for poll in result.polls:
+        summary = f"{poll.new_articles} new article{'s' * (poll.new_articles != 1)}, {poll.alerts} alert{'s' * (poll.alerts != 1)}"
+        status = err.red("failed") if poll.source_failed else summary
+        complain(f"{poll.source}: {status}")
+        for line in poll.errors:
+            complain(f"  {poll.source}: {line}")
+    d = result.delivery
+    if d.delivered or d.failed:
+        complain(f"delivered {d.delivered}, failed {d.failed} (kept for retry)")
+    for line in d.errors:
+        complain(f"  {line}")
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from pantau.service.embedded import serve
+
+    path = config_path(getattr(args, "config", None), os.environ)
+    config = load_config(path)
+    _setup_logging()
+    store = Store.open(config.database)
+    try:
+        asyncio.run(serve(config, store, utc_now, path))
+    finally:
+        store.close()
+    return EXIT_OK
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from pantau.demo import run_demo
+
+    say(out.bold("pantau demo") + ": three sample outlets served on 127.0.0.1, no network, no credentials.")
+    config, result, alerts = run_demo()
+    say()
+    _report_pass(result)
+    say()
+    say(out.bold(f"{len(alerts)} alerts") + f" from {sum(p.new_articles for p in result.polls)} articles:")
+    for alert in alerts:
+        say(f"  [{alert.rule}] {alert.source}: {alert.title}")
+    say()
+    say("Articles whose menus, 'Baca juga' boxes or comments mention NATO or Ukraine raised no alert.")
+    say("Next: copy config.yaml, add your channels (an Apprise URL), then `pantau check` and `pantau run`.")
+    return EXIT_OK
+
+
+# -- extract ------------------------------------------------------------------------------------------------
+
+
+def cmd_extract(args: argparse.Namespace) -> int:
+    status = EXIT_OK
+    for name in args.files:
+        try:
+            extracted, url = _extract_one(name, args.url)
+        except (OSError, FetchError) as exc:
+            complain(f"{name}: cannot read: {exc}")
+            status = EXIT_USAGE
+            continue
+        except ExtractError as exc:
+            complain(f"{name}: {exc}")
+            if args.json:
+                print_json_line({"url": args.url or name, "error": str(exc)})
+            status = max(status, EXIT_FAILED)
+            continue
+        if args.json:
+            print_json_line(_extracted_json(extracted, url))
+        else:
+            _print_extracted(extracted, url)
+    return status
+
+
+def _extract_one(name: str, url: str | None) -> tuple[Extracted, str]:
+    if name.startswith(("http://", "https://")):
+        return _extract_url(name), name
+    data = Path(name).read_bytes()
+    page_url = url or Path(name).resolve().as_uri()
+    return extract_article(decode_html(data, None), page_url), page_url
+
+
+def _extract_url(url: str) -> Extracted:
+    from pantau.config import DEFAULT_USER_AGENT
+    from pantau.fetch import Fetcher, make_client
+
+    async def get() -> Extracted:
+        async with make_client() as client:
+            page = await Fetcher(client, clock=utc_now).get(url, user_agent=DEFAULT_USER_AGENT)
+        return extract_article(decode_html(page.body, page.charset), page.final_url)
+
+    return asyncio.run(get())
+
+
+def _extracted_json(e: Extracted, url: str) -> dict[str, object]:
+    return {
+        "url": e.canonical_url or url,
+        "title": e.title,
+        "published": e.published.isoformat() if e.published else None,
+        "author": e.author,
+        "lang": e.lang,
+        "body": e.body,
+    }
+
+
+def _print_extracted(e: Extracted, url: str) -> None:
+    say(out.bold(e.title or "(no title)"))
+    say(out.dim(f"url: {e.canonical_url or url}"))
+    say(out.dim(f"published: {e.published.isoformat() if e.published else 'unknown'}"))
+    say(out.dim(f"author: {e.author or 'unknown'}   lang: {e.lang or 'unknown'}"))
+    say()
+    say(e.body)
+    say()
+
+
+# -- test-rule ----------------------------------------------------------------------------------------------
+
+
+def cmd_test_rule(args: argparse.Namespace) -> int:
+    config = _optional_config(args)
+    concepts = config.concepts if config else {}
+    try:
+        ruleset = compile_rules([RuleSpec("test-rule", args.query)], concepts)
+    except RuleError as exc:
+        complain(f"test-rule: {exc}")
+        complain(f"  {args.query}")
+        if exc.column is not None:
+            complain("  " + " " * (exc.column - 1) + "^")
+        return EXIT_USAGE
+    if args.article or args.since:
+        if config is None:
+            raise ConfigError("--article and --since read the store: a config.yaml is needed")
+        return _test_rule_stored(args, config, ruleset)
+    body = _read_text(args.text_file)
+    return _show_match(ruleset, Document(args.title, body, "test", None))
+
+
+def _optional_config(args: argparse.Namespace) -> Config | None:
+    path = config_path(getattr(args, "config", None), os.environ)
+    if getattr(args, "config", None) is None and "PANTAU_CONFIG" not in os.environ and not path.exists():
+        return None
+    return load_config(path)
+
+
+def _read_text(path: Path | None) -> str:
+    if path is None:
+        return "" if sys.stdin is None or sys.stdin.isatty() else sys.stdin.read()
+    if str(path) == "-":
+        return sys.stdin.read()
+    try:
+        return path.read_text(encoding="utf-8", errors="replace")
+    except OSError as exc:
+        raise ConfigError(f"--text-file: cannot read {path}: {exc.strerror}") from None
+
+
+def _show_match(ruleset: RuleSet, doc: Document, label: str = "") -> int:
+    matches = ruleset.match(doc)
+    if not matches:
+        if not label:
+            say("no match")
+        return EXIT_FAILED
+    for match in matches:
+        say(out.green("match") + (f" {label}" if label else ""))
+        for hit in match.hits:
+            say(f"  {hit.field}[{hit.start}:{hit.end}] {hit.text!r}  ({hit.term})")
+        say(f"  {match.snippet}")
+    return EXIT_OK
+
+
+def _test_rule_stored(args: argparse.Namespace, config: Config, ruleset: RuleSet) -> int:
+    store = Store.open(config.database)
+    try:
+        if args.article:
+            key: int | str = int(args.article) if args.article.isdigit() else args.article
+            stored = store.article(key)
+            if stored is None:
+                raise ConfigError(f"--article: no stored article {args.article!r}")
+            a = stored.article
+            return _show_match(ruleset, Document(a.title, a.body, a.source, a.lang), f"#{stored.id} {a.url}")
+        since = utc_now() - _since(args.since)
+        found = 0
+        for stored in store.articles_since(since):
+            a = stored.article
+            doc = Document(a.title, a.body, a.source, a.lang)
+            if ruleset.match(doc):
+                found += 1
+                _show_match(ruleset, doc, f"#{stored.id} [{a.source}] {a.title} {a.url}")
+        say(f"{found} stored article{'s' * (found != 1)} would have matched")
+        return EXIT_OK if found else EXIT_FAILED
+    finally:
+        store.close()
+
+
+# -- test-notify, sources, alerts ---------------------------------------------------------------------------
+
+
+def cmd_test_notify(args: argparse.Namespace) -> int:
+    from pantau.notify.deliver import Notifier
+    from pantau.notify.render import render_alert
+
+    config = _config(args)
+    if args.channel not in config.channels:
+        raise ConfigError(f"no channel named '{args.channel}'", hint="known channels: " + ", ".join(config.channels))
+    now = utc_now()
+    sample = Alert(
+        id=0,
+        rule="test-notify",
+        source="pantau",
+        url="https://example.org/pantau/test",
+        title="pantau test alert: this channel works",
+        published=now,
+        created_at=now,
+        terms=("test",),
+        snippet="If you can read this, pantau can deliver «alerts» to this channel.",
+    )
+    try:
+        asyncio.run(Notifier(config.channels).send(args.channel, render_alert(sample, config.timezone)))
+    except PantauError as exc:
+        complain(f"test-notify: {exc}")
+        return EXIT_FAILED
+    complain(f"test-notify: delivered to '{args.channel}'")
+    return EXIT_OK
+
+
+def cmd_sources(args: argparse.Namespace) -> int:
+    config = _config(args)
+    store = Store.open(config.database)
+    try:
+        health = {h.name: h for h in store.all_source_health()}
+    finally:
+        store.close()
+    say(out.bold(f"{'source':<16} {'last poll':<22} {'last success':<22} {'fails':>5} {'articles':>8}  last error"))
+    for s in config.sources:
+        h = health.get(s.name)
+        if h is None:
+            say(f"{s.name:<16} {'never':<22} {'never':<22} {0:>5} {0:>8}")
+            continue
+        fails = str(h.consecutive_failures)
+        fails = err.red(fails) if h.consecutive_failures else fails
+        say(
+            f"{s.name:<16} {_when(h.last_poll_at, config):<22} {_when(h.last_success_at, config):<22} "
+            f"{fails:>5} {h.articles_seen:>8}  {h.last_error or ''}"
+        )
+    return EXIT_OK
+
+
+def cmd_alerts(args: argparse.Namespace) -> int:
+    config = _config(args)
+    since = utc_now() - _since(args.since)
+    store = Store.open(config.database)
+    try:
+        rows = store.alerts_since(since)
+    finally:
+        store.close()
+    if not rows:
+        say(f"no alerts since {_when(since, config)}")
+        return EXIT_OK
+    for alert, deliveries in rows:
+        say(f"{_when(alert.created_at, config)}  [{alert.rule}] {alert.source}: {alert.title}")
+        say(out.dim(f"    {alert.url}"))
+        for d in deliveries:
+            state = out.green(d.state) if d.state == "delivered" else err.red(d.state)
+            detail = f" after {d.attempts} attempt{'s' * (d.attempts != 1)}" if d.attempts else ""
+            if d.state != "delivered" and d.last_error:
+                detail += f": {d.last_error}"
+            say(f"    -> {d.channel}: {state}{detail}")
+    return EXIT_OK

@@ -1,0 +1,168 @@
+"""The one path an article takes: source page -> links -> article pages -> extract -> dedupe -> match -> store.
+
+`poll_source` is idempotent and keeps all of its state in the store, so the embedded scheduler and, later,
+distributed workers can call it for the same source without creating a second alert: links already done are
+skipped, an article URL is stored once, and alert and outbox rows are written in the same transaction as the
+article. A failing source or article is recorded and reported, never raised.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass
+from datetime import datetime
+
+from pantau.clock import Clock
+from pantau.config import Config, SourceConfig
+from pantau.dedupe import canonical_url, content_hash
+from pantau.discover import discover
+from pantau.errors import DiscoverError, ExtractError, FetchError
+from pantau.extract import decode_html, extract_article
+from pantau.fetch import Fetcher
+from pantau.models import Article, Discovery, Link, Match, Page
+from pantau.rules import Document, RuleSet
+from pantau.store import Outgoing, Store
+
+log = logging.getLogger(__name__)
+
+MAX_LINK_ATTEMPTS = 3  # an article page that fails this many polls in a row is given up on
+MAX_ARTICLES_PER_POLL = 200  # a huge first listing is worked through over several polls
+MAX_CHILD_SITEMAPS = 5
+
+
+@dataclass(frozen=True)
+class Context:
+    """What a poll needs, passed in whole. The service builds a new one when the config is reloaded."""
+
+    config: Config
+    store: Store
+    fetcher: Fetcher
+    clock: Clock
+
+    @property
+    def ruleset(self) -> RuleSet:
+        return self.config.ruleset
+
+
+@dataclass(frozen=True)
+class PollResult:
+    source: str
+    new_articles: int
+    alerts: int
+    errors: tuple[str, ...]  # one line each: "fetch: HTTP 500 for https://…"
+    source_failed: bool  # the source's own page could not be read
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+
+@dataclass(frozen=True)
+class _ArticleOutcome:
+    stored: bool = False
+    alerts: int = 0
+    error: str | None = None
+
+
+async def poll_source(source: SourceConfig, ctx: Context) -> PollResult:
+    store, now = ctx.store, ctx.clock()
+    store.ensure_source(source.name)
+    health = store.source_health(source.name)
+    try:
+        page, links, feed_url = await _read_index(source, ctx, health.feed_url, health.etag, health.last_modified)
+    except (FetchError, DiscoverError) as exc:
+        store.record_poll(source.name, now, error=str(exc))
+        return PollResult(source.name, 0, 0, (str(exc),), source_failed=True)
+
+    by_identity: dict[str, Link] = {}
+    for link in links:
+        by_identity.setdefault(canonical_url(link.url), link)
+    todo = store.links_to_fetch(source.name, list(by_identity), MAX_LINK_ATTEMPTS)[:MAX_ARTICLES_PER_POLL]
+    outcomes = await asyncio.gather(*(_process_link(source, by_identity[key], key, ctx) for key in todo))
+    store.record_poll(
+        source.name, ctx.clock(), etag=page.etag, last_modified=page.last_modified, feed_url=feed_url
+    )
+    errors = tuple(o.error for o in outcomes if o.error)
+    return PollResult(
+        source.name,
+        new_articles=sum(o.stored for o in outcomes),
+        alerts=sum(o.alerts for o in outcomes),
+        errors=errors,
+        source_failed=False,
+    )
+
+
+async def _read_index(
+    source: SourceConfig, ctx: Context, feed_url: str | None, etag: str | None, last_modified: str | None
+) -> tuple[Page, list[Link], str | None]:
+    """Fetch the source's page (or the feed found on it earlier) and return its article links."""
+    url = feed_url or source.url
+    page = await ctx.fetcher.get(url, user_agent=source.user_agent, etag=etag, last_modified=last_modified)
+    if page.not_modified:
+        return page, [], feed_url
+    found = discover(page, links=source.links, link_pattern=source.link_pattern)
+    if found.feed_url and not found.links:
+        feed_url = found.feed_url
+        page = await ctx.fetcher.get(feed_url, user_agent=source.user_agent)
+        found = discover(page, links=None, link_pattern=source.link_pattern)
+    links = list(found.links) if found.kind != "sitemap-index" else await _child_sitemaps(source, ctx, found)
+    if source.link_pattern is not None and found.kind != "listing":
+        links = [link for link in links if source.link_pattern.search(link.url)]
+    return page, links, feed_url
+
+
+async def _child_sitemaps(source: SourceConfig, ctx: Context, index: Discovery) -> list[Link]:
+    links: list[Link] = []
+    for child in index.links[:MAX_CHILD_SITEMAPS]:
+        page = await ctx.fetcher.get(child.url, user_agent=source.user_agent)
+        links.extend(discover(page, links=None, link_pattern=None).links)
+    return links
+
+
+async def _process_link(source: SourceConfig, link: Link, identity: str, ctx: Context) -> _ArticleOutcome:
+    store = ctx.store
+    try:
+        page = await ctx.fetcher.get(link.url, user_agent=source.user_agent)
+        extracted = extract_article(decode_html(page.body, page.charset), page.final_url, source.article)
+    except FetchError as exc:
+        store.mark_link(source.name, identity, ctx.clock(), done=False, error=str(exc))
+        return _ArticleOutcome(error=f"{exc}")
+    except ExtractError as exc:
+        # Retrying a page with no article in it would only fail again.
+        store.mark_link(source.name, identity, ctx.clock(), done=True, error=str(exc))
+        return _ArticleOutcome(error=f"{exc}")
+
+    now = ctx.clock()
+    url = canonical_url(page.final_url, extracted.canonical_url)
+    article = Article(
+        source=source.name,
+        url=url,
+        title=extracted.title or link.title or "",
+        body=extracted.body,
+        published=extracted.published or link.published,
+        author=extracted.author,
+        lang=extracted.lang,
+        content_hash=content_hash(extracted.title, extracted.body),
+        fetched_at=now,
+    )
+    if store.known_article(article.url, article.content_hash):
+        store.mark_link(source.name, identity, now, done=True)
+        return _ArticleOutcome()
+    matches = ctx.ruleset.match(Document(article.title, article.body, article.source, article.lang))
+    planned = [(match, _outgoing(match, ctx.config, now)) for match in matches]
+    stored = store.save_article(article, planned, identity)
+    if stored is None:
+        return _ArticleOutcome()
+    return _ArticleOutcome(stored=True, alerts=len(planned))
+
+
+def _outgoing(match: Match, config: Config, now: datetime) -> list[Outgoing]:
+    rule = config.rule(match.rule)
+    due = rule.digest.next_due(now, config.timezone) if rule.digest else now
+    return [Outgoing(rule.name, channel, due) for channel in rule.notify]
+
+
+async def poll_all(ctx: Context, only: str | None = None) -> list[PollResult]:
+    sources = [s for s in ctx.config.sources if only is None or s.name == only]
+    return list(await asyncio.gather(*(poll_source(source, ctx) for source in sources)))

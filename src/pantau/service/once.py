@@ -1,0 +1,27 @@
+"""One pass over the sources: poll (all or one), then deliver whatever is due. Used by `once` and `demo`."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from pantau.clock import Clock
+from pantau.config import Config
+from pantau.fetch import Fetcher, make_client
+from pantau.notify.deliver import Notifier
+from pantau.notify.outbox import DeliveryReport, deliver_due
+from pantau.pipeline import Context, PollResult, poll_all
+from pantau.store import Store
+
+
+@dataclass(frozen=True)
+class PassResult:
+    polls: tuple[PollResult, ...]
+    delivery: DeliveryReport
+
+
+async def run_once(config: Config, store: Store, clock: Clock, *, only: str | None = None) -> PassResult:
+    async with make_client() as client:
+        ctx = Context(config=config, store=store, fetcher=Fetcher(client, clock=clock), clock=clock)
+        polls = await poll_all(ctx, only)
+    report = await deliver_due(store, Notifier(config.channels), clock, config.timezone)
+    return PassResult(tuple(polls), report)
