@@ -1,18 +1,87 @@
-"""STUB — to be replaced by the fetcher."""
+"""All HTTP that pantau does: one polite, bounded GET at a time per host.
+
+`Fetcher.get` returns a `Page` for a 200 or a 304 and raises `FetchError("fetch: …")` for everything else:
+an unsupported scheme, a refused connection, a non-2xx status, a response over the size cap, a request
+over its deadline, or a URL that the site's robots.txt disallows. Conditional GET validators go out when
+the caller has them and come back on the Page; storing them is the caller's job.
+
+It must never buffer a response beyond `max_bytes` (bodies are counted after decompression, so a gzip
+bomb stops at the cap), never wait longer than `timeout` seconds for one request however slowly the
+server drips, never build its own HTTP client (one is passed in; `make_client` makes a sensible one) and
+never read the clock except through the injected `Clock`.
+"""
 
 from __future__ import annotations
 
+import asyncio
+import email.utils
+import math
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from urllib.parse import urlsplit
+
 import httpx
+from protego import Protego
 
 from pantau.clock import Clock
+from pantau.errors import FetchError
 from pantau.models import Page
+
+__all__ = ["FetchStatusError", "Fetcher", "make_client"]
+
+MAX_REDIRECTS = 5
+ROBOTS_MAX_BYTES = 500_000  # RFC 9309 asks crawlers to read at least 500 KiB; more is never needed
+ROBOTS_TTL = timedelta(hours=24)  # RFC 9309: a cached robots.txt should not be used for more than a day
+
+
+class FetchStatusError(FetchError):
+    """The server answered with a status other than 2xx or 304.
+
+    `retry_after` is the server's Retry-After (429 and 503 only) in seconds from the fetch, else None.
+    """
+
+    def __init__(self, message: str, *, status: int, retry_after: float | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+        self.retry_after = retry_after
+
+
+def make_client(
+    *, timeout: float = 30.0, transport: httpx.AsyncBaseTransport | None = None
+) -> httpx.AsyncClient:
+    """An AsyncClient with the defaults Fetcher expects: redirects followed (up to 5), bounded timeouts."""
+    return httpx.AsyncClient(
+        timeout=httpx.Timeout(timeout, connect=min(timeout, 10.0)),
+        limits=httpx.Limits(max_connections=64, max_keepalive_connections=16, keepalive_expiry=30.0),
+        follow_redirects=True,
+        max_redirects=MAX_REDIRECTS,
+        transport=transport,
+    )
+
+
+@dataclass(frozen=True)
+class _Robots:
+    parser: Protego | None  # None: the verdict below applies to every path
+    allow_all: bool
+    reason: str
+    expires: datetime
+
+
+@dataclass(frozen=True)
+class _Response:
+    status: int
+    final_url: str
+    headers: httpx.Headers
+    body: bytes
+    truncated: bool
 
 
 class Fetcher:
     """All HTTP that pantau does goes through here.
 
-    Fetcher(client, clock=..., max_bytes=..., timeout=..., per_host=...) ; `await get(url, user_agent=...,
-    etag=None, last_modified=None) -> Page` (status 200 or 304), raising FetchError("fetch: ...") otherwise.
+    `await get(url, user_agent=..., etag=None, last_modified=None) -> Page` (status 200 or 304). Limits:
+    `per_host` requests in flight per host (robots.txt included), `timeout` seconds per request in all,
+    `max_bytes` of decompressed body.
     """
 
     def __init__(
@@ -23,10 +92,199 @@ class Fetcher:
         max_bytes: int = 5_000_000,
         timeout: float = 30.0,
         per_host: int = 2,
+        respect_robots: bool = True,
     ) -> None:
-        raise NotImplementedError
+        if per_host < 1 or max_bytes < 1 or timeout <= 0:
+            raise ValueError("per_host, max_bytes and timeout must be positive")
+        self._client = client
+        self._clock = clock
+        self._max_bytes = max_bytes
+        self._timeout = timeout
+        self._per_host = per_host
+        self._respect_robots = respect_robots
+        self._slots: dict[str, asyncio.Semaphore] = {}
+        self._robots: dict[str, _Robots] = {}
+        self._robots_locks: dict[str, asyncio.Lock] = {}
 
     async def get(
         self, url: str, *, user_agent: str, etag: str | None = None, last_modified: str | None = None
     ) -> Page:
-        raise NotImplementedError
+        origin, host = _check_url(url)
+        if self._respect_robots:
+            await self._check_robots(url, origin, host, user_agent)
+        headers = {"User-Agent": user_agent}
+        if etag:
+            headers["If-None-Match"] = etag
+        if last_modified:
+            headers["If-Modified-Since"] = last_modified
+        resp = await self._request(url, host, headers, self._max_bytes)
+        if resp.truncated:
+            raise FetchError(f"fetch: response larger than {_size(self._max_bytes)} from {url}")
+        if resp.status == 304:
+            return Page(
+                url=url,
+                final_url=resp.final_url,
+                status=304,
+                content_type=_media_type(resp.headers),
+                charset=_charset(resp.headers),
+                body=b"",
+                etag=resp.headers.get("etag") or etag,
+                last_modified=resp.headers.get("last-modified") or last_modified,
+                fetched_at=self._clock(),
+            )
+        if not 200 <= resp.status < 300:
+            raise self._status_error(url, resp)
+        return Page(
+            url=url,
+            final_url=resp.final_url,
+            status=resp.status,
+            content_type=_media_type(resp.headers),
+            charset=_charset(resp.headers),
+            body=resp.body,
+            etag=resp.headers.get("etag"),
+            last_modified=resp.headers.get("last-modified"),
+            fetched_at=self._clock(),
+        )
+
+    async def _request(self, url: str, host: str, headers: dict[str, str], cap: int) -> _Response:
+        """One GET under the host's slot and the overall deadline; the body stops at `cap` bytes."""
+        slot = self._slots.get(host)
+        if slot is None:
+            slot = self._slots[host] = asyncio.Semaphore(self._per_host)
+        async with slot:
+            try:
+                async with asyncio.timeout(self._timeout):
+                    return await self._stream(url, headers, cap)
+            except TimeoutError:
+                raise FetchError(f"fetch: timed out after {self._timeout:g}s for {url}") from None
+            except httpx.TimeoutException:
+                raise FetchError(f"fetch: timed out after {self._timeout:g}s for {url}") from None
+            except httpx.TooManyRedirects:
+                raise FetchError(f"fetch: more than {MAX_REDIRECTS} redirects from {url}") from None
+            except httpx.ConnectError as exc:
+                raise FetchError(f"fetch: cannot connect to {host}: {_reason(exc)}") from None
+            except httpx.DecodingError as exc:
+                raise FetchError(f"fetch: cannot decode the response from {url}: {_reason(exc)}") from None
+            except (httpx.UnsupportedProtocol, httpx.InvalidURL) as exc:
+                raise FetchError(f"fetch: cannot follow {url}: {_reason(exc)}") from None
+            except httpx.HTTPError as exc:
+                raise FetchError(f"fetch: connection to {host} failed for {url}: {_reason(exc)}") from None
+
+    async def _stream(self, url: str, headers: dict[str, str], cap: int) -> _Response:
+        async with self._client.stream("GET", url, headers=headers) as resp:
+            chunks: list[bytes] = []
+            size = 0
+            truncated = False
+            if resp.status_code != 304 and 200 <= resp.status_code < 300:
+                # Content-Length is the compressed size, if honest at all: count what arrives instead.
+                async for chunk in resp.aiter_bytes():
+                    size += len(chunk)
+                    if size > cap:
+                        chunks.append(chunk[: len(chunk) - (size - cap)])
+                        truncated = True
+                        break
+                    chunks.append(chunk)
+            return _Response(resp.status_code, str(resp.url), resp.headers, b"".join(chunks), truncated)
+
+    def _status_error(self, url: str, resp: _Response) -> FetchStatusError:
+        retry_after = None
+        if resp.status in (429, 503):
+            retry_after = _retry_after(resp.headers.get("retry-after"), self._clock())
+        message = f"fetch: HTTP {resp.status} for {url}"
+        if retry_after is not None:
+            message += f" (retry after {retry_after:g}s)"
+        return FetchStatusError(message, status=resp.status, retry_after=retry_after)
+
+    async def _check_robots(self, url: str, origin: str, host: str, user_agent: str) -> None:
+        if urlsplit(url).path == "/robots.txt":
+            return
+        lock = self._robots_locks.setdefault(origin, asyncio.Lock())
+        async with lock:  # one robots.txt request per origin, however many pages are waiting for it
+            robots = self._robots.get(origin)
+            if robots is None or robots.expires <= self._clock():
+                robots = self._robots[origin] = await self._load_robots(origin, host, user_agent)
+        if robots.parser is not None:
+            allowed = bool(robots.parser.can_fetch(url, user_agent))
+        else:
+            allowed = robots.allow_all
+        if not allowed:
+            raise FetchError(f"fetch: disallowed by robots.txt: {url}{robots.reason}")
+
+    async def _load_robots(self, origin: str, host: str, user_agent: str) -> _Robots:
+        """RFC 9309: 2xx is parsed, 4xx allows everything, 5xx or no answer disallows everything."""
+        expires = self._clock() + ROBOTS_TTL
+        robots_url = origin + "/robots.txt"
+        try:
+            resp = await self._request(robots_url, host, {"User-Agent": user_agent}, ROBOTS_MAX_BYTES)
+        except FetchError as exc:
+            return _Robots(None, False, f" (robots.txt unavailable: {exc})", expires)
+        if 200 <= resp.status < 300:
+            text = resp.body.decode("utf-8", "replace")
+            try:
+                return _Robots(Protego.parse(text), True, "", expires)
+            except Exception:  # protego on a garbled file: treat as no rules, as crawlers do
+                return _Robots(None, True, "", expires)
+        if 400 <= resp.status < 500 or 300 <= resp.status < 400:
+            return _Robots(None, True, "", expires)
+        return _Robots(None, False, f" (robots.txt answered HTTP {resp.status})", expires)
+
+
+def _check_url(url: str) -> tuple[str, str]:
+    """(origin, host) of a URL that Fetcher may request, else FetchError."""
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError as exc:
+        raise FetchError(f"fetch: invalid URL {url!r}: {exc}") from None
+    scheme = parts.scheme.lower()
+    if scheme not in ("http", "https"):
+        raise FetchError(f"fetch: unsupported URL scheme '{scheme}' in {url}")
+    if not parts.hostname:
+        raise FetchError(f"fetch: no host in URL {url!r}")
+    host = parts.hostname if port is None else f"{parts.hostname}:{port}"
+    return f"{scheme}://{parts.netloc.rpartition('@')[2].lower()}", host
+
+
+def _media_type(headers: httpx.Headers) -> str:
+    value: str = headers.get("content-type", "")
+    return value.split(";", 1)[0].strip().lower()
+
+
+def _charset(headers: httpx.Headers) -> str | None:
+    header: str = headers.get("content-type", "")
+    for param in header.split(";")[1:]:
+        name, _, value = param.partition("=")
+        if name.strip().lower() == "charset":
+            value = value.strip().strip("\"'").strip().lower()
+            return value or None
+    return None
+
+
+def _retry_after(value: str | None, now: datetime) -> float | None:
+    """Retry-After as seconds from `now`: either delta-seconds or an HTTP date."""
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError):
+        return None
+    if when.tzinfo is None:
+        return None
+    seconds = (when - now).total_seconds()
+    return float(max(0, math.ceil(seconds)))
+
+
+def _reason(exc: Exception) -> str:
+    text = str(exc).strip()
+    return text or type(exc).__name__
+
+
+def _size(n: int) -> str:
+    if n >= 1_000_000:
+        return f"{n / 1_000_000:g} MB"
+    if n >= 1_000:
+        return f"{n / 1_000:g} kB"
+    return f"{n} bytes"

@@ -1,0 +1,343 @@
+"""Fetcher against real HTTP servers on 127.0.0.1: what a user sees when a site misbehaves."""
+
+from __future__ import annotations
+
+import asyncio
+import gzip
+import socket
+import threading
+import time
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime, timedelta
+from email.utils import format_datetime
+from typing import Any, TypeVar
+
+import pytest
+from conftest import LocalServer, Request
+
+from pantau.errors import FetchError
+from pantau.fetch import Fetcher, FetchStatusError, make_client
+from pantau.models import Page
+
+T = TypeVar("T")
+NOW = datetime(2026, 11, 25, 8, 0, tzinfo=UTC)
+UA = "pantau/0.1 (news monitor; +https://example.org/pantau)"
+
+
+def clock() -> datetime:
+    return NOW
+
+
+def run(job: Callable[[Fetcher], Awaitable[T]], **options: Any) -> T:
+    async def main() -> T:
+        async with make_client() as client:
+            return await job(Fetcher(client, clock=clock, **options))
+
+    return asyncio.run(main())
+
+
+def get(url: str, **options: Any) -> Page:
+    return run(lambda f: f.get(url, user_agent=UA), **options)
+
+
+def fetch_error(url: str, **options: Any) -> FetchError:
+    with pytest.raises(FetchError) as info:
+        get(url, **options)
+    return info.value
+
+
+def test_ok_page_carries_type_charset_body_and_clock(server: LocalServer) -> None:
+    body = b"<p>Menteri luar negeri bertemu</p>"
+    server.static("/a", 200, body, {"Content-Type": 'Text/HTML; Charset="UTF-8"', "ETag": '"v1"'})
+    page = get(server.url("/a"))
+    assert (page.status, page.body, page.content_type, page.charset) == (200, body, "text/html", "utf-8")
+    assert page.etag == '"v1"'
+    assert page.fetched_at == NOW
+    assert page.url == page.final_url == server.url("/a")
+
+
+def test_user_agent_header_sent(server: LocalServer) -> None:
+    server.static("/a", 200, b"x")
+    get(server.url("/a"), respect_robots=False)
+    assert server.hits[-1][1]["User-Agent"] == UA
+
+
+def test_missing_content_type_is_empty(server: LocalServer) -> None:
+    server.static("/a", 200, b"x")
+    page = get(server.url("/a"))
+    assert (page.content_type, page.charset) == ("", None)
+
+
+def test_invalid_utf8_passes_through_as_bytes(server: LocalServer) -> None:
+    body = b"<p>caf\xe9 \xff\xfe \xc3</p>"
+    server.static("/a", 200, body, {"Content-Type": "text/html; charset=utf-8"})
+    assert get(server.url("/a")).body == body
+
+
+def test_conditional_get_round_trip(server: LocalServer) -> None:
+    modified = "Tue, 24 Nov 2026 10:00:00 GMT"
+
+    def handler(req: Request) -> None:
+        if req.headers.get("If-None-Match") == '"abc"' and req.headers.get("If-Modified-Since") == modified:
+            req.reply(304, headers={"ETag": '"abc"'})
+        else:
+            req.reply(200, b"<rss/>", {"ETag": '"abc"', "Last-Modified": modified})
+
+    server.route("/feed", handler)
+
+    async def twice(f: Fetcher) -> tuple[Page, Page]:
+        first = await f.get(server.url("/feed"), user_agent=UA)
+        second = await f.get(
+            server.url("/feed"), user_agent=UA, etag=first.etag, last_modified=first.last_modified
+        )
+        return first, second
+
+    first, second = run(twice)
+    assert (first.status, first.body, first.etag, first.last_modified) == (200, b"<rss/>", '"abc"', modified)
+    assert second.not_modified
+    assert (second.status, second.body, second.etag, second.last_modified) == (304, b"", '"abc"', modified)
+
+
+@pytest.mark.parametrize(
+    ("status", "message"),
+    [
+        (404, "fetch: HTTP 404 for {url}"),
+        (500, "fetch: HTTP 500 for {url}"),
+        (403, "fetch: HTTP 403 for {url}"),
+    ],
+)
+def test_error_status_message(server: LocalServer, status: int, message: str) -> None:
+    server.static("/a", status, b"oops")
+    err = fetch_error(server.url("/a"))
+    assert str(err) == message.format(url=server.url("/a"))
+    assert isinstance(err, FetchStatusError)
+    assert err.status == status
+    assert err.retry_after is None
+
+
+@pytest.mark.parametrize(
+    ("status", "header", "seconds"),
+    [
+        (503, "120", 120.0),
+        (429, format_datetime(NOW + timedelta(seconds=90), usegmt=True), 90.0),
+        (503, "soon", None),
+        (500, "120", None),  # only 429 and 503 carry a meaningful Retry-After
+    ],
+)
+def test_retry_after(server: LocalServer, status: int, header: str, seconds: float | None) -> None:
+    server.static("/a", status, b"", {"Retry-After": header})
+    err = fetch_error(server.url("/a"))
+    assert isinstance(err, FetchStatusError)
+    assert err.retry_after == seconds
+    assert str(err).startswith(f"fetch: HTTP {status} for {server.url('/a')}")
+    if seconds is not None:
+        assert f"retry after {seconds:g}s" in str(err)
+
+
+def test_redirect_followed_to_final_url(server: LocalServer) -> None:
+    server.static("/old", 301, b"", {"Location": "/mid"})
+    server.static("/mid", 302, b"", {"Location": server.url("/new")})
+    server.static("/new", 200, b"here")
+    page = get(server.url("/old"))
+    assert (page.url, page.final_url, page.body) == (server.url("/old"), server.url("/new"), b"here")
+
+
+def test_redirect_loop_stops(server: LocalServer) -> None:
+    for i in range(7):
+        server.static(f"/r{i}", 302, b"", {"Location": f"/r{i + 1}"})
+    server.static("/r7", 200, b"never")
+    assert "more than 5 redirects" in str(fetch_error(server.url("/r0")))
+    assert server.count("/r6") == 0
+
+
+def test_body_at_cap_is_kept(server: LocalServer) -> None:
+    server.static("/a", 200, b"x" * 1000)
+    assert len(get(server.url("/a"), max_bytes=1000).body) == 1000
+
+
+def test_oversized_body_refused(server: LocalServer) -> None:
+    server.static("/a", 200, b"x" * 1001)
+    err = fetch_error(server.url("/a"), max_bytes=1000)
+    assert str(err) == f"fetch: response larger than 1 kB from {server.url('/a')}"
+
+
+def test_oversized_chunked_body_without_length_refused(server: LocalServer) -> None:
+    def handler(req: Request) -> None:
+        req.send_response(200)
+        req.send_header("Transfer-Encoding", "chunked")
+        req.end_headers()
+        for _ in range(50):
+            req.wfile.write(b"4000\r\n" + b"y" * 0x4000 + b"\r\n")
+        req.wfile.write(b"0\r\n\r\n")
+
+    server.route("/a", handler)
+    assert "larger than 500 kB" in str(fetch_error(server.url("/a"), max_bytes=500_000))
+
+
+def test_gzip_bomb_stops_at_cap(server: LocalServer) -> None:
+    bomb = gzip.compress(b"\0" * 50_000_000, compresslevel=9)
+    assert len(bomb) < 100_000
+    server.static("/bomb", 200, bomb, {"Content-Encoding": "gzip", "Content-Type": "text/html"})
+    err = fetch_error(server.url("/bomb"), max_bytes=5_000_000)
+    assert str(err) == f"fetch: response larger than 5 MB from {server.url('/bomb')}"
+
+
+def test_gzip_body_is_decompressed(server: LocalServer) -> None:
+    server.static("/z", 200, gzip.compress(b"<p>Seoul</p>"), {"Content-Encoding": "gzip"})
+    assert get(server.url("/z")).body == b"<p>Seoul</p>"
+
+
+def test_server_that_never_answers_times_out(server: LocalServer) -> None:
+    server.route("/hang", lambda req: req.stopping.wait(30))
+    err = fetch_error(server.url("/hang"), timeout=0.5, respect_robots=False)
+    assert str(err) == f"fetch: timed out after 0.5s for {server.url('/hang')}"
+
+
+def test_slow_drip_hits_overall_deadline(server: LocalServer) -> None:
+    def drip(req: Request) -> None:
+        req.send_response(200)
+        req.send_header("Content-Length", "100000")
+        req.end_headers()
+        while not req.stopping.wait(0.05):
+            req.wfile.write(b".")
+            req.wfile.flush()
+
+    server.route("/drip", drip)
+    err = fetch_error(server.url("/drip"), timeout=0.6, respect_robots=False)
+    assert str(err) == f"fetch: timed out after 0.6s for {server.url('/drip')}"
+
+
+def test_connection_refused() -> None:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    err = fetch_error(f"http://127.0.0.1:{port}/a", respect_robots=False)
+    assert str(err).startswith(f"fetch: cannot connect to 127.0.0.1:{port}: ")
+
+
+@pytest.mark.parametrize(
+    ("url", "message"),
+    [
+        ("ftp://example.org/a", "fetch: unsupported URL scheme 'ftp' in ftp://example.org/a"),
+        ("file:///etc/passwd", "fetch: unsupported URL scheme 'file' in file:///etc/passwd"),
+        ("example.org/a", "fetch: unsupported URL scheme '' in example.org/a"),
+        ("http:///a", "fetch: no host in URL 'http:///a'"),
+        ("http://example.org:99999/", "fetch: invalid URL 'http://example.org:99999/'"),
+    ],
+)
+def test_bad_urls(url: str, message: str) -> None:
+    assert str(fetch_error(url)).startswith(message)
+
+
+ROBOTS = b"User-agent: *\nDisallow: /private\n\nUser-agent: pantau\nDisallow: /no-pantau\n"
+
+
+@pytest.mark.parametrize(
+    ("agent", "path", "allowed"),
+    [
+        (UA, "/public", True),
+        (UA, "/no-pantau", False),
+        # a group naming pantau replaces the `*` group entirely (RFC 9309)
+        (UA, "/private/x", True),
+        ("otherbot/2.0", "/private/x", False),
+        ("otherbot/2.0", "/no-pantau", True),
+    ],
+)
+def test_robots_rules(server: LocalServer, agent: str, path: str, allowed: bool) -> None:
+    server.static("/robots.txt", 200, ROBOTS)
+    server.static(path, 200, b"ok")
+    fetch = run(lambda f: _outcome(f.get(server.url(path), user_agent=agent)))
+    if allowed:
+        assert fetch == "ok"
+    else:
+        assert fetch == f"fetch: disallowed by robots.txt: {server.url(path)}"
+        assert server.count(path) == 0
+
+
+async def _outcome(job: Awaitable[Page]) -> str:
+    try:
+        page = await job
+        return page.body.decode()
+    except FetchError as exc:
+        return str(exc)
+
+
+def test_robots_fetched_once_per_host(server: LocalServer) -> None:
+    server.static("/robots.txt", 200, ROBOTS)
+    server.static("/a", 200, b"ok")
+
+    async def many(f: Fetcher) -> None:
+        await asyncio.gather(*(f.get(server.url("/a"), user_agent=UA) for _ in range(5)))
+        await f.get(server.url("/a"), user_agent=UA)
+
+    run(many)
+    assert server.count("/robots.txt") == 1
+    assert server.count("/a") == 6
+
+
+@pytest.mark.parametrize(("status", "allowed"), [(404, True), (410, True), (500, False), (503, False)])
+def test_robots_status_rfc9309(server: LocalServer, status: int, allowed: bool) -> None:
+    server.static("/robots.txt", status, b"User-agent: *\nDisallow: /\n")
+    server.static("/a", 200, b"ok")
+    if allowed:
+        assert get(server.url("/a")).body == b"ok"
+    else:
+        err = str(fetch_error(server.url("/a")))
+        assert err.startswith(f"fetch: disallowed by robots.txt: {server.url('/a')}")
+        assert f"HTTP {status}" in err
+
+
+def test_robots_unreachable_disallows(server: LocalServer) -> None:
+    server.route("/robots.txt", lambda req: req.stopping.wait(30))
+    server.static("/a", 200, b"ok")
+    err = str(fetch_error(server.url("/a"), timeout=0.5))
+    assert err.startswith(f"fetch: disallowed by robots.txt: {server.url('/a')}")
+    assert "timed out" in err
+
+
+def test_robots_ignored_when_asked(server: LocalServer) -> None:
+    server.static("/robots.txt", 200, b"User-agent: *\nDisallow: /\n")
+    server.static("/a", 200, b"ok")
+    assert get(server.url("/a"), respect_robots=False).body == b"ok"
+    assert server.count("/robots.txt") == 0
+
+
+class _Gauge:
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.now = 0
+        self.peak = 0
+
+    def handler(self, req: Request) -> None:
+        with self.lock:
+            self.now += 1
+            self.peak = max(self.peak, self.now)
+        time.sleep(0.15)  # hold the request open so that others overlap with it if allowed to
+        with self.lock:
+            self.now -= 1
+        req.reply(200, b"ok")
+
+
+@pytest.mark.parametrize("per_host", [1, 2, 3])
+def test_per_host_limit(server: LocalServer, per_host: int) -> None:
+    gauge = _Gauge()
+    server.route("/slow", gauge.handler)
+
+    async def burst(f: Fetcher) -> None:
+        await asyncio.gather(*(f.get(server.url(f"/slow?n={i}"), user_agent=UA) for i in range(8)))
+
+    run(burst, per_host=per_host)
+    assert gauge.peak == per_host
+    assert server.count("/slow") == 8
+
+
+def test_robots_request_counts_against_host_limit(server: LocalServer) -> None:
+    gauge = _Gauge()
+    server.route("/robots.txt", gauge.handler)
+    server.route("/slow", gauge.handler)
+
+    async def burst(f: Fetcher) -> None:
+        await asyncio.gather(*(f.get(server.url(f"/slow?n={i}"), user_agent=UA) for i in range(3)))
+
+    run(burst, per_host=1)
+    assert gauge.peak == 1
