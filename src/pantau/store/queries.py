@@ -111,11 +111,9 @@ class Store:
         ok = error is None
         values: dict[str, Any] = {"last_poll_at": at, "last_error": error}
         if ok:
-            values.update(last_success_at=at, consecutive_failures=0, etag=etag, last_modified=last_modified,
-                          feed_url=feed_url)
+            values.update(last_success_at=at, etag=etag, last_modified=last_modified, feed_url=feed_url)
         stmt = self._insert(SourceStateRow).values(name=name, consecutive_failures=0 if ok else 1, **values)
-        if not ok:
-            values["consecutive_failures"] = SourceStateRow.consecutive_failures + 1
+        values["consecutive_failures"] = 0 if ok else SourceStateRow.consecutive_failures + 1
         with self.engine.begin() as conn:
             conn.execute(stmt.on_conflict_do_update(index_elements=["name"], set_=values))
 

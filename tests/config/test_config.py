@@ -1,0 +1,109 @@
+"""config.yaml: the contract's example loads; every mistake is `PATH:LINE: message` with exit status 2."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from pantau.cli import run_cli
+from pantau.config import KEYS, load_config
+from pantau.errors import ConfigError
+
+ROOT = Path(__file__).resolve().parents[2]
+CASES: list[dict[str, Any]] = yaml.safe_load((Path(__file__).parent / "cases.yaml").read_text())
+SECRETS = {"SMTP_PASSWORD": "s3cr3t-pw", "TELEGRAM_TOKEN": "123456:ABCdefGhIjkLmnOpq"}
+
+
+def _readme_example() -> str:
+    text = (ROOT / "README.md").read_text()
+    blocks = re.findall(r"```yaml\n(.*?)```", text, re.S)
+    return next(b for b in blocks if b.startswith("database:"))
+
+
+def _contract_example() -> str:
+    text = (ROOT.parent / "shared" / "CONTRACT.md").read_text()
+    return re.findall(r"```yaml\n(.*?)```", text, re.S)[0]
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c["id"] for c in CASES])
+def test_config_errors_name_file_and_line(case: dict[str, Any], tmp_path: Path) -> None:
+    path = tmp_path / "config.yaml"
+    path.write_text(case["config"])
+    with pytest.raises(ConfigError) as info:
+        load_config(path, env={})
+    text = str(info.value)
+    assert text.startswith(f"{path}:{case['line']}: "), text
+    assert case["message"] in text
+
+
+@pytest.mark.parametrize("case", [c for c in CASES if c["id"] in {"yaml-syntax", "unknown-top-key", "bad-query",
+                                                                  "unset-variable", "unknown-channel"}],
+                         ids=lambda c: c["id"])
+def test_check_exits_2_with_one_line_and_no_traceback(
+    case: dict[str, Any], tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("PANTAU_TEST_UNSET_SECRET", raising=False)
+    path = tmp_path / "config.yaml"
+    path.write_text(case["config"])
+    assert run_cli(["check", "--config", str(path)]) == 2
+    captured = capsys.readouterr()
+    assert "Traceback" not in captured.err + captured.out
+    assert f"{path}:{case['line']}: " in captured.err
+
+
+def test_the_contract_example_loads_unchanged(tmp_path: Path) -> None:
+    path = tmp_path / "config.yaml"
+    path.write_text(_contract_example())
+    config = load_config(path, env=SECRETS)
+    assert [s.name for s in config.sources] == ["kyodo", "inakoran", "antara-en"]
+    assert config.source("kyodo").every == timedelta(minutes=5)
+    assert config.source("inakoran").every == timedelta(minutes=10)
+    assert config.source("inakoran").article is not None
+    assert config.source("inakoran").article.drop == (".baca-juga", ".komentar")
+    assert config.rule("ukraine").sources == ("kyodo", "antara-en")
+    assert config.rule("nato-indo-pacific").notify == ("desk", "chat")
+    assert config.database == "sqlite:///" + str(tmp_path / "pantau.db")
+    assert str(config.timezone) == "Asia/Jakarta"
+    assert set(config.concepts["ukraine"].terms) == {"en", "id"}
+
+
+def test_readme_example_is_the_contract_example() -> None:
+    assert _readme_example() == _contract_example()
+
+
+def test_check_on_the_contract_example_never_shows_secrets(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for key, value in SECRETS.items():
+        monkeypatch.setenv(key, value)
+    path = tmp_path / "config.yaml"
+    path.write_text(_contract_example())
+    assert run_cli(["check", "-c", str(path)]) == 0
+    shown = capsys.readouterr().out
+    assert "nato-indo-pacific" in shown and "kyodo" in shown
+    for value in SECRETS.values():
+        assert value not in shown
+
+
+def test_the_shipped_config_is_valid(capsys: pytest.CaptureFixture[str]) -> None:
+    assert run_cli(["--config", str(ROOT / "config.yaml"), "check"]) == 0
+
+
+def test_variables_with_defaults_and_relative_database(tmp_path: Path) -> None:
+    path = tmp_path / "config.yaml"
+    path.write_text("database: ${DB:-sqlite:///data/p.db}\nchannels:\n  t: ${CHAN:-stdout://}\n")
+    config = load_config(path, env={})
+    assert config.database == "sqlite:///" + str(tmp_path / "data" / "p.db")
+    assert config.channels == {"t": ("stdout://",)}
+
+
+def test_every_config_key_is_documented_in_the_readme() -> None:
+    readme = (ROOT / "README.md").read_text()
+    for section, keys in KEYS.items():
+        for key in keys:
+            assert f"| `{key}` |" in readme, f"README does not document {section} key '{key}'"
