@@ -1,0 +1,178 @@
+"""Alerts -> messages: the words a user reads, in markdown, with every scraped string made harmless.
+
+Pure: takes alerts and a time zone, returns `Message` values. It must never send, log, read the clock or
+let scraped text (titles, snippets, source names, URLs) become markdown syntax or raw HTML: apprise turns
+markdown into HTML email and passes HTML inside markdown straight through.
+
+Every scraped string is placed after fixed text on its line, so it can never start a block (heading, list,
+quote); inline it is escaped, and `<`, `>`, `&` become backslash escapes that the markdown converter turns
+into entities.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, tzinfo
+from urllib.parse import unquote, urlsplit
+
+from pantau.models import Alert
+
+TITLE_LIMIT = 200  # subjects longer than this get cut by most mail clients and chat previews anyway
+_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+# Punctuation that means something to markdown or HTML *inline*; block markers (#, -, +, 1.) need no
+# escape because scraped text never starts a line.
+_MD_SPECIAL = frozenset("\\`*_[]()<>&|~")
+# Characters that would end or break a markdown link destination; percent-encoding keeps the URL's meaning.
+_URL_UNSAFE = frozenset(" <>()\"'\\`[]*_{}|^")
+
+
+@dataclass(frozen=True)
+class Message:
+    """What a channel receives: a one-line plain title and a body in `format` ("markdown" or "text")."""
+
+    title: str
+    body: str
+    format: str = "markdown"
+
+
+def clean_text(text: str) -> str:
+    """Scraped text on one line: control characters dropped, runs of whitespace made one space."""
+    kept = "".join(ch for ch in text if unicodedata.category(ch) != "Cc" or ch in "\t\n\r")
+    return " ".join(kept.split())
+
+
+def escape_markdown(text: str) -> str:
+    """Make scraped text literal in markdown: it renders as itself, never as formatting or HTML."""
+    return _escape(clean_text(text))
+
+
+def _escape(text: str) -> str:
+    return "".join("\\" + ch if ch in _MD_SPECIAL else ch for ch in text)
+
+
+def _safe_url(url: str) -> str | None:
+    """The URL as a link destination, or None when it is not a plain http(s) URL worth linking."""
+    url = clean_text(url).replace(" ", "%20")
+    try:
+        scheme = urlsplit(url).scheme.lower()
+    except ValueError:
+        return None
+    if scheme not in ("http", "https"):
+        return None
+    return "".join(f"%{ord(ch):02X}" if ch in _URL_UNSAFE else ch for ch in url)
+
+
+def _link(url: str) -> str:
+    target = _safe_url(url)
+    label = escape_markdown(url)
+    return f"[{label}]({target})" if target else label
+
+
+def format_time(when: datetime, tz: tzinfo) -> str:
+    """'25 Nov 2026 14:05 WIB (UTC+07:00)': the zone's abbreviation for people, the offset for certainty."""
+    local = (when if when.tzinfo else when.replace(tzinfo=UTC)).astimezone(tz)
+    offset = local.strftime("%z")
+    offset_text = f"UTC{offset[:3]}:{offset[3:5]}" if offset not in ("", "+0000") else "UTC"
+    abbrev = local.strftime("%Z")
+    # Zones without a letter abbreviation report "+07" as %Z; the offset alone says it better.
+    name = f"{abbrev} ({offset_text})" if abbrev and abbrev[0].isalpha() and abbrev != "UTC" else offset_text
+    return f"{local.day} {_MONTHS[local.month - 1]} {local.year} {local:%H:%M} {name}"
+
+
+def _snippet(snippet: str) -> str:
+    """Escape a snippet and turn its «hit» marks into bold; an unpaired mark stays as literal text."""
+    parts: list[str] = []
+    rest = clean_text(snippet)
+    while True:
+        start = rest.find("«")
+        end = rest.find("»", start + 1) if start >= 0 else -1
+        if start < 0 or end < 0:
+            parts.append(_escape(rest))
+            return "".join(parts)
+        parts.append(_escape(rest[:start]))
+        hit = rest[start + 1 : end]
+        # Markdown only bolds text that does not begin or end with a space: keep the spaces outside.
+        inner = hit.strip()
+        lead, trail = hit[: len(hit) - len(hit.lstrip())], hit[len(hit.rstrip()) :]
+        parts.append(f"{lead}**{_escape(inner)}**{trail}" if inner else _escape(rest[start : end + 1]))
+        rest = rest[end + 1 :]
+
+
+def _title_line(text: str) -> str:
+    line = clean_text(text)
+    if len(line) > TITLE_LIMIT:
+        line = line[: TITLE_LIMIT - 1].rstrip() + "…"
+    return line
+
+
+def _when(alert: Alert, tz: tzinfo) -> str:
+    if alert.published is not None:
+        return format_time(alert.published, tz)
+    return f"time unknown (found {format_time(alert.created_at, tz)})"
+
+
+def render_alert(alert: Alert, tz: tzinfo) -> Message:
+    """One alert as one message: rule, title, source, time, link, matched terms, snippet, other outlets."""
+    lines = [
+        f"**{escape_markdown(alert.title) or '(untitled)'}**",
+        "",
+        f"Rule: {escape_markdown(alert.rule)}",
+        f"Source: {escape_markdown(alert.source)}",
+        f"Published: {_when(alert, tz)}",
+        f"Link: {_link(alert.url)}",
+    ]
+    if alert.terms:
+        lines.append("Matched: " + ", ".join(escape_markdown(term) for term in alert.terms))
+    if alert.also_reported_by:
+        lines.append("Also reported by: " + ", ".join(escape_markdown(s) for s in alert.also_reported_by))
+    if clean_text(alert.snippet):
+        lines += ["", f"> {_snippet(alert.snippet)}"]
+    title = _title_line(f"[{alert.rule}] {alert.title}")
+    return Message(title=title, body="\n".join(lines) + "\n", format="markdown")
+
+
+def _newest_first(alerts: Sequence[Alert]) -> list[Alert]:
+    def when(alert: Alert) -> datetime:
+        return alert.published or alert.created_at
+
+    # Ties (same minute from two outlets) keep a stable order by id so digests are reproducible.
+    return sorted(alerts, key=lambda a: (when(a), a.id), reverse=True)
+
+
+def render_digest(rule: str, alerts: Sequence[Alert], tz: tzinfo, period: str) -> Message:
+    """Many alerts of one rule as one message: one item per story, newest first."""
+    count = len(alerts)
+    noun = "article" if count == 1 else "articles"
+    lines = [f"**Digest for {escape_markdown(rule)}: {count} {noun}** ({escape_markdown(period)})", ""]
+    for alert in _newest_first(alerts):
+        lines.append(f"- **{escape_markdown(alert.title) or '(untitled)'}**")
+        detail = f"  {escape_markdown(alert.source)} · {_when(alert, tz)}"
+        if alert.also_reported_by:
+            detail += " · also: " + ", ".join(escape_markdown(s) for s in alert.also_reported_by)
+        lines.append(detail)
+        lines.append(f"  {_link(alert.url)}")
+    if not alerts:
+        lines.append("Nothing new.")
+    title = _title_line(f"[{rule}] digest {period}: {count} {noun}")
+    return Message(title=title, body="\n".join(lines) + "\n", format="markdown")
+
+
+_PLAIN_TOKEN = re.compile(r"\\(.)|\*\*|\[((?:\\.|[^\]\\])*)\]\(([^)\s]*)\)", re.DOTALL)
+
+
+def to_plain(body: str) -> str:
+    """The text a reader sees in a body this module rendered, without markdown marks or escapes."""
+
+    def replace(match: re.Match[str]) -> str:
+        if match.group(1) is not None:
+            return match.group(1)
+        if match.group(2) is not None:
+            label = to_plain(match.group(2))
+            target = match.group(3)
+            return label if unquote(label) == unquote(target) else f"{label} ({target})"
+        return ""
+
+    return _PLAIN_TOKEN.sub(replace, body)
