@@ -1,11 +1,24 @@
-"""STUB — to be replaced by the rules engine."""
+"""The public face of the rules stage: specs in, an immutable RuleSet out, matches per article.
+
+`compile_rules` parses and compiles every rule once per config load; `RuleSet.match` scans an article once
+and evaluates only the candidate rules. Must never do I/O, read a clock, or change after compile (the service
+swaps whole RuleSets on reload).
+"""
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from types import MappingProxyType
+from typing import Any
 
-from pantau.models import Match
+from pantau.errors import RuleError
+from pantau.models import Hit, Match
+from pantau.rules.compile import Compiler, first_not_column, matches_nothing_required
+from pantau.rules.match import DocContext, TermDef
+from pantau.rules.nodes import HitRef, Node
+from pantau.rules.snippet import make_snippet
+from pantau.rules.syntax import parse
 
 
 @dataclass(frozen=True)
@@ -30,13 +43,105 @@ class Document:
     lang: str | None = None
 
 
-class RuleSet:
-    warnings: tuple[str, ...] = ()
+@dataclass(frozen=True)
+class _Rule:
+    name: str
+    node: Node
+    sources: frozenset[str] | None
 
-    def match(self, doc: Document) -> list[Match]:
-        raise NotImplementedError
+
+_FIELD_ORDER = {"title": 0, "body": 1, "source": 2, "lang": 3}
+
+
+class RuleSet:
+    """Compiled rules. Immutable after compile_rules; safe to share between threads."""
+
+    __slots__ = ("_always", "_automaton", "_index", "_rules", "_terms", "warnings")
+
+    def __init__(
+        self,
+        rules: tuple[_Rule, ...],
+        terms: tuple[TermDef, ...],
+        automaton: Any,
+        index: Mapping[int, tuple[int, ...]],
+        always: tuple[int, ...],
+        warnings: tuple[str, ...],
+    ) -> None:
+        self._rules, self._terms, self._automaton = rules, terms, automaton
+        self._index, self._always = MappingProxyType(dict(index)), always
+        self.warnings = warnings
+
+    @property
+    def rule_names(self) -> tuple[str, ...]:
+        return tuple(r.name for r in self._rules)
+
+    def candidates(self, ctx: DocContext) -> list[int]:
+        """Indexes of the rules worth evaluating for this article (the presearcher)."""
+        found: set[int] = set(self._always)
+        index = self._index
+        for wid in ctx.words:
+            found.update(index.get(wid, ()))
+        return sorted(found)
+
+    def match(self, doc: Document, *, prefilter: bool = True) -> list[Match]:
+        """The rules this article satisfies, in rule order. `prefilter=False` evaluates every rule (for tests
+        and benchmarks; the result must be the same)."""
+        ctx = DocContext(doc.title, doc.body, doc.source, doc.lang, self._automaton, self._terms)
+        order = self.candidates(ctx) if prefilter else range(len(self._rules))
+        out = []
+        for i in order:
+            rule = self._rules[i]
+            if rule.sources is not None and doc.source not in rule.sources:
+                continue
+            if rule.node.test(ctx):
+                out.append(_evidence(rule, ctx, doc))
+        return out
+
+
+def _evidence(rule: _Rule, ctx: DocContext, doc: Document) -> Match:
+    refs: list[HitRef | Hit] = []
+    rule.node.collect(ctx, refs)
+    seen: dict[tuple[str, int, int], Hit] = {}
+    for ref in refs:
+        hit = ref if isinstance(ref, Hit) else ctx.hit(*ref)
+        seen.setdefault((hit.field, hit.start, hit.end), hit)
+    hits = sorted(seen.values(), key=lambda h: (_FIELD_ORDER[h.field], h.start, h.end))
+    return Match(rule=rule.name, hits=tuple(hits), snippet=make_snippet(doc.title, doc.body, hits))
 
 
 def compile_rules(specs: Sequence[RuleSpec], concepts: Mapping[str, Concept]) -> RuleSet:
     """Raises RuleError whose `.rule` attribute names the failing rule."""
-    raise NotImplementedError
+    compiler = Compiler(concepts)
+    rules: list[_Rule] = []
+    warnings: list[str] = []
+    for spec in specs:
+        try:
+            tree, notes = parse(spec.query)
+            node = compiler.build(tree)
+            if matches_nothing_required(node, compiler.terms):
+                raise RuleError(
+                    "the rule would match articles that contain none of its terms (only NOT terms?)",
+                    column=first_not_column(tree) or 1,
+                    hint="add a term to look for, e.g. `nato NOT football`",
+                )
+        except RuleError as err:
+            err.rule = spec.name  # type: ignore[attr-defined]
+            raise
+        warnings.extend(f"rule '{spec.name}': {note}" for note in notes)
+        rules.append(_Rule(spec.name, node, spec.sources))
+    index: dict[int, list[int]] = {}
+    always: list[int] = []
+    for i, rule in enumerate(rules):
+        req = compiler.required(rule.node)
+        if req is None:
+            always.append(i)
+        for wid in req or ():
+            index.setdefault(wid, []).append(i)
+    return RuleSet(
+        tuple(rules),
+        tuple(compiler.terms),
+        compiler.automaton(),
+        {w: tuple(r) for w, r in index.items()},
+        tuple(always),
+        tuple(warnings),
+    )
