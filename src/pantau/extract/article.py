@@ -1,13 +1,79 @@
-"""STUB — to be replaced by the extractor."""
+"""extract_article: one parsed page -> Extracted, gluing metadata and body together.
+
+Order matters: the source's `drop` selectors go first, metadata is read while scripts (JSON-LD) still exist,
+then scripts and other non-text elements are removed and the body is found. Raises only ExtractError.
+"""
 
 from __future__ import annotations
 
+from datetime import datetime
+
+from selectolax.lexbor import LexborHTMLParser, SelectolaxError
+
+from pantau.errors import ExtractError
+from pantau.extract import hints
+from pantau.extract.body import extract_body, remove_all
+from pantau.extract.dates import parse_date
+from pantau.extract.encoding import decode_html
+from pantau.extract.metadata import read_metadata
 from pantau.models import ArticleSelectors, Extracted
 
-
-def decode_html(body: bytes, charset: str | None) -> str:
-    raise NotImplementedError
+__all__ = ["decode_html", "extract_article"]
 
 
 def extract_article(html: str, url: str, selectors: ArticleSelectors | None = None) -> Extracted:
-    raise NotImplementedError
+    """Read the article in `html` (fetched from `url`); see pantau.extract for the contract."""
+    try:
+        return _extract(html, url, selectors or ArticleSelectors())
+    except ExtractError:
+        raise
+    except SelectolaxError as err:
+        raise ExtractError(f"extract: bad CSS selector in the source's article settings ({err})") from err
+    except Exception as err:
+        # Last line of defence: a page must never crash a poll with a raw traceback.
+        raise ExtractError(f"extract: could not read {url}: {type(err).__name__}: {err}") from err
+
+
+def _extract(html: str, url: str, selectors: ArticleSelectors) -> Extracted:
+    tree = LexborHTMLParser(html)
+    for selector in selectors.drop:
+        remove_all(tree.css(selector))
+    meta = read_metadata(tree, url)
+    title = _override_text(tree, selectors.title) or meta.title or ""
+    published = meta.published
+    if selectors.published:
+        published = _override_date(tree, selectors.published, meta.lang) or published
+    tree.strip_tags(list(hints.JUNK_TAGS))
+    paragraphs = extract_body(tree, selectors.body, title)
+    if not paragraphs:
+        raise ExtractError(f"extract: no article found in {url}")
+    return Extracted(
+        title=title,
+        body="\n\n".join(paragraphs),
+        published=published,
+        updated=meta.updated,
+        author=meta.author,
+        lang=meta.lang,
+        canonical_url=meta.canonical_url,
+        image=meta.image,
+    )
+
+
+def _override_text(tree: LexborHTMLParser, selector: str | None) -> str | None:
+    if not selector:
+        return None
+    node = tree.css_first(selector)
+    text = " ".join(node.text(deep=True).split()) if node else ""
+    return text or None
+
+
+def _override_date(tree: LexborHTMLParser, selector: str, lang: str | None) -> datetime | None:
+    node = tree.css_first(selector)
+    if node is None:
+        return None
+    attrs = node.attributes
+    for candidate in (attrs.get("datetime"), attrs.get("content"), node.text(deep=True)):
+        parsed = parse_date(candidate, lang)
+        if parsed is not None:
+            return parsed
+    return None

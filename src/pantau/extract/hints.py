@@ -1,0 +1,95 @@
+"""Word lists that tell article text from page furniture, in English, Indonesian and Japanese.
+
+Only data and the small predicates over it; no parsing here.
+"""
+
+from __future__ import annotations
+
+import re
+
+# Elements that never hold article text; removed (with their content) before anything is read.
+JUNK_TAGS = (
+    "script", "style", "noscript", "template", "svg", "math", "iframe", "object", "embed", "canvas",
+    "button", "select", "textarea", "input", "label", "dialog", "video", "audio", "map", "head",
+)  # fmt: skip
+
+# Landmarks that hold navigation or asides, removed in automatic mode.
+FURNITURE_SELECTOR = (
+    "nav, aside, footer, [role=navigation], [role=complementary], [role=contentinfo], [role=search], "
+    "[role=banner], [hidden], [aria-hidden=true], figcaption, [style*='display:none'], [style*='display: none']"
+)
+
+# class/id words of furniture. A word matches whole; a word ending in "*" also as the start of a longer
+# word ("related*" catches "relatedposts", while "comment" alone must not catch "commentary").
+_NEGATIVE_WORDS = (
+    "comment", "comments", "comment-*", "komentar*", "disqus*", "related*", "terkait*", "bacajuga*",
+    "baca-juga*", "readalso", "read-also", "read-more", "readmore", "see-also", "share*", "sharing*",
+    "social*", "sosmed*", "tags", "tag", "tagging", "topics", "breadcrumb*", "newsletter*", "subscribe*",
+    "subscription*", "promo*", "advert*", "ads", "ad", "iklan*", "sponsor*", "recommend*", "rekomendasi*",
+    "popular*", "populer*", "terpopuler*", "trending*", "sidebar*", "widget*", "footer*", "nav", "navbar*",
+    "navigation*", "menu*", "banner*", "modal*", "popup*", "cookie*", "outbrain*", "taboola*", "mgid*",
+    "byline*", "author-bio*", "authorbio*", "caption*", "credit*", "skip*", "most-read*", "mostread*",
+    "more-stories*", "lainnya*", "terbaru*", "pilihan*", "signup*", "paywall-prompt*", "print-only",
+    "visually-hidden", "sr-only", "toolbar*", "masthead*", "copyright*", "rating*", "follow*",
+    "jumbotron*", "video-player*", "inline-related*", "outstream*", "dfp*",
+)  # fmt: skip
+_NEGATIVE = re.compile(
+    r"(?:^|[\s_-])(?:"
+    + "|".join(re.escape(w[:-1]) + r"\w*" if w.endswith("*") else re.escape(w) for w in _NEGATIVE_WORDS)
+    + r")(?:$|[\s_-])",
+    re.IGNORECASE,
+)
+# Cheap C-side prefilter (Lexbor selectors) so the precise regex only runs on nodes that could match.
+NEGATIVE_PREFILTER = ", ".join(
+    f"[{attr}*='{word}' i]"
+    for attr in ("class", "id")
+    for word in (
+        "comment", "komentar", "disqus", "relat", "terkait", "baca", "read", "see-also", "shar",
+        "social", "sosmed", "tag", "topic", "breadcrumb", "newsletter", "subscri", "promo", "advert",
+        "ad", "iklan", "sponsor", "recommend", "rekomendasi", "popul", "trending", "sidebar", "widget",
+        "footer", "nav", "menu", "banner", "modal", "popup", "cookie", "outbrain", "taboola", "mgid",
+        "byline", "bio", "caption", "credit", "skip", "most", "more", "lainnya", "terbaru", "pilihan",
+        "signup", "paywall", "print", "hidden", "sr-only", "toolbar", "masthead", "copyright", "rating",
+        "follow", "thumbs", "jumbotron", "video", "outstream", "dfp",
+    )
+)  # fmt: skip
+
+_POSITIVE = re.compile(
+    r"article|content|entry|story|post-?body|post-?text|body-?text|main|detail|isi|konten|berita|"
+    r"text|read__|itp|prose|caas|paywall-article",
+    re.IGNORECASE,
+)
+_NEGATIVE_SCORE = re.compile(
+    r"comment|komentar|related|terkait|share|social|sidebar|widget|footer|promo|sponsor|popular|populer|"
+    r"recommend|rekomendasi|trending|menu|nav|banner|newsletter|tag",
+    re.IGNORECASE,
+)
+
+# Lines that introduce a box of links or an ad inside the body ("Baca juga: ..."), in several languages.
+BOILERPLATE_LINE = re.compile(
+    r"^\W*(?:baca\s+(?:juga|selengkapnya|artikel)|lihat\s+juga|simak\s+(?:juga|video|berita)|"
+    r"berita\s+terkait|artikel\s+terkait|tonton\s+juga|cek\s+berita|dapatkan\s+update|"
+    r"read\s+(?:more|also|next)|related\s*(?:articles?|stories|coverage|news)?\s*:|see\s+also|"
+    r"also\s+read|more\s+(?:on|from)\s|recommended\s*:|"
+    r"advertisement|advertising|iklan|scroll\s+(?:to|down)\s+(?:continue|to\s+continue|for)|"
+    r"sign\s+up\s+for|subscribe\s+to|click\s+here|share\s+this|follow\s+us|ikuti\s+(?:kami|berita)|"
+    r"関連記事|あわせて読みたい|広告)",
+    re.IGNORECASE,
+)
+
+
+def is_furniture(class_and_id: str) -> bool:
+    """Do these class/id words name page furniture (comments, related links, share bars ...)?"""
+    return _NEGATIVE.search(class_and_id) is not None
+
+
+def class_weight(class_and_id: str) -> float:
+    """A readability-style bonus for containers whose class/id says "article" and a malus for furniture."""
+    if not class_and_id:
+        return 0.0
+    weight = 0.0
+    if _POSITIVE.search(class_and_id):
+        weight += 25.0
+    if _NEGATIVE_SCORE.search(class_and_id):
+        weight -= 25.0
+    return weight

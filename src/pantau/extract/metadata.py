@@ -1,0 +1,278 @@
+"""Title, times, author, language, canonical URL and image of a parsed page.
+
+Sources in order of trust: JSON-LD (schema.org Article types), then OpenGraph / article:* / other <meta>, then
+the visible page (<h1>, <time>, bylines, <title>). Reads the tree and never changes it; never raises.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+from urllib.parse import urljoin
+
+from selectolax.lexbor import LexborHTMLParser
+
+from pantau.extract.dates import parse_date
+
+_ARTICLE_TYPES = frozenset(
+    {"article", "newsarticle", "reportagenewsarticle", "analysisnewsarticle", "opinionnewsarticle",
+     "backgroundnewsarticle", "blogposting", "liveblogposting", "report", "scholarlyarticle", "techarticle",
+     "socialmediaposting", "webpage", "creativework"}
+)  # fmt: skip
+_PUBLISHED_META = (
+    "article:published_time", "og:published_time", "datePublished", "pubdate", "publishdate",
+    "publish-date", "publish_date", "date", "dc.date", "dc.date.issued", "dcterms.created", "parsely-pub-date",
+    "sailthru.date", "content_publishdate", "article_date_original", "cXenseParse:recs:publishtime",
+)  # fmt: skip
+_UPDATED_META = (
+    "article:modified_time",
+    "og:updated_time",
+    "dateModified",
+    "last-modified",
+    "dcterms.modified",
+)
+_AUTHOR_META = (
+    "author",
+    "article:author",
+    "dc.creator",
+    "parsely-author",
+    "sailthru.author",
+    "content_author",
+)
+_BYLINE = re.compile(r"^\s*(?:by|oleh|penulis|reporter|editor|writer|文)\s*[:：]?\s+", re.IGNORECASE)
+_STOP_WORDS = {
+    "id": frozenset(
+        "yang dan di dengan untuk dari ini itu pada dalam tidak akan juga ke adalah oleh".split()
+    ),
+    "en": frozenset("the and of to in is that for on with was as by it are from at".split()),
+}
+_KANA = re.compile(r"[\u3040-\u30ff]")
+
+
+@dataclass(frozen=True)
+class Metadata:
+    title: str | None
+    published: datetime | None
+    updated: datetime | None
+    author: str | None
+    lang: str | None
+    canonical_url: str | None
+    image: str | None
+
+
+def read_metadata(tree: LexborHTMLParser, url: str) -> Metadata:
+    """Everything but the body. Times are aware UTC; a time without a zone uses the page language's zone,
+    declared or guessed from the text."""
+    meta = _meta_map(tree)
+    ld = _json_ld_article(tree)
+    lang = _declared_lang(tree, meta, ld)
+    if lang is None and tree.body is not None:
+        lang = guess_lang(tree.body.text(deep=True, separator=" "))
+    return Metadata(
+        title=_title(tree, meta, ld),
+        published=_first_date(
+            [_ld_str(ld, "datePublished"), *_metas(meta, _PUBLISHED_META), *_time_tags(tree)], lang
+        ),
+        updated=_first_date([_ld_str(ld, "dateModified"), *_metas(meta, _UPDATED_META)], lang),
+        author=_author(tree, meta, ld),
+        lang=lang,
+        canonical_url=_canonical(tree, meta, url),
+        image=_image(meta, ld, url),
+    )
+
+
+def _meta_map(tree: LexborHTMLParser) -> dict[str, str]:
+    found: dict[str, str] = {}
+    for node in tree.css("meta[content]"):
+        attrs = node.attributes
+        key = attrs.get("property") or attrs.get("name") or attrs.get("itemprop") or ""
+        content = (attrs.get("content") or "").strip()
+        if key and content:
+            found.setdefault(key.strip().lower(), content)
+    return found
+
+
+def _metas(meta: dict[str, str], keys: tuple[str, ...]) -> list[str | None]:
+    return [meta.get(key.lower()) for key in keys]
+
+
+def _json_ld_article(tree: LexborHTMLParser) -> dict[str, Any]:
+    """The first schema.org article-like object in the page's JSON-LD; a bare WebPage only as a last resort."""
+    fallback: dict[str, Any] = {}
+    for script in tree.css("script[type='application/ld+json' i]"):
+        try:
+            data = json.loads(script.text(deep=True).strip() or "null", strict=False)
+        except (ValueError, RecursionError):
+            continue
+        for item in _ld_items(data, 0):
+            types = item.get("@type")
+            names = {str(t).lower() for t in (types if isinstance(types, list) else [types])}
+            if names & _ARTICLE_TYPES - {"webpage", "creativework"}:
+                return item
+            if names & _ARTICLE_TYPES and not fallback:
+                fallback = item
+    return fallback
+
+
+def _ld_items(data: Any, depth: int) -> Iterator[dict[str, Any]]:
+    if depth > 6:
+        return
+    if isinstance(data, list):
+        for entry in data:
+            yield from _ld_items(entry, depth + 1)
+    elif isinstance(data, dict):
+        yield data
+        for key in ("@graph", "mainEntity", "itemListElement"):
+            if key in data:
+                yield from _ld_items(data[key], depth + 1)
+
+
+def _ld_str(ld: dict[str, Any], key: str) -> str | None:
+    value = ld.get(key)
+    if isinstance(value, list) and value:
+        value = value[0]
+    if isinstance(value, dict):
+        value = value.get("name") or value.get("url") or value.get("@id")
+    return value.strip() if isinstance(value, str) and value.strip() else None
+
+
+def _text(value: str | None) -> str | None:
+    if value is None:
+        return None
+    cleaned = " ".join(value.split())
+    return cleaned or None
+
+
+def _title(tree: LexborHTMLParser, meta: dict[str, str], ld: dict[str, Any]) -> str | None:
+    h1 = tree.css_first("h1")
+    page_title = tree.css_first("title")
+    for candidate in (
+        _ld_str(ld, "headline"),
+        meta.get("og:title"),
+        meta.get("twitter:title"),
+        h1.text(deep=True) if h1 else None,
+        _strip_site_name(page_title.text(deep=True)) if page_title else None,
+    ):
+        cleaned = _text(candidate)
+        if cleaned:
+            return cleaned
+    return None
+
+
+def _strip_site_name(title: str) -> str:
+    parts = re.split(r"\s+[|\-–—»:]\s+", title.strip())
+    return max(parts, key=len) if len(parts) > 1 else title
+
+
+def _time_tags(tree: LexborHTMLParser) -> list[str | None]:
+    found: list[str | None] = []
+    for node in tree.css("[itemprop=datePublished], time[datetime], time[pubdate]")[:3]:
+        attrs = node.attributes
+        found.append(attrs.get("datetime") or attrs.get("content") or node.text(deep=True))
+    return found
+
+
+def _first_date(candidates: list[str | None], lang: str | None) -> datetime | None:
+    for candidate in candidates:
+        parsed = parse_date(candidate, lang)
+        if parsed is not None:
+            return parsed
+    return None
+
+
+def _author(tree: LexborHTMLParser, meta: dict[str, str], ld: dict[str, Any]) -> str | None:
+    names = _ld_names(ld.get("author"))
+    if names:
+        return ", ".join(names)
+    for key in _AUTHOR_META:
+        value = _text(meta.get(key))
+        if value and not value.startswith(("http://", "https://")):
+            return value
+    for node in tree.css("[rel=author], [itemprop=author], .author, .byline, .penulis, .reporter")[:3]:
+        value = _text(_BYLINE.sub("", node.text(deep=True)))
+        if value and len(value) < 100:
+            return value
+    return None
+
+
+def _ld_names(value: Any) -> list[str]:
+    entries = value if isinstance(value, list) else [value]
+    names: list[str] = []
+    for entry in entries:
+        name = entry.get("name") if isinstance(entry, dict) else entry
+        cleaned = _text(name) if isinstance(name, str) else None
+        if cleaned and not cleaned.startswith(("http://", "https://")) and cleaned not in names:
+            names.append(cleaned)
+    return names
+
+
+def _declared_lang(tree: LexborHTMLParser, meta: dict[str, str], ld: dict[str, Any]) -> str | None:
+    html = tree.css_first("html")
+    for candidate in (
+        html.attributes.get("lang") if html else None,
+        html.attributes.get("xml:lang") if html else None,
+        meta.get("og:locale"),
+        _ld_str(ld, "inLanguage"),
+        meta.get("content-language"),
+        meta.get("language"),
+    ):
+        code = _lang_code(candidate)
+        if code:
+            return code
+    return None
+
+
+def _lang_code(value: str | None) -> str | None:
+    if not value:
+        return None
+    code = re.split(r"[-_]", value.strip().lower(), maxsplit=1)[0]
+    # "in" is the withdrawn ISO 639 code for Indonesian that some CMSes still emit.
+    code = {"in": "id", "jp": "ja"}.get(code, code)
+    return code if re.fullmatch(r"[a-z]{2,3}", code) else None
+
+
+def guess_lang(text: str) -> str | None:
+    """A cheap guess (id, en or ja) from kana and stop words, for pages that do not declare a language."""
+    sample = text[:5000]
+    if len(_KANA.findall(sample)) > 20:
+        return "ja"
+    words = re.findall(r"[a-z]+", sample.lower())
+    counts = {lang: sum(1 for w in words if w in stops) for lang, stops in _STOP_WORDS.items()}
+    best = max(counts, key=lambda lang: counts[lang])
+    return best if counts[best] >= 3 else None
+
+
+def _canonical(tree: LexborHTMLParser, meta: dict[str, str], url: str) -> str | None:
+    link = tree.css_first("link[rel=canonical i][href]")
+    for candidate in ((link.attributes.get("href") if link else None), meta.get("og:url")):
+        absolute = _absolute(candidate, url)
+        if absolute:
+            return absolute
+    return None
+
+
+def _image(meta: dict[str, str], ld: dict[str, Any], url: str) -> str | None:
+    for candidate in (
+        meta.get("og:image"),
+        meta.get("og:image:url"),
+        _ld_str(ld, "image"),
+        meta.get("twitter:image"),
+    ):
+        absolute = _absolute(candidate, url)
+        if absolute:
+            return absolute
+    return None
+
+
+def _absolute(candidate: str | None, base: str) -> str | None:
+    if not candidate or not candidate.strip():
+        return None
+    try:
+        absolute = urljoin(base, candidate.strip())
+    except ValueError:
+        return None
+    return absolute if absolute.startswith(("http://", "https://")) else None
