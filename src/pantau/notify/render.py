@@ -5,8 +5,8 @@ let scraped text (titles, snippets, source names, URLs) become markdown syntax o
 markdown into HTML email and passes HTML inside markdown straight through.
 
 Every scraped string is placed after fixed text on its line, so it can never start a block (heading, list,
-quote); inline it is escaped, and `<`, `>`, `&` become backslash escapes that the markdown converter turns
-into entities.
+quote); inline it is backslash-escaped, and `<`, `>`, `&` become HTML entities (a backslash does not stop
+`&copy;` from being read as an entity).
 """
 
 from __future__ import annotations
@@ -24,7 +24,8 @@ TITLE_LIMIT = 200  # subjects longer than this get cut by most mail clients and 
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 # Punctuation that means something to markdown or HTML *inline*; block markers (#, -, +, 1.) need no
 # escape because scraped text never starts a line.
-_MD_SPECIAL = frozenset("\\`*_[]()<>&|~")
+_MD_SPECIAL = frozenset("\\`*_[]()|~")
+_ENTITIES = {"&": "&amp;", "<": "&lt;", ">": "&gt;"}
 # Characters that would end or break a markdown link destination; percent-encoding keeps the URL's meaning.
 _URL_UNSAFE = frozenset(" <>()\"'\\`[]*_{}|^")
 
@@ -50,7 +51,7 @@ def escape_markdown(text: str) -> str:
 
 
 def _escape(text: str) -> str:
-    return "".join("\\" + ch if ch in _MD_SPECIAL else ch for ch in text)
+    return "".join("\\" + ch if ch in _MD_SPECIAL else _ENTITIES.get(ch, ch) for ch in text)
 
 
 def _safe_url(url: str) -> str | None:
@@ -101,6 +102,13 @@ def _snippet(snippet: str) -> str:
         rest = rest[end + 1 :]
 
 
+def _not_a_block(escaped: str) -> str:
+    """Inside a quote the text starts a line: a leading '#', '>', '-', '+' or '1.' must stay literal."""
+    if escaped[:1] in ("#", ">", "-", "+", "="):
+        return "\\" + escaped
+    return re.sub(r"^(\d+)([.)])", r"\1\\\2", escaped)
+
+
 def _title_line(text: str) -> str:
     line = clean_text(text)
     if len(line) > TITLE_LIMIT:
@@ -129,7 +137,7 @@ def render_alert(alert: Alert, tz: tzinfo) -> Message:
     if alert.also_reported_by:
         lines.append("Also reported by: " + ", ".join(escape_markdown(s) for s in alert.also_reported_by))
     if clean_text(alert.snippet):
-        lines += ["", f"> {_snippet(alert.snippet)}"]
+        lines += ["", f"> {_not_a_block(_snippet(alert.snippet))}"]
     title = _title_line(f"[{alert.rule}] {alert.title}")
     return Message(title=title, body="\n".join(lines) + "\n", format="markdown")
 
@@ -160,7 +168,7 @@ def render_digest(rule: str, alerts: Sequence[Alert], tz: tzinfo, period: str) -
     return Message(title=title, body="\n".join(lines) + "\n", format="markdown")
 
 
-_PLAIN_TOKEN = re.compile(r"\\(.)|\*\*|\[((?:\\.|[^\]\\])*)\]\(([^)\s]*)\)", re.DOTALL)
+_PLAIN_TOKEN = re.compile(r"\\(.)|&(amp|lt|gt);|\*\*|\[((?:\\.|[^\]\\])*)\]\(([^)\s]*)\)", re.DOTALL)
 
 
 def to_plain(body: str) -> str:
@@ -170,8 +178,10 @@ def to_plain(body: str) -> str:
         if match.group(1) is not None:
             return match.group(1)
         if match.group(2) is not None:
-            label = to_plain(match.group(2))
-            target = match.group(3)
+            return {"amp": "&", "lt": "<", "gt": ">"}[match.group(2)]
+        if match.group(3) is not None:
+            label = to_plain(match.group(3))
+            target = match.group(4)
             return label if unquote(label) == unquote(target) else f"{label} ({target})"
         return ""
 

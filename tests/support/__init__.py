@@ -1,0 +1,1 @@
+"""Reusable local servers for tests (SMTP sink, webhook receiver, scriptable site server)."""
