@@ -100,6 +100,14 @@ class _Handler(BaseHTTPRequestHandler):
     def version_string(self) -> str:
         return "pantau-demo/1"
 
+    answered = False
+
+    def send_response(self, code: int, message: str | None = None) -> None:
+        # Recorded before the status line leaves, so a client that got an answer always finds it logged.
+        self.answered = True
+        self.server.site._record(self, code)
+        super().send_response(code, message)
+
     def do_GET(self) -> None:
         self.server.site._dispatch(self, head=False)
 
@@ -187,28 +195,31 @@ class SiteServer:
         return [r for r in log if urlsplit(r.path).path == path]
 
     def _record(self, handler: BaseHTTPRequestHandler, status: int) -> None:
+        # A malformed request line is answered (400) before the method, path or headers exist.
+        headers = getattr(handler, "headers", None)
+        asked = headers.get if headers is not None else (lambda name: None)
         served = Served(
-            method=handler.command,
-            path=handler.path,
+            method=getattr(handler, "command", None) or "",
+            path=getattr(handler, "path", ""),
             status=status,
-            if_none_match=handler.headers.get("If-None-Match"),
-            if_modified_since=handler.headers.get("If-Modified-Since"),
-            user_agent=handler.headers.get("User-Agent"),
+            if_none_match=asked("If-None-Match"),
+            if_modified_since=asked("If-Modified-Since"),
+            user_agent=asked("User-Agent"),
         )
         with self._lock:
             self._log.append(served)
 
     # -- answering -------------------------------------------------------------------------------------
 
-    def _dispatch(self, handler: BaseHTTPRequestHandler, *, head: bool) -> None:
+    def _dispatch(self, handler: _Handler, *, head: bool) -> None:
+        handler.answered = False
         try:
-            status = self.respond(handler, head=head)
-            if status is None:
-                status = self._serve_file(handler, head=head)
+            if self.respond(handler, head=head) is None:
+                self._serve_file(handler, head=head)
         except (ConnectionError, TimeoutError):
             handler.close_connection = True
-            status = 0
-        self._record(handler, status)
+        if not handler.answered:
+            self._record(handler, 0)
 
     def respond(self, handler: BaseHTTPRequestHandler, *, head: bool) -> int | None:
         """Hook for subclasses: answer the request and return the status sent, or None to serve a file."""
