@@ -6,10 +6,9 @@ from collections.abc import Iterator
 from zoneinfo import ZoneInfo
 
 import pytest
+from notify_samples import make_alert
 from support.smtp import SmtpSink
 from support.webhook import WebhookSink
-
-from notify_samples import make_alert
 
 from pantau.models import Alert
 

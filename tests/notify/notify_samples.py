@@ -18,7 +18,9 @@ def make_alert(**changes: object) -> Alert:
         "published": datetime(2026, 11, 25, 7, 5, tzinfo=UTC),
         "created_at": datetime(2026, 11, 25, 7, 20, tzinfo=UTC),
         "terms": ("NATO", "Japan"),
-        "snippet": "Officials said «NATO» would staff the office with two liaison officers from «Japan»'s ministry.",
+        "snippet": (
+            "Officials said «NATO» would staff the office with two liaison officers from «Japan»'s ministry."
+        ),
         "also_reported_by": (),
     }
     fields.update(changes)

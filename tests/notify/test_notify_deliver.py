@@ -94,7 +94,7 @@ def test_no_key_means_no_header(webhook_sink: WebhookSink) -> None:
 def test_same_key_on_retry_lets_the_receiver_drop_the_repeat(webhook_sink: WebhookSink) -> None:
     webhook_sink.statuses = [500]
     notifier = Notifier({"hook": [webhook_sink.url()]})
-    with pytest.raises(DeliveryError, match="^notify: channel 'hook' failed: .*500"):
+    with pytest.raises(DeliveryError, match=r"^notify: channel 'hook' failed: .*500"):
         send(notifier, "hook", Message("t", "b"), key="alert-7-hook")
     send(notifier, "hook", Message("t", "b"), key="alert-7-hook")
     keys = [r.headers[DELIVERY_HEADER.lower()] for r in webhook_sink.requests]
@@ -110,11 +110,15 @@ def test_every_url_of_a_channel_must_succeed(webhook_sink: WebhookSink, smtp_sin
     assert len(smtp_sink.wait_for(1)) == 1  # the healthy URL still got its copy
 
 
-def test_failure_never_reveals_the_password(webhook_sink: WebhookSink, caplog: pytest.LogCaptureFixture) -> None:
+def test_failure_never_reveals_the_password(
+    webhook_sink: WebhookSink, caplog: pytest.LogCaptureFixture
+) -> None:
     secret = "Zq8-unguessable-9xT"
     webhook_sink.statuses = [500, 500]
-    urls = [webhook_sink.url("/hook").replace("json://", f"json://pantau:{secret}@"),
-            f"json://127.0.0.1:9/hook?+Authorization=Bearer-{secret}"]  # port 9: nothing listens
+    urls = [
+        webhook_sink.url("/hook").replace("json://", f"json://pantau:{secret}@"),
+        f"json://127.0.0.1:9/hook?+Authorization=Bearer-{secret}",
+    ]  # port 9: nothing listens
     caplog.set_level(logging.DEBUG, logger="apprise")
     with pytest.raises(DeliveryError) as caught:
         send(Notifier({"hook": urls}), "hook", Message("t", "b"))

@@ -54,16 +54,35 @@ def _html_text(fragment: str) -> str:
 def _digest_alerts() -> list:  # type: ignore[type-arg]
     base = datetime(2026, 11, 24, 1, 0, tzinfo=UTC)
     return [
-        make_alert(id=1, title="Kyiv asks partners for more air defence", source="kyodo", rule="ukraine",
-                   url="https://english.kyodonews.net/news/2026/11/kyiv-air-defence.html",
-                   published=base, terms=("Kyiv",)),
-        make_alert(id=2, title="Indonesia kirim bantuan kemanusiaan ke Ukraina", source="antara-id",
-                   rule="ukraine", url="https://www.antaranews.com/berita/5012345/bantuan-ukraina",
-                   published=base + timedelta(hours=9), also_reported_by=("tempo", "kompas"),
-                   terms=("Ukraina", "bantuan")),
-        make_alert(id=3, title="Zelenskyy meets envoys in Kyiv", source="antara-en", rule="ukraine",
-                   url="https://en.antaranews.com/news/301234/zelenskyy-envoys", published=None,
-                   created_at=base + timedelta(hours=4), terms=("Zelenskyy",)),
+        make_alert(
+            id=1,
+            title="Kyiv asks partners for more air defence",
+            source="kyodo",
+            rule="ukraine",
+            url="https://english.kyodonews.net/news/2026/11/kyiv-air-defence.html",
+            published=base,
+            terms=("Kyiv",),
+        ),
+        make_alert(
+            id=2,
+            title="Indonesia kirim bantuan kemanusiaan ke Ukraina",
+            source="antara-id",
+            rule="ukraine",
+            url="https://www.antaranews.com/berita/5012345/bantuan-ukraina",
+            published=base + timedelta(hours=9),
+            also_reported_by=("tempo", "kompas"),
+            terms=("Ukraina", "bantuan"),
+        ),
+        make_alert(
+            id=3,
+            title="Zelenskyy meets envoys in Kyiv",
+            source="antara-en",
+            rule="ukraine",
+            url="https://en.antaranews.com/news/301234/zelenskyy-envoys",
+            published=None,
+            created_at=base + timedelta(hours=4),
+            terms=("Zelenskyy",),
+        ),
     ]
 
 
@@ -89,8 +108,15 @@ def test_alert_carries_what_the_reader_needs() -> None:
     alert = make_alert(also_reported_by=("antara-en", "tempo"))
     message = render_alert(alert, JAKARTA)
     plain = to_plain(message.body)
-    for needed in (alert.rule, alert.title, alert.source, alert.url, "25 Nov 2026 14:05 WIB (UTC+07:00)",
-                   "NATO, Japan", "antara-en, tempo"):
+    for needed in (
+        alert.rule,
+        alert.title,
+        alert.source,
+        alert.url,
+        "25 Nov 2026 14:05 WIB (UTC+07:00)",
+        "NATO, Japan",
+        "antara-en, tempo",
+    ):
         assert needed in plain
     assert message.title.startswith("[nato-indo-pacific] ") and alert.title in message.title
     assert message.format == "markdown"

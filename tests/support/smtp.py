@@ -41,7 +41,7 @@ class _Handler:
         message = email.message_from_bytes(data, policy=email.policy.default)
         with self.sink.lock:
             self.sink.envelopes.append((envelope.mail_from, list(envelope.rcpt_tos)))
-            self.sink.messages.append(message)  # type: ignore[arg-type]
+            self.sink.messages.append(message)
         return "250 Message accepted"
 
 

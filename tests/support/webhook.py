@@ -1,10 +1,10 @@
 """A real HTTP webhook receiver on 127.0.0.1 for tests: records every POST, answers scripted statuses.
 
-    with WebhookSink() as hook:
-        url = hook.url("/hook")                 # "json://127.0.0.1:PORT/hook" for apprise
-        hook.statuses = [500, 200]              # answers, consumed one per request; then 200
-        ...
-        path, headers, body = hook.requests[0]  # headers keyed in lower case, body parsed JSON (or None)
+with WebhookSink() as hook:
+    url = hook.url("/hook")                 # "json://127.0.0.1:PORT/hook" for apprise
+    hook.statuses = [500, 200]              # answers, consumed one per request; then 200
+    ...
+    path, headers, body = hook.requests[0]  # headers keyed in lower case, body parsed JSON (or None)
 """
 
 from __future__ import annotations
