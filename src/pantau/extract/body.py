@@ -22,6 +22,7 @@ BLOCK_TAGS = frozenset(
     "p div section article main h1 h2 h3 h4 h5 h6 li ul ol dl dt dd blockquote pre table tbody thead tr td th "
     "br hr figure header footer address center details summary form fieldset nav aside".split()
 )
+_INLINE_TAGS = frozenset(["span", "a", "b", "strong", "i", "em", "font", "u", "small", "sup", "sub", "mark", "q"])
 _HEADINGS = frozenset("h2 h3 h4 h5 h6".split())
 _SCORED = "p, pre, blockquote, td, div, article, section"
 _TAG_BASE = {
@@ -74,35 +75,57 @@ def remove_all(nodes: Iterable[LexborNode]) -> None:
         node.decompose()
 
 
-def remove_furniture(root: LexborNode) -> None:
-    """Remove navigation, asides, comments, related-link boxes, share bars ... found by tag, role or class."""
-    page_chars = len(root.text(deep=True)) or 1
-    candidates = root.css(hints.FURNITURE_SELECTOR)
-    for node in root.css(hints.NEGATIVE_PREFILTER):
-        words = f"{node.attributes.get('class') or ''} {node.attributes.get('id') or ''}"
-        if hints.is_furniture(words):
-            candidates.append(node)
-    doomed = []
-    for node in candidates:
-        if node.tag in ("body", "html", "main", "article"):
-            continue
-        # A wrapper that holds most of the page is the page itself, whatever its class says.
-        if len(node.text(deep=True)) > 0.5 * page_chars and page_chars > 500:
-            continue
-        doomed.append(node)
-    remove_all(doomed)
+def furniture_keys(root: LexborNode) -> dict[int, LexborNode]:
+    """Elements under `root` that look like navigation, asides, comments, related links, share bars ..."""
+    found = {node_key(n): n for n in root.css(hints.FURNITURE_SELECTOR)}
+    for node in root.css("[class], [id]"):
+        attrs = node.attributes
+        words = f"{attrs.get('class') or ''} {attrs.get('id') or ''}"
+        # "entry-content read-more" is an article body with a modifier; WordPress puts "tag-<topic>" on
+        # the <article> itself.
+        if hints.is_furniture(words) and node.tag != "article" and hints.class_weight(words) <= 0:
+            found[node_key(node)] = node
+    for key in [k for k, n in found.items() if n.tag in ("body", "html", "main")]:
+        del found[key]
+    return found
 
 
-def select_containers(root: LexborNode) -> list[LexborNode]:
-    """The element(s) that most likely hold the article, in document order."""
-    scores: dict[int, float] = {}
-    nodes: dict[int, LexborNode] = {}
+def _paragraphs(root: LexborNode) -> list[tuple[LexborNode, float, list[int]]]:
+    """Text-bearing blocks with their value and the keys of all their ancestors (nearest first)."""
+    found = []
     for para in root.css(_SCORED):
-        deep = para.tag in ("p", "pre", "blockquote", "td")
-        text = para.text(deep=deep).strip()
+        text = _own_text(para).strip()
         if len(text) < 25:
             continue
         value = 1.0 + text.count(",") + text.count("、") + min(len(text) / 100, 3.0)
+        path = []
+        ancestor = para.parent
+        while ancestor is not None:
+            path.append(node_key(ancestor))
+            ancestor = ancestor.parent
+        found.append((para, value, [node_key(para), *path]))
+    return found
+
+
+def select_containers(root: LexborNode) -> tuple[list[LexborNode], set[int]]:
+    """The element(s) that most likely hold the article, in document order, and the furniture to skip."""
+    furniture = furniture_keys(root)
+    paragraphs = _paragraphs(root)
+    mass = dict.fromkeys(furniture, 0.0)
+    total = 0.0
+    for _, value, path in paragraphs:
+        total += value
+        for key in path:
+            if key in mass:
+                mass[key] += value
+    # A "furniture" wrapper that holds most of the paragraph text is the page's layout, not furniture
+    # (Blogger wraps every post in a "widget", The Verge puts articles in an "l-sidebar-fixed").
+    skipped = {key for key, held in mass.items() if held <= 0.5 * total or total == 0}
+    scores: dict[int, float] = {}
+    nodes: dict[int, LexborNode] = {}
+    for para, value, path in paragraphs:
+        if skipped.intersection(path):
+            continue
         ancestor = para.parent
         for share in _LEVEL_SHARE:
             if ancestor is None or ancestor.tag in ("body", "html"):
@@ -114,11 +137,24 @@ def select_containers(root: LexborNode) -> list[LexborNode]:
             scores[key] += value * share
             ancestor = ancestor.parent
     if not scores:
-        return [root]
+        return [root], skipped
     final = {key: score * (1 - _link_density(nodes[key])) for key, score in scores.items()}
     best_key = max(final, key=lambda k: final[k])
-    best = nodes[best_key]
-    return _with_siblings(best, final[best_key], final)
+    return _with_siblings(nodes[best_key], final[best_key], final, skipped), skipped
+
+
+def _own_text(node: LexborNode) -> str:
+    """The text a block holds itself: for a <div>, its text and inline children but not nested blocks."""
+    if node.tag in ("p", "pre", "blockquote", "td"):
+        return node.text(deep=True)
+    parts = []
+    for child in node.iter(include_text=True):
+        tag = child.tag
+        if tag == "-text":
+            parts.append(child.text_content or "")
+        elif tag in _INLINE_TAGS:
+            parts.append(child.text(deep=True))
+    return "".join(parts)
 
 
 def _initial_score(node: LexborNode) -> float:
@@ -135,13 +171,17 @@ def _link_density(node: LexborNode) -> float:
     return min(linked / total, 1.0)
 
 
-def _with_siblings(best: LexborNode, best_score: float, final: dict[int, float]) -> list[LexborNode]:
+def _with_siblings(
+    best: LexborNode, best_score: float, final: dict[int, float], skipped: set[int]
+) -> list[LexborNode]:
     parent = best.parent
     if parent is None:
         return [best]
     threshold = max(10.0, best_score * 0.2)
     chosen: list[LexborNode] = []
     for sibling in parent.iter(include_text=False):
+        if node_key(sibling) in skipped:
+            continue
         if node_key(sibling) == node_key(best):
             chosen.append(sibling)
         elif final.get(node_key(sibling), 0.0) >= threshold or _is_plain_paragraph(sibling):
@@ -156,13 +196,14 @@ def _is_plain_paragraph(node: LexborNode) -> bool:
     return len(text) > 80 and _link_density(node) < 0.25
 
 
-def read_blocks(containers: Iterable[LexborNode]) -> Iterator[_Block]:
-    """Text blocks in document order: each block element (and each <br>) starts a new one."""
+def read_blocks(containers: Iterable[LexborNode], skipped: set[int]) -> Iterator[_Block]:
+    """Text blocks in document order, leaving out `skipped` elements: each block element (and each <br>)
+    starts a new one."""
     for container in containers:
-        yield from _walk(container)
+        yield from _walk(container, skipped)
 
 
-def _walk(container: LexborNode) -> Iterator[_Block]:
+def _walk(container: LexborNode, skipped: set[int]) -> Iterator[_Block]:
     parts: list[str] = []
     link_chars = 0
     link_depth = 0
@@ -187,7 +228,7 @@ def _walk(container: LexborNode) -> Iterator[_Block]:
             if link_depth:
                 link_chars += len(text.strip())
             continue
-        if tag.startswith("-"):
+        if tag.startswith("-") or node_key(node) in skipped:
             continue
         if tag in BLOCK_TAGS or tag == "br":
             if parts:
@@ -229,13 +270,13 @@ def extract_body(tree: LexborHTMLParser, body_selector: str | None, title: str) 
     root = tree.body
     if root is None:
         return []
-    remove_all(root.css("figcaption, [hidden], [aria-hidden=true]"))
     if body_selector:
         chosen = outermost(tree.css(body_selector))
         if chosen:
+            skipped: set[int] = set()
             for node in chosen:
-                remove_furniture(node)
-            return clean_paragraphs(read_blocks(chosen), title)
+                skipped.update(furniture_keys(node))
+            return clean_paragraphs(read_blocks(chosen, skipped), title)
         # A redesign that breaks the selector should degrade to automatic extraction, not silence alerts.
-    remove_furniture(root)
-    return clean_paragraphs(read_blocks(select_containers(root)), title)
+    containers, skipped = select_containers(root)
+    return clean_paragraphs(read_blocks(containers, skipped), title)

@@ -5,6 +5,7 @@ Only data and the small predicates over it; no parsing here.
 
 from __future__ import annotations
 
+import functools
 import re
 
 # Elements that never hold article text; removed (with their content) before anything is read.
@@ -15,7 +16,7 @@ JUNK_TAGS = (
 
 # Landmarks that hold navigation or asides, removed in automatic mode.
 FURNITURE_SELECTOR = (
-    "nav, aside, footer, [role=navigation], [role=complementary], [role=contentinfo], [role=search], "
+    "nav, aside, footer, header, [role=navigation], [role=complementary], [role=contentinfo], [role=search], "
     "[role=banner], [hidden], [aria-hidden=true], figcaption, [style*='display:none'], [style*='display: none']"
 )
 
@@ -33,30 +34,19 @@ _NEGATIVE_WORDS = (
     "visually-hidden", "sr-only", "toolbar*", "masthead*", "copyright*", "rating*", "follow*",
     "jumbotron*", "video-player*", "inline-related*", "outstream*", "dfp*",
 )  # fmt: skip
-_NEGATIVE = re.compile(
-    r"(?:^|[\s_-])(?:"
-    + "|".join(re.escape(w[:-1]) + r"\w*" if w.endswith("*") else re.escape(w) for w in _NEGATIVE_WORDS)
-    + r")(?:$|[\s_-])",
-    re.IGNORECASE,
+_NEGATIVE_EXACT = frozenset(w for w in _NEGATIVE_WORDS if not w.endswith("*"))
+_NEGATIVE_PREFIXES = tuple(w[:-1] for w in _NEGATIVE_WORDS if w.endswith("*"))
+_CLASS_SPLIT = re.compile(r"[\s_-]+")
+
+# Elements that are the article body on many CMSes; furniture never contains one.
+ARTICLE_BODY_SELECTOR = (
+    "[itemprop=articleBody], .hentry, .post-body, .entry-content, .article-body, .article__body, .story-body, "
+    ".detail__body-text, .read__content, .post-content, .itp_bodycontent, .isi-berita, .detail-content"
 )
-# Cheap C-side prefilter (Lexbor selectors) so the precise regex only runs on nodes that could match.
-NEGATIVE_PREFILTER = ", ".join(
-    f"[{attr}*='{word}' i]"
-    for attr in ("class", "id")
-    for word in (
-        "comment", "komentar", "disqus", "relat", "terkait", "baca", "read", "see-also", "shar",
-        "social", "sosmed", "tag", "topic", "breadcrumb", "newsletter", "subscri", "promo", "advert",
-        "ad", "iklan", "sponsor", "recommend", "rekomendasi", "popul", "trending", "sidebar", "widget",
-        "footer", "nav", "menu", "banner", "modal", "popup", "cookie", "outbrain", "taboola", "mgid",
-        "byline", "bio", "caption", "credit", "skip", "most", "more", "lainnya", "terbaru", "pilihan",
-        "signup", "paywall", "print", "hidden", "sr-only", "toolbar", "masthead", "copyright", "rating",
-        "follow", "thumbs", "jumbotron", "video", "outstream", "dfp",
-    )
-)  # fmt: skip
 
 _POSITIVE = re.compile(
     r"article|content|entry|story|post-?body|post-?text|body-?text|main|detail|isi|konten|berita|"
-    r"text|read__|itp|prose|caas|paywall-article",
+    r"text|read__|itp|prose|caas|paywall-article|hentry|blog",
     re.IGNORECASE,
 )
 _NEGATIVE_SCORE = re.compile(
@@ -78,9 +68,19 @@ BOILERPLATE_LINE = re.compile(
 )
 
 
+@functools.lru_cache(maxsize=8192)
 def is_furniture(class_and_id: str) -> bool:
     """Do these class/id words name page furniture (comments, related links, share bars ...)?"""
-    return _NEGATIVE.search(class_and_id) is not None
+    # Tokens rather than one big regex: this runs on every element with a class, and pages repeat classes.
+    tokens = _CLASS_SPLIT.split(class_and_id.lower())
+    for index, token in enumerate(tokens):
+        if token in _NEGATIVE_EXACT or token.startswith(_NEGATIVE_PREFIXES):
+            return True
+        if index + 1 < len(tokens):
+            pair = f"{token}-{tokens[index + 1]}"
+            if pair in _NEGATIVE_EXACT or pair.startswith(_NEGATIVE_PREFIXES):
+                return True
+    return False
 
 
 def class_weight(class_and_id: str) -> float:
