@@ -157,8 +157,9 @@ class Fetcher:
                     return await self._stream(url, headers, cap)
             except TimeoutError:
                 raise FetchError(f"fetch: timed out after {self._timeout:g}s for {url}") from None
-            except httpx.TimeoutException:
-                raise FetchError(f"fetch: timed out after {self._timeout:g}s for {url}") from None
+            except httpx.TimeoutException as exc:
+                # the client's own connect/read timeout, which may be shorter than the overall deadline
+                raise FetchError(f"fetch: timed out ({_reason(exc)}) for {url}") from None
             except httpx.TooManyRedirects:
                 raise FetchError(f"fetch: more than {MAX_REDIRECTS} redirects from {url}") from None
             except httpx.ConnectError as exc:

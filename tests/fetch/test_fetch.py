@@ -341,3 +341,20 @@ def test_robots_request_counts_against_host_limit(server: LocalServer) -> None:
 
     run(burst, per_host=1)
     assert gauge.peak == 1
+
+
+def test_client_read_timeout_shorter_than_deadline(server: LocalServer) -> None:
+    server.route("/hang", lambda req: req.stopping.wait(30))
+
+    async def main() -> str:
+        async with make_client(timeout=0.3) as client:
+            fetcher = Fetcher(client, clock=clock, timeout=20, respect_robots=False)
+            try:
+                await fetcher.get(server.url("/hang"), user_agent=UA)
+            except FetchError as exc:
+                return str(exc)
+        return "no error"
+
+    message = asyncio.run(main())
+    assert message.startswith("fetch: timed out (")
+    assert message.endswith(f" for {server.url('/hang')}")
