@@ -18,7 +18,7 @@ import email.utils
 import math
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from urllib.parse import urlsplit
+from urllib.parse import urljoin, urlsplit
 
 import httpx
 from protego import Protego
@@ -31,6 +31,7 @@ __all__ = ["FetchStatusError", "Fetcher", "make_client"]
 
 MAX_REDIRECTS = 5
 ROBOTS_MAX_BYTES = 500_000  # RFC 9309 asks crawlers to read at least 500 KiB; more is never needed
+_REDIRECTS = frozenset({301, 302, 303, 307, 308})
 ROBOTS_TTL = timedelta(hours=24)  # RFC 9309: a cached robots.txt should not be used for more than a day
 
 
@@ -49,7 +50,10 @@ class FetchStatusError(FetchError):
 def make_client(
     *, timeout: float = 30.0, transport: httpx.AsyncBaseTransport | None = None
 ) -> httpx.AsyncClient:
-    """An AsyncClient with the defaults Fetcher expects: redirects followed (up to 5), bounded timeouts."""
+    """An AsyncClient with sane defaults: bounded timeouts and pool, redirects followed (up to 5).
+
+    Fetcher.get follows redirects itself hop by hop; the client setting serves robots.txt and other callers.
+    """
     return httpx.AsyncClient(
         timeout=httpx.Timeout(timeout, connect=min(timeout, 10.0)),
         limits=httpx.Limits(max_connections=64, max_keepalive_connections=16, keepalive_expiry=30.0),
@@ -109,15 +113,12 @@ class Fetcher:
     async def get(
         self, url: str, *, user_agent: str, etag: str | None = None, last_modified: str | None = None
     ) -> Page:
-        origin, host = _check_url(url)
-        if self._respect_robots:
-            await self._check_robots(url, origin, host, user_agent)
         headers = {"User-Agent": user_agent}
         if etag:
             headers["If-None-Match"] = etag
         if last_modified:
             headers["If-Modified-Since"] = last_modified
-        resp = await self._request(url, host, headers, self._max_bytes)
+        resp = await self._follow(url, headers, user_agent)
         if resp.truncated:
             raise FetchError(f"fetch: response larger than {_size(self._max_bytes)} from {url}")
         if resp.status == 304:
@@ -146,7 +147,24 @@ class Fetcher:
             fetched_at=self._clock(),
         )
 
-    async def _request(self, url: str, host: str, headers: dict[str, str], cap: int) -> _Response:
+    async def _follow(self, url: str, headers: dict[str, str], user_agent: str) -> _Response:
+        """Redirects are followed here, not by the client, so every hop passes the scheme check, its
+        own host's robots.txt and its own host's concurrency limit."""
+        current = url
+        for _ in range(MAX_REDIRECTS + 1):
+            origin, host = _check_url(current)
+            if self._respect_robots:
+                await self._check_robots(current, origin, host, user_agent)
+            resp = await self._request(current, host, headers, self._max_bytes, follow=False)
+            location = resp.headers.get("location")
+            if resp.status not in _REDIRECTS or not location:
+                return resp
+            current = urljoin(current, location.strip())
+        raise FetchError(f"fetch: more than {MAX_REDIRECTS} redirects from {url}")
+
+    async def _request(
+        self, url: str, host: str, headers: dict[str, str], cap: int, *, follow: bool = True
+    ) -> _Response:
         """One GET under the host's slot and the overall deadline; the body stops at `cap` bytes."""
         slot = self._slots.get(host)
         if slot is None:
@@ -154,7 +172,7 @@ class Fetcher:
         async with slot:
             try:
                 async with asyncio.timeout(self._timeout):
-                    return await self._stream(url, headers, cap)
+                    return await self._stream(url, headers, cap, follow)
             except TimeoutError:
                 raise FetchError(f"fetch: timed out after {self._timeout:g}s for {url}") from None
             except httpx.TimeoutException as exc:
@@ -171,8 +189,8 @@ class Fetcher:
             except httpx.HTTPError as exc:
                 raise FetchError(f"fetch: connection to {host} failed for {url}: {_reason(exc)}") from None
 
-    async def _stream(self, url: str, headers: dict[str, str], cap: int) -> _Response:
-        async with self._client.stream("GET", url, headers=headers) as resp:
+    async def _stream(self, url: str, headers: dict[str, str], cap: int, follow: bool) -> _Response:
+        async with self._client.stream("GET", url, headers=headers, follow_redirects=follow) as resp:
             chunks: list[bytes] = []
             size = 0
             truncated = False

@@ -358,3 +358,24 @@ def test_client_read_timeout_shorter_than_deadline(server: LocalServer) -> None:
     message = asyncio.run(main())
     assert message.startswith("fetch: timed out (")
     assert message.endswith(f" for {server.url('/hang')}")
+
+
+def test_redirect_target_is_checked_against_robots(server: LocalServer) -> None:
+    server.static("/robots.txt", 200, b"User-agent: *\nDisallow: /private\n")
+    server.static("/short", 302, b"", {"Location": "/private/story"})
+    server.static("/private/story", 200, b"secret")
+    err = fetch_error(server.url("/short"))
+    assert str(err) == f"fetch: disallowed by robots.txt: {server.url('/private/story')}"
+    assert server.count("/private/story") == 0
+
+
+def test_redirect_to_unsupported_scheme(server: LocalServer) -> None:
+    server.static("/a", 301, b"", {"Location": "ftp://files.example.org/a"})
+    assert str(fetch_error(server.url("/a"))) == (
+        "fetch: unsupported URL scheme 'ftp' in ftp://files.example.org/a"
+    )
+
+
+def test_redirect_without_location_is_an_error(server: LocalServer) -> None:
+    server.static("/a", 302, b"")
+    assert str(fetch_error(server.url("/a"))) == f"fetch: HTTP 302 for {server.url('/a')}"
