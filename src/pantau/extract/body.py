@@ -140,7 +140,26 @@ def select_containers(root: LexborNode) -> tuple[list[LexborNode], set[int]]:
         return [root], skipped
     final = {key: score * (1 - _link_density(nodes[key])) for key, score in scores.items()}
     best_key = max(final, key=lambda k: final[k])
-    return _with_siblings(nodes[best_key], final[best_key], final, skipped), skipped
+    best = nodes[best_key]
+    containers: list[LexborNode] = []
+    for chunk in _chunks(root, best, final[best_key], final):
+        if node_key(chunk) == best_key:
+            containers.extend(_with_siblings(best, final[best_key], final, skipped))
+        else:
+            containers.append(chunk)
+    return containers, skipped
+
+
+def _chunks(root: LexborNode, best: LexborNode, best_score: float, final: dict[int, float]) -> list[LexborNode]:
+    """The best container and its twins: pages that cut an article into chunks (Wired's grid rows, Quanta's
+    sections between figures, a CMS that closes the body <div> around each inline ad) repeat the chunk's
+    tag and class, so each twin that scores well is part of the article too. In document order."""
+    classes = best.attributes.get("class")
+    if not classes or '"' in classes or "\\" in classes:
+        return [best]
+    twins = root.css(f'{best.tag}[class="{classes}"]')
+    kept = [n for n in twins if node_key(n) == node_key(best) or final.get(node_key(n), 0.0) >= 0.1 * best_score]
+    return outermost(kept) or [best]
 
 
 def _own_text(node: LexborNode) -> str:

@@ -83,6 +83,7 @@ def is_furniture(class_and_id: str) -> bool:
     return False
 
 
+@functools.lru_cache(maxsize=8192)
 def class_weight(class_and_id: str) -> float:
     """A readability-style bonus for containers whose class/id says "article" and a malus for furniture."""
     if not class_and_id:
