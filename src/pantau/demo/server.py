@@ -105,7 +105,7 @@ class _Handler(BaseHTTPRequestHandler):
     def send_response(self, code: int, message: str | None = None) -> None:
         # Recorded before the status line leaves, so a client that got an answer always finds it logged.
         self.answered = True
-        self.server.site._record(self, code)
+        self.server.site._record(self, int(code))
         super().send_response(code, message)
 
     def do_GET(self) -> None:
