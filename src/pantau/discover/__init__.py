@@ -7,6 +7,8 @@ Public face:
         deduplicated, in page order). An HTML page with neither yields Discovery(kind="listing", links=(),
         feed_url=<its <link rel="alternate"> feed>) or raises DiscoverError if it has none.
         Raises DiscoverError("discover: ...") for anything unreadable (e.g. a feed that is not XML).
+        kind is "feed", "sitemap", "listing" or "sitemap-index" (links = child sitemaps, for the caller to
+        fetch). `link_pattern` also filters feed and sitemap entries, never the children of an index.
 
 Pure: no network.
 """
