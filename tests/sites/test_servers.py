@@ -99,6 +99,7 @@ def test_conditional_requests_get_304_until_the_file_changes(site: ScriptedSite)
     url = site.url + "/warta/p1001"
     _, first, _ = get(url)
     assert get(url, {"If-None-Match": first["ETag"]})[0] == 304
+    assert [r.status for r in site.requests("/warta/p1001")] == [200, 304]
     assert get(url, {"If-Modified-Since": first["Last-Modified"]})[0] == 304
     assert get(url, {"If-None-Match": '"other"', "If-Modified-Since": first["Last-Modified"]})[0] == 200
     assert get(url, {"If-Modified-Since": "Mon, 01 Jan 2001 00:00:00 GMT"})[0] == 200
