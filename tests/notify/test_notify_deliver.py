@@ -45,14 +45,36 @@ def test_redact_url(case: dict[str, str]) -> None:
     assert redact_url(case["redact"]) == case["expected"]
 
 
-PASSWORDS = st.text(alphabet="abcdefghijkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789-_.~!$*", min_size=6)
+# Passwords as people paste them into ${SMTP_PASSWORD}: including "@", "/", "?", "#" and ":" unencoded.
+PASSWORDS = st.text(
+    alphabet="abcdefghijkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789-_.~!$*@/?#:", min_size=1
+)
 
 
-@given(PASSWORDS, st.sampled_from(["mailto", "mailtos", "json", "jsons", "ntfys", "xml"]))
+@given(PASSWORDS, st.sampled_from(["mailto", "mailtos", "json", "jsons", "xml", "form"]))
 def test_no_password_survives_redaction(password: str, scheme: str) -> None:
-    url = f"{scheme}://someone:{password}@host.example.org:2525/path?to=desk@example.org"
-    assert password not in redact_url(url)
-    assert password not in redact_text(f"failed to reach {url}: 535 auth for {password} rejected", [url])
+    url = f"{scheme}://someone:{password}@smtp.example.org:2525/path?to=desk@example.org&format=markdown"
+    assert (
+        redact_url(url)
+        == f"{scheme}://someone:***@smtp.example.org:2525/path?to=desk@example.org&format=markdown"
+    )
+
+
+@given(PASSWORDS.filter(lambda p: len(p) >= 3 and "*" not in p))  # "***" is what redaction writes
+def test_no_password_survives_in_a_reason(password: str) -> None:
+    url = f"mailtos://alerts:{password}@smtp.example.org?to=desk@example.org"
+    assert password not in redact_text(f"535 authentication failed for alerts:{password} on {url}", [url])
+
+
+@given(PASSWORDS)
+def test_validation_messages_never_quote_the_password(tail: str) -> None:
+    password = "Zq9" + tail  # a prefix no other part of the URL or message contains
+    for url in (
+        f"mailtos://alerts:{password}@smtp.example.org?to=desk@example.org",
+        f"mailtos://alerts:{password}@smtp.example.org?from=nobody&to=desk@example.org",
+        f"tgramx://alerts:{password}@smtp.example.org",
+    ):
+        assert password not in (validate_channel_url(url) or "")
 
 
 def test_smtp_delivery_arrives_with_subject_body_and_key(smtp_sink: SmtpSink) -> None:
@@ -153,3 +175,10 @@ def test_apprise_log_lines_lose_known_secrets(caplog: pytest.LogCaptureFixture) 
     caplog.set_level(logging.WARNING, logger="apprise")
     logging.getLogger("apprise").warning("Telegram said no to bot %s", f"123456789:{secret}")
     assert secret not in caplog.text and "123456789:***" in caplog.text
+
+
+def test_validation_speaks_once(caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.DEBUG, logger="apprise")
+    problem = validate_channel_url("tgram://notatoken/-1001234567890")
+    assert problem is not None and "Unparseable Telegram URL" in problem
+    assert [r for r in caplog.records if r.levelno >= logging.WARNING] == []  # no second, raw apprise line

@@ -35,6 +35,7 @@ _ADDRESS_SCHEMES = frozenset(
     {"json", "jsons", "xml", "xmls", "form", "forms", "mailto", "mailtos", "stdout", "http", "https"}
 )
 _SECRET_WORDS = ("pass", "pwd", "pw", "secret", "token", "key", "auth", "sig", "cred", "session")
+_STDOUT_LOCK = threading.Lock()
 _MIN_SCRUB = 3  # shorter "secrets" would mangle ordinary words when scrubbed out of free text
 
 
@@ -44,8 +45,9 @@ def _print_to_stdout(body: str, title: str, *args: Any, **kwargs: Any) -> bool:
     if str(getattr(fmt, "value", fmt)).lower() == "markdown":
         body = to_plain(body)  # titles are plain text already (see render.Message)
     text = f"{title}\n{body}" if title else body
-    sys.stdout.write(text if text.endswith("\n") else text + "\n")
-    sys.stdout.flush()
+    with _STDOUT_LOCK:  # apprise sends from a thread pool: keep two messages from interleaving
+        sys.stdout.write(text if text.endswith("\n") else text + "\n")
+        sys.stdout.flush()
     return True
 
 
@@ -70,11 +72,9 @@ def _secret_spans(url: str) -> list[tuple[int, int]]:
         return [(0, len(url))] if url else []  # no recognisable shape: hide all of it
     scheme, start = match.group(1).lower(), match.end()
     address = scheme in _ADDRESS_SCHEMES
-    query_at = url.find("?", start)
+    at = _userinfo_end(url, start) if address else _token_userinfo_end(url, start)
+    query_at = url.find("?", max(at, start))
     main_end = query_at if query_at >= 0 else len(url)
-    slash = url.find("/", start, main_end)
-    # Mail and webhook passwords may hold an unencoded "/", so look for the last "@" before the query.
-    at = url.rfind("@", start, main_end if address else (slash if slash >= 0 else main_end))
     spans: list[tuple[int, int]] = []
     host_start = start
     if at >= 0:
@@ -92,6 +92,32 @@ def _secret_spans(url: str) -> list[tuple[int, int]]:
     if query_at >= 0:
         spans += _secret_query_values(url, query_at + 1)
     return spans
+
+
+_HOST_THEN_END = re.compile(r"(?:[A-Za-z0-9._~%-]+|\[[0-9A-Fa-f:.]+\])(?::\d*)?(?:[/?#]|$)")
+
+
+def _userinfo_end(url: str, start: int) -> int:
+    """The "@" that ends user:password in a mail/webhook URL, or -1.
+
+    Passwords pasted from the environment may hold an unencoded "@", "/", "?" or "#", so this takes the
+    last "@" that is followed by a host name, skipping any inside a query value such as to=desk@example.org.
+    """
+    for at in range(len(url) - 1, start - 1, -1):
+        if url[at] != "@":
+            continue
+        before = url[start:at]
+        segment = before[max(before.rfind("?"), before.rfind("&")) :]
+        if ("?" in before or "&" in before) and "=" in segment:
+            continue
+        if _HOST_THEN_END.match(url, at + 1):
+            return at
+    return -1
+
+
+def _token_userinfo_end(url: str, start: int) -> int:
+    ends = [i for i in (url.find("/", start), url.find("?", start)) if i >= 0]
+    return url.rfind("@", start, min(ends) if ends else len(url))
 
 
 def _token_parts(url: str, host_start: int, auth_end: int, main_end: int) -> list[tuple[int, int]]:
@@ -179,28 +205,35 @@ logging.getLogger("apprise").addFilter(_SCRUBBER)
 # --- validation ------------------------------------------------------------------------------------
 
 
-class _Collect(logging.Handler):
-    """Keeps the apprise warnings raised by one thread, so one URL's reason is not mixed with another's."""
+class _Collect(logging.Filter):
+    """Takes the apprise records of one thread out of the log and keeps their text as the reason.
+
+    Validation reports its own redacted message, so apprise's line for the same problem is not shown too;
+    records from other threads (sends in progress) pass untouched.
+    """
 
     def __init__(self) -> None:
-        super().__init__(logging.WARNING)
+        super().__init__()
         self.thread = threading.get_ident()
         self.messages: list[str] = []
 
-    def emit(self, record: logging.LogRecord) -> None:
-        if record.thread == self.thread:
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.thread != self.thread:
+            return True
+        if record.levelno >= logging.WARNING:
             self.messages.append(record.getMessage())
+        return False
 
 
 @contextmanager
 def _apprise_warnings() -> Iterator[list[str]]:
-    handler = _Collect()
+    collector = _Collect()
     logger = logging.getLogger("apprise")
-    logger.addHandler(handler)
+    logger.addFilter(collector)
     try:
-        yield handler.messages
+        yield collector.messages
     finally:
-        logger.removeHandler(handler)
+        logger.removeFilter(collector)
 
 
 def _instantiate(url: str, headers: Mapping[str, str] | None = None) -> Any:
@@ -226,6 +259,7 @@ def validate_channel_url(url: str) -> str | None:
     scheme = match.group(1).lower()
     if scheme not in _PLUGINS:
         return f"unsupported notification URL scheme '{scheme}://'"
+    _SCRUBBER.add([url])
     if not _PLUGINS[scheme].enabled:
         return f"notification URL scheme '{scheme}://' is not available on this system (missing dependency)"
     with _apprise_warnings() as warnings:
@@ -249,7 +283,7 @@ class Notifier:
     def __init__(self, channels: Mapping[str, Sequence[str]]) -> None:
         self._channels: dict[str, tuple[str, ...]] = {}
         for name, urls in channels.items():
-            urls = (urls,) if isinstance(urls, str) else tuple(urls)
+            urls = tuple(u.strip() for u in ((urls,) if isinstance(urls, str) else urls))
             for url in urls:
                 problem = validate_channel_url(url)
                 if problem is not None:
