@@ -1,0 +1,203 @@
+"""Pipeline throughput: N article pages served on loopback, through fetch -> extract -> store -> match.
+
+    .venv/bin/python benchmarks/pipeline.py [--sizes 1000,10000]
+
+For each N, a fresh process polls 50 sources (listing pages on eight loopback addresses, N/50 articles
+each) into a new SQLite store, and prints articles/s and the process's peak RSS. The baseline, measured in
+the same run against the same server, is a plain download of the same pages with the same HTTP client and
+per-host limits and nothing else: it shows how much of the time the pipeline itself costs.
+Target on the 2-core machine: >= 300 articles/s and peak RSS < 200 MB at N = 10,000.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import multiprocessing
+import random
+import resource
+import subprocess
+import sys
+import tempfile
+import textwrap
+import time
+from pathlib import Path
+
+HOSTS = [f"127.0.0.{i}" for i in range(1, 9)]
+SOURCES = 50
+WORDS = (
+    "pemerintah menteri luar negeri kerja sama kawasan keamanan ekonomi pertemuan delegasi perdagangan "
+    "the minister said on tuesday that talks would continue next week amid concerns over regional security "
+    "pelabuhan investasi nelayan harga beras inflasi bank sentral suku bunga ekspor impor produksi"
+).split()
+TOPICS = [
+    "NATO leaders met their Japanese and Australian counterparts",
+    "Ukraina menerima bantuan baru di tengah perang",
+    "Harga beras naik menjelang akhir tahun",
+    "Korea Selatan dan NATO membahas latihan bersama",
+]
+
+
+def article_html(source: int, index: int) -> bytes:
+    rng = random.Random(source * 100_003 + index)
+    topic = TOPICS[(source + index) % len(TOPICS)]
+    paragraphs = [topic + ". " + " ".join(rng.choices(WORDS, k=60)) + "." for _ in range(8)]
+    body = "".join(f"<p>{p}</p>" for p in paragraphs)
+    return textwrap.dedent(f"""\
+        <!doctype html><html lang="id"><head><meta charset="utf-8">
+        <title>{topic} ({source}-{index})</title>
+        <meta property="og:title" content="{topic} ({source}-{index})">
+        <meta property="article:published_time" content="2026-11-25T0{index % 10}:00:00+07:00"></head>
+        <body><nav><a href="/">Beranda</a> <a href="/dunia">Dunia</a> NATO Ukraina</nav>
+        <article><h1>{topic} ({source}-{index})</h1>{body}</article>
+        <aside class="baca-juga">Baca juga: NATO dan Jepang</aside><footer>Hak cipta</footer></body></html>
+        """).encode()
+
+
+def listing_html(source: int, per_source: int) -> bytes:
+    links = "".join(f'<li><a href="/s{source}/news/{i}.html">Berita {i}</a></li>' for i in range(per_source))
+    return f"<!doctype html><html><body><ul>{links}</ul></body></html>".encode()
+
+
+async def _serve(per_source: int, ready: multiprocessing.synchronize.Event, port_box: list[int]) -> None:
+    async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        try:
+            while True:
+                request = await reader.readuntil(b"\r\n\r\n")
+                path = request.split(b" ", 2)[1].decode()
+                parts = path.strip("/").split("/")
+                status, body = "200 OK", b""
+                if path == "/robots.txt":
+                    status = "404 Not Found"
+                elif len(parts) == 2 and parts[1] == "index.html":
+                    body = listing_html(int(parts[0][1:]), per_source)
+                elif len(parts) == 3 and parts[1] == "news":
+                    body = article_html(int(parts[0][1:]), int(parts[2].split(".")[0]))
+                else:
+                    status = "404 Not Found"
+                head = f"HTTP/1.1 {status}\r\nContent-Type: text/html; charset=utf-8\r\nContent-Length: {len(body)}\r\n\r\n"
+                writer.write(head.encode() + body)
+                await writer.drain()
+        except (asyncio.IncompleteReadError, ConnectionError):
+            writer.close()
+
+    server = await asyncio.start_server(handle, host=HOSTS, port=port_box[0], backlog=1024)
+    async with server:
+        ready.set()
+        await asyncio.Event().wait()
+
+
+def serve(per_source: int, port: int, ready: multiprocessing.synchronize.Event) -> None:
+    asyncio.run(_serve(per_source, ready, [port]))
+
+
+def config_text(port: int, db: Path) -> str:
+    sources = "\n".join(
+        f"  - {{name: s{i}, url: 'http://{HOSTS[i % len(HOSTS)]}:{port}/s{i}/index.html', links: 'a[href*=\"/news/\"]'}}"
+        for i in range(SOURCES)
+    )
+    return f"""\
+database: sqlite:///{db}
+channels: {{t: "json://127.0.0.1:9/unused"}}
+sources:
+{sources}
+concepts:
+  nato: [NATO, OTAN]
+  japan: [Japan, Japanese, Jepang]
+  south_korea: ["South Korea", "Korea Selatan"]
+  ukraine: {{en: [Ukraine], id: [Ukraina]}}
+rules:
+  - {{name: nato, match: '@nato AND (@japan OR @south_korea)', notify: t}}
+  - {{name: ukraine, match: '@ukraine AND (perang OR bantuan)', notify: t}}
+"""
+
+
+def child(mode: str, port: int, n: int) -> None:
+    """Runs in a fresh process so that its peak RSS is its own."""
+    from pantau.clock import utc_now
+    from pantau.config import load_config
+    from pantau.fetch import Fetcher, make_client
+    from pantau.pipeline import Context, poll_all
+    from pantau.store import Store
+
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "config.yaml"
+        path.write_text(config_text(port, Path(folder) / "bench.db"))
+        config = load_config(path)
+        store = Store.open(config.database)
+
+        async def pipeline() -> int:
+            async with make_client() as client:
+                ctx = Context(config, store, Fetcher(client, clock=utc_now), utc_now)
+                results = await poll_all(ctx)
+            errors = [e for r in results for e in r.errors]
+            if errors:
+                raise SystemExit(f"pipeline errors: {errors[:3]}")
+            return sum(r.new_articles for r in results)
+
+        async def download() -> int:
+            async with make_client() as client:
+                fetcher = Fetcher(client, clock=utc_now)
+                per = n // SOURCES
+
+                async def one(source: int) -> int:
+                    host = HOSTS[source % len(HOSTS)]
+                    base = f"http://{host}:{port}/s{source}"
+                    await fetcher.get(f"{base}/index.html", user_agent="bench")
+                    pages = [fetcher.get(f"{base}/news/{i}.html", user_agent="bench") for i in range(per)]
+                    return len(await asyncio.gather(*pages))
+
+                return sum(await asyncio.gather(*(one(s) for s in range(SOURCES))))
+
+        start = time.perf_counter()
+        count = asyncio.run(pipeline() if mode == "pipeline" else download())
+        elapsed = time.perf_counter() - start
+        store.close()
+    rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(json.dumps({"count": count, "seconds": elapsed, "rss_mb": rss_mb}))
+
+
+def measure(mode: str, n: int) -> dict[str, float]:
+    per_source = n // SOURCES
+    port = random.randint(20000, 40000)
+    ready = multiprocessing.get_context("spawn").Event()
+    server = multiprocessing.get_context("spawn").Process(target=serve, args=(per_source, port, ready), daemon=True)
+    server.start()
+    try:
+        if not ready.wait(20):
+            raise SystemExit("benchmark server did not start")
+        out = subprocess.run(
+            [sys.executable, __file__, "--child", mode, str(port), str(n)],
+            check=True,
+            capture_output=True,
+            text=True,
+            timeout=900,
+        )
+    finally:
+        server.terminate()
+        server.join(5)
+    result: dict[str, float] = json.loads(out.stdout.strip().splitlines()[-1])
+    return result
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--sizes", default="1000,10000")
+    parser.add_argument("--child", nargs=3, metavar=("MODE", "PORT", "N"))
+    args = parser.parse_args()
+    if args.child:
+        mode, port, n = args.child
+        child(mode, int(port), int(n))
+        return
+    print(f"{'N':>7} {'stage':<28} {'articles':>9} {'seconds':>8} {'articles/s':>11} {'peak RSS':>9}")
+    for n in (int(x) for x in args.sizes.split(",")):
+        for mode, label in (("download", "baseline: download only"), ("pipeline", "pantau pipeline")):
+            r = measure(mode, n)
+            rate = r["count"] / r["seconds"]
+            print(f"{n:>7} {label:<28} {int(r['count']):>9} {r['seconds']:>8.2f} {rate:>11.0f} {r['rss_mb']:>7.0f}MB")
+    print("target at N=10000: pipeline >= 300 articles/s, peak RSS < 200 MB")
+
+
+if __name__ == "__main__":
+    main()
