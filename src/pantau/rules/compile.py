@@ -19,7 +19,7 @@ import ahocorasick
 
 from pantau.errors import RuleError
 from pantau.rules import syntax as ast
-from pantau.rules.match import CLITIC, EXACT, PREFIX, SUB, DocContext, TermDef
+from pantau.rules.match import EXACT, PREFIX, SUB, DocContext, TermDef
 from pantau.rules.nodes import AndNode, ExceptNode, Leaf, MetaLeaf, NearNode, Node, NotNode, OrNode
 from pantau.rules.normalize import fold_words, is_no_space
 
@@ -149,41 +149,42 @@ class Compiler:
         return leaves[0] if len(leaves) == 1 else OrNode(tuple(leaves))
 
     # -- presearcher ------------------------------------------------------------------------------------
-    def required(self, node: Node) -> frozenset[int] | None:
-        """Words of which at least one must appear for `node` to match; None when no such set exists."""
+    def clauses(self, node: Node) -> list[frozenset[int]]:
+        """Sets of words that must each have a member in the article for `node` to match (a conjunction of
+        disjunctions). An empty list means nothing is required: the rule is always evaluated."""
         if isinstance(node, Leaf):
-            words = self.terms[node.tid].wids
-            return frozenset((min(words, key=lambda w: self.refs[w]),))
+            return [frozenset((w,)) for w in dict.fromkeys(self.terms[node.tid].wids)]
         if isinstance(node, OrNode):
-            out: set[int] = set()
+            union: set[int] = set()
             for c in node.children:
-                req = self.required(c)
-                if req is None:
-                    return None
-                out |= req
-            return frozenset(out)
-        if isinstance(node, AndNode | NearNode):
-            kids = node.children if isinstance(node, AndNode) else (node.left, node.right)
-            options = [r for r in map(self.required, kids) if r is not None]
-            return min(options, key=self._cost) if options else None
+                kids = self.clauses(c)
+                if not kids:
+                    return []
+                union |= min(kids, key=self._cost)
+            return [frozenset(union)]
+        if isinstance(node, AndNode):
+            return [cl for c in node.children for cl in self.clauses(c)]
+        if isinstance(node, NearNode):
+            return self.clauses(node.left) + self.clauses(node.right)
         if isinstance(node, ExceptNode):
-            return self.required(node.left)
-        return None
+            return self.clauses(node.left)
+        return []
 
     def _cost(self, words: frozenset[int]) -> int:
         return sum(self.refs[w] for w in words)
 
     def automaton(self) -> Any:
-        keys: dict[str, list[tuple[int, int, int]]] = {}
+        # Each entry: (word id, start = key end - back, end = key end + fwd (fwd < 0: token end), clitic?)
+        keys: dict[str, list[tuple[int, int, int, bool]]] = {}
         for (word, mode), wid in self.word_ids.items():
             if mode == SUB:
-                variants = [(word, SUB)]
+                keys.setdefault(word, []).append((wid, len(word) - 1, 1, False))
             elif mode == PREFIX:
-                variants = [(f" {word}", PREFIX)]
+                keys.setdefault(f" {word}", []).append((wid, len(word) - 1, -1, False))
             else:
-                variants = [(f" {word} ", EXACT)] + [(f" {word}{c} ", CLITIC) for c in CLITICS]
-            for key, kind in variants:
-                keys.setdefault(key, []).append((wid, kind, len(key)))
+                keys.setdefault(f" {word} ", []).append((wid, len(word), 0, False))
+                for c in CLITICS:
+                    keys.setdefault(f" {word}{c} ", []).append((wid, len(word) + len(c), 0, True))
         if not keys:
             return None
         automaton = ahocorasick.Automaton()

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from types import MappingProxyType
 from typing import Any
 
 from pantau.errors import RuleError
@@ -48,6 +47,7 @@ class _Rule:
     name: str
     node: Node
     sources: frozenset[str] | None
+    checks: tuple[frozenset[int], ...] = ()  # presearcher clauses besides the one the rule is indexed under
 
 
 _FIELD_ORDER = {"title": 0, "body": 1, "source": 2, "lang": 3}
@@ -68,7 +68,7 @@ class RuleSet:
         warnings: tuple[str, ...],
     ) -> None:
         self._rules, self._terms, self._automaton = rules, terms, automaton
-        self._index, self._always = MappingProxyType(dict(index)), always
+        self._index, self._always = dict(index), always  # never mutated after compile
         self.warnings = warnings
 
     @property
@@ -76,29 +76,41 @@ class RuleSet:
         return tuple(r.name for r in self._rules)
 
     def candidates(self, ctx: DocContext) -> list[int]:
-        """Indexes of the rules worth evaluating for this article (the presearcher)."""
-        found: set[int] = set(self._always)
+        """Indexes of the rules worth evaluating for this article (the presearcher): the rule's indexed word
+        was seen, and every other required clause has a word that was seen."""
+        found: set[int] = set()
         index = self._index
         for wid in ctx.words:
             found.update(index.get(wid, ()))
-        return sorted(found)
+        seen = ctx.words.keys()
+        rules = self._rules
+        out = list(self._always)
+        for i in found:
+            for clause in rules[i].checks:
+                if seen.isdisjoint(clause):
+                    break
+            else:
+                out.append(i)
+        out.sort()
+        return out
 
     def match(self, doc: Document, *, prefilter: bool = True) -> list[Match]:
         """The rules this article satisfies, in rule order. `prefilter=False` evaluates every rule (for tests
         and benchmarks; the result must be the same)."""
         ctx = DocContext(doc.title, doc.body, doc.source, doc.lang, self._automaton, self._terms)
         order = self.candidates(ctx) if prefilter else range(len(self._rules))
-        out = []
+        out: list[Match] = []
+        cache: dict[str, list[tuple[int, int]]] = {}
         for i in order:
             rule = self._rules[i]
             if rule.sources is not None and doc.source not in rule.sources:
                 continue
             if rule.node.test(ctx):
-                out.append(_evidence(rule, ctx, doc))
+                out.append(_evidence(rule, ctx, doc, cache))
         return out
 
 
-def _evidence(rule: _Rule, ctx: DocContext, doc: Document) -> Match:
+def _evidence(rule: _Rule, ctx: DocContext, doc: Document, cache: dict[str, list[tuple[int, int]]]) -> Match:
     refs: list[HitRef | Hit] = []
     rule.node.collect(ctx, refs)
     seen: dict[tuple[str, int, int], Hit] = {}
@@ -106,7 +118,7 @@ def _evidence(rule: _Rule, ctx: DocContext, doc: Document) -> Match:
         hit = ref if isinstance(ref, Hit) else ctx.hit(*ref)
         seen.setdefault((hit.field, hit.start, hit.end), hit)
     hits = sorted(seen.values(), key=lambda h: (_FIELD_ORDER[h.field], h.start, h.end))
-    return Match(rule=rule.name, hits=tuple(hits), snippet=make_snippet(doc.title, doc.body, hits))
+    return Match(rule=rule.name, hits=tuple(hits), snippet=make_snippet(doc.title, doc.body, hits, cache))
 
 
 def compile_rules(specs: Sequence[RuleSpec], concepts: Mapping[str, Concept]) -> RuleSet:
@@ -131,14 +143,21 @@ def compile_rules(specs: Sequence[RuleSpec], concepts: Mapping[str, Concept]) ->
         rules.append(_Rule(spec.name, node, spec.sources))
     index: dict[int, list[int]] = {}
     always: list[int] = []
+    indexed: list[_Rule] = []
     for i, rule in enumerate(rules):
-        req = compiler.required(rule.node)
-        if req is None:
+        clauses = list(dict.fromkeys(compiler.clauses(rule.node)))
+        if not clauses:
             always.append(i)
-        for wid in req or ():
+            indexed.append(rule)
+            continue
+        # Index under the clause whose words the fewest rules use; check the rest per article.
+        best = min(clauses, key=compiler._cost)
+        for wid in best:
             index.setdefault(wid, []).append(i)
+        others = sorted((c for c in clauses if c is not best), key=compiler._cost)
+        indexed.append(_Rule(rule.name, rule.node, rule.sources, tuple(others)))
     return RuleSet(
-        tuple(rules),
+        tuple(indexed),
         tuple(compiler.terms),
         compiler.automaton(),
         {w: tuple(r) for w, r in index.items()},

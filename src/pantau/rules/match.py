@@ -10,6 +10,7 @@ Pure: nothing here does I/O, reads a clock or mutates a compiled node.
 from __future__ import annotations
 
 from bisect import bisect_right
+from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from itertools import accumulate
@@ -24,7 +25,8 @@ FIELD_NAMES = ("title", "body")
 
 # (field, stream start, stream end, clitic?)
 WordOcc = tuple[int, int, int, bool]
-# (field, first token position, last token position, stream start, stream end)
+# (field, first token position, last token position, stream start, stream end); positions may be -1 until
+# DocContext.positioned fills them in
 TermOcc = tuple[int, int, int, int, int]
 # (field, first position, last position, stream start, stream end, hits); a hit is (field, start, end, label)
 Span = tuple[int, int, int, int, int, tuple[tuple[int, int, int, str], ...]]
@@ -43,15 +45,22 @@ class TermDef:
 class FieldText:
     """One text field of the article: original, folded, tokens and the space-joined stream."""
 
-    __slots__ = ("_fspans", "folded", "original", "starts", "stream")
+    __slots__ = ("_fspans", "_starts", "_toks", "folded", "original", "stream")
 
     def __init__(self, original: str) -> None:
         self.original = original
         self.folded: Folded = fold(original)
-        toks = tokens(self.folded.text)
-        self.stream = " " + " ".join(toks) + " "
-        self.starts = list(accumulate((len(t) + 1 for t in toks), initial=1))
+        self._toks = tokens(self.folded.text)
+        self.stream = " " + " ".join(self._toks) + " "
+        self._starts: list[int] | None = None
         self._fspans: list[tuple[int, int]] | None = None
+
+    @property
+    def starts(self) -> list[int]:
+        """Stream offset of each token (built on first use: most articles never need positions)."""
+        if self._starts is None:
+            self._starts = list(accumulate((len(t) + 1 for t in self._toks), initial=1))
+        return self._starts
 
     def pos(self, s: int) -> int:
         return bisect_right(self.starts, s) - 1
@@ -76,7 +85,7 @@ class DocContext:
         self.source = source.casefold()
         self.lang = (lang or "").casefold().split("-")[0]
         self.terms = terms
-        self.words: dict[int, list[WordOcc]] = {}
+        self.words: defaultdict[int, list[WordOcc]] = defaultdict(list)
         self._term_occ: dict[int, list[TermOcc]] = {}
         self._lead_end: int | None = None
         if automaton is not None:
@@ -86,19 +95,12 @@ class DocContext:
         words = self.words
         for fi, ft in enumerate(self.fields):
             stream = ft.stream
+            # An entry says where the word starts and ends relative to the key's last character;
+            # fwd < 0 marks a prefix key, whose word runs on to the end of the token.
             for end, entries in automaton.iter(stream):
-                for wid, kind, keylen in entries:
-                    if kind == SUB:
-                        occ = (fi, end - keylen + 1, end + 1, False)
-                    elif kind == PREFIX:
-                        occ = (fi, end - keylen + 2, stream.find(" ", end + 1), False)
-                    else:
-                        occ = (fi, end - keylen + 2, end, kind == CLITIC)
-                    lst = words.get(wid)
-                    if lst is None:
-                        words[wid] = [occ]
-                    else:
-                        lst.append(occ)
+                for wid, back, fwd, clitic in entries:
+                    e = end + fwd if fwd >= 0 else stream.find(" ", end + 1)
+                    words[wid].append((fi, end - back, e, clitic))
 
     @property
     def lead_end(self) -> int:
@@ -122,17 +124,22 @@ class DocContext:
         return occ
 
     def _find_term(self, term: TermDef) -> list[TermOcc]:
-        first = self.words.get(term.wids[0])
+        first = self.words.get(term.wids[0])  # .get: never grow the defaultdict after the scan
         if not first:
             return []
-        fields = self.fields
         if len(term.wids) == 1:
-            out = [(f, fields[f].pos(s), fields[f].pos(s), s, e) for f, s, e, _ in first]
+            out = [(f, -1, -1, s, e) for f, s, e, _ in first]  # positions on demand: see `positioned`
         else:
             out = self._phrase(term, first)
         if term.case_words is not None:
             out = [o for o in out if self._case_ok(o, term.case_words)]
         return out
+
+    def positioned(self, occ: TermOcc) -> TermOcc:
+        if occ[1] >= 0:
+            return occ
+        p = self.fields[occ[0]].pos(occ[3])
+        return (occ[0], p, p, occ[3], occ[4])
 
     def _phrase(self, term: TermDef, first: list[WordOcc]) -> list[TermOcc]:
         rest: list[dict[tuple[int, int], WordOcc]] = []

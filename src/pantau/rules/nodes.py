@@ -43,10 +43,10 @@ class Leaf(Node):
         return any(ctx.in_field(self.field, o[0], o[3]) for o in occ)
 
     def spans(self, ctx: DocContext) -> list[Span]:
-        label, field = self.label, self.field
+        label, field, positioned = self.label, self.field, ctx.positioned
         return [
             (f, p, q, s, e, ((f, s, e, label),))
-            for f, p, q, s, e in ctx.term_occ(self.tid)
+            for f, p, q, s, e in map(positioned, ctx.term_occ(self.tid))
             if field is None or ctx.in_field(field, f, s)
         ]
 

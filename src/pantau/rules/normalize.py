@@ -47,6 +47,7 @@ def _mark_class() -> str:
 _NS_CLASS = f"[{_NS_RANGES}]"
 # A spaced-script word: word characters minus underscore and no-space scripts, plus combining marks.
 TOKEN_RE = re.compile(f"{_NS_CLASS}+|(?:[^\\W_{_NS_RANGES}]|[{_mark_class()}])+")
+_ASCII_TOKEN_RE = re.compile(r"[A-Za-z0-9]+")
 _NS_CHAR_RE = re.compile(_NS_CLASS)
 _NON_ASCII_RE = re.compile(r"[^\x00-\x7f]+")
 _ACCENTS_RE = re.compile("[\u0300-\u036f]")
@@ -63,8 +64,10 @@ def fold_run(text: str, casefold: bool = True) -> str:
     text = unicodedata.normalize("NFKC", text)
     if casefold:
         text = text.casefold()
-    text = _ACCENTS_RE.sub("", unicodedata.normalize("NFD", text))
-    return unicodedata.normalize("NFC", text)
+    text = unicodedata.normalize("NFC", _ACCENTS_RE.sub("", unicodedata.normalize("NFD", text)))
+    # Non-ASCII punctuation, symbols and spaces are word boundaries anyway; as ASCII spaces they let the
+    # common case (Latin text with curly quotes and dashes) take the fast ASCII tokenizer.
+    return "".join(" " if c > "\x7f" and unicodedata.category(c)[0] in "PZS" else c for c in text)
 
 
 @dataclass(frozen=True)
@@ -133,18 +136,23 @@ def _map_run(run: str, start: int, fpos: int, folded: str, out: list[tuple[int, 
         fpos += len(part)
 
 
+def _token_re(text: str) -> re.Pattern[str]:
+    return _ASCII_TOKEN_RE if text.isascii() else TOKEN_RE
+
+
 def tokens(folded: str) -> list[str]:
-    return TOKEN_RE.findall(folded)
+    return _token_re(folded).findall(folded)
 
 
 def token_spans(folded: str) -> list[tuple[int, int]]:
-    return [m.span() for m in TOKEN_RE.finditer(folded)]
+    return [m.span() for m in _token_re(folded).finditer(folded)]
 
 
 def fold_words(text: str, casefold: bool = True) -> list[str]:
     """A query term as the words it must match; adjacent no-space-script words are one run."""
     words: list[str] = []
-    for tok in TOKEN_RE.findall(fold_run(text, casefold)):
+    folded = fold_run(text, casefold)
+    for tok in _token_re(folded).findall(folded):
         if words and is_no_space(tok) and is_no_space(words[-1]):
             words[-1] += tok
         else:

@@ -7,42 +7,52 @@ the most distinct matched terms (then the earliest). Pure string work; must neve
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 
 from pantau.models import Hit
 
 MAX_LEN = 240
-_SENTENCE_END = re.compile(r"(?<=[.!?。！？])\s+|\n\s*|(?<=[。！？])")
+# A Latin full stop ends a sentence only before whitespace (so 3.5 and example.org stay whole).
+_SENTENCE_END = re.compile(r"([.!?]+[\"”’)\]]*)(?:\s+|$)|([。！？]+)|\n\s*")
 _SPACES = re.compile(r"\s+")
 
 
 def sentences(text: str) -> list[tuple[int, int]]:
     out, start = [], 0
     for m in _SENTENCE_END.finditer(text):
-        if m.start() > start:
-            out.append((start, m.start()))
+        end = m.end(1) if m.group(1) else m.end(2) if m.group(2) else m.start()
+        if end > start:
+            out.append((start, end))
         start = m.end()
     if start < len(text):
         out.append((start, len(text)))
     return out
 
 
-def make_snippet(title: str, body: str, hits: list[Hit]) -> str:
+def make_snippet(title: str, body: str, hits: list[Hit], cache: dict[str, list[tuple[int, int]]]) -> str:
+    """`cache` keeps each field's sentence spans across the matches of one article."""
     body_hits = [h for h in hits if h.field == "body"]
     title_hits = [h for h in hits if h.field == "title"]
     text, field_hits = (body, body_hits) if body_hits else (title, title_hits)
     if not field_hits:
         return _trim(_SPACES.sub(" ", title).strip(), 0)
-    best: tuple[int, int, int] | None = None
-    best_key: tuple[int, int] = (0, 0)
-    for a, b in sentences(text):
-        inside = {h.term for h in field_hits if a <= h.start and h.end <= b}
-        key = (len(inside), -a)
-        if inside and (best is None or key > best_key):
-            best, best_key = (a, b, len(inside)), key
-    if best is None:  # a hit that spans a sentence break: show its surroundings
+    field = "body" if body_hits else "title"
+    spans = cache.get(field)
+    if spans is None:
+        spans = cache[field] = sentences(text)
+    starts = [a for a, _ in spans]
+    terms: dict[int, set[str]] = {}
+    for h in field_hits:
+        i = bisect_right(starts, h.start) - 1
+        if i >= 0 and h.end <= spans[i][1]:
+            terms.setdefault(i, set()).add(h.term)
+    if terms:
+        best = min(terms, key=lambda i: (-len(terms[i]), i))
+        a, b = spans[best]
+    else:  # a hit that spans a sentence break: show its surroundings
         h = field_hits[0]
-        best = (max(0, h.start - 100), min(len(text), h.end + 100), 1)
-    return _mark(text, best[0], best[1], field_hits)
+        a, b = max(0, h.start - 100), min(len(text), h.end + 100)
+    return _mark(text, a, b, field_hits)
 
 
 def _mark(text: str, a: int, b: int, hits: list[Hit]) -> str:
