@@ -160,7 +160,7 @@ class Compiler:
                 kids = self.clauses(c)
                 if not kids:
                     return []
-                union |= min(kids, key=self._cost)
+                union.update(min(kids, key=self._cost))
             return [frozenset(union)]
         if isinstance(node, AndNode):
             return [cl for c in node.children for cl in self.clauses(c)]
