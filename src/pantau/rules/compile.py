@@ -160,7 +160,8 @@ class Compiler:
                 kids = self.clauses(c)
                 if not kids:
                     return []
-                union.update(min(kids, key=self._cost))
+                best: frozenset[int] = min(kids, key=self._cost)
+                union.update(best)
             return [frozenset(union)]
         if isinstance(node, AndNode):
             return [cl for c in node.children for cl in self.clauses(c)]
