@@ -14,9 +14,9 @@ Wall-clock rules, so digests keep their local times across daylight-saving chang
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta, tzinfo
+from datetime import UTC, datetime, time, timedelta, tzinfo
 
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 _DURATION = re.compile(r"(\d+)\s*([smhd])")
@@ -51,36 +51,57 @@ def _require_utc(instant: datetime) -> datetime:
     return instant.astimezone(UTC)
 
 
-def _at(day: date, clock: time, tz: tzinfo) -> datetime:
-    """The UTC instant of a local wall-clock time (fold=0: first occurrence; gaps shift forward)."""
-    return datetime.combine(day, clock, tzinfo=tz).astimezone(UTC)
+# Offsets of one zone differ by at most a few hours across the year (DST is 1 h, 30 min on Lord Howe,
+# 2 h in Antarctica's Troll), so a wall time this far from another cannot swap places with it in UTC.
+_SLACK = timedelta(hours=4)
 
 
-def _next_slot(
-    after: datetime, tz: tzinfo, slots: Callable[[date], Iterable[time]], horizon_days: int = 8
-) -> datetime:
-    """The earliest slot instant strictly after `after`, looking at local days from the day before on.
+def _next_slot(after: datetime, tz: tzinfo, walls: Callable[[datetime], Iterator[datetime]]) -> datetime:
+    """The earliest slot instant strictly after `after`.
 
-    Slots map to UTC non-monotonically around a gap, so this takes the minimum over whole days rather
-    than the first slot that passes; one further day is checked once something is found.
+    `walls(start)` yields the schedule's naive local wall times from `start` on, in order. Around a gap
+    they map to UTC out of order (02:30 -> 03:30 comes after 03:00), so this keeps the minimum and stops
+    only once wall times are too far ahead to beat it.
     """
     after = _require_utc(after)
-    first_day = after.astimezone(tz).date() - _DAY
+    local = after.astimezone(tz).replace(tzinfo=None)
     best: datetime | None = None
-    found_on: int | None = None
-    for offset in range(horizon_days + 2):
-        day = first_day + offset * _DAY
-        for clock in slots(day):
-            instant = _at(day, clock, tz)
-            if instant > after and (best is None or instant < best):
-                best = instant
-        if best is not None:
-            if found_on is not None:
-                return best
-            found_on = offset
-    if best is None:
-        raise ValueError("schedule has no slot within a week")  # unreachable for parsed schedules
-    return best
+    best_wall = local
+    for wall in walls(local - _SLACK):
+        if best is not None and wall > best_wall + _SLACK:
+            return best
+        # fold=0: a repeated time means its first occurrence; a skipped one shifts forward by the gap.
+        instant = wall.replace(tzinfo=tz).astimezone(UTC)
+        if instant > after and (best is None or instant < best):
+            best, best_wall = instant, wall
+    raise ValueError("schedule has no slot")  # unreachable: every schedule yields wall times forever
+
+
+def _daily(clock: time, weekdays_only: bool = False) -> Callable[[datetime], Iterator[datetime]]:
+    def walls(start: datetime) -> Iterator[datetime]:
+        day = start.date()
+        while True:
+            wall = datetime.combine(day, clock)
+            if wall >= start and not (weekdays_only and day.weekday() >= 5):
+                yield wall
+            day += _DAY
+
+    return walls
+
+
+def _every(step: timedelta) -> Callable[[datetime], Iterator[datetime]]:
+    def walls(start: datetime) -> Iterator[datetime]:
+        midnight = datetime.combine(start.date(), time(0))
+        count = -((midnight - start) // step)  # the first slot at or after start, counted from midnight
+        while True:
+            wall = midnight + count * step
+            if wall.date() != midnight.date():  # slots restart at each local midnight
+                midnight, count = midnight + _DAY, 0
+                continue
+            yield wall
+            count += 1
+
+    return walls
 
 
 @dataclass(frozen=True)
@@ -95,19 +116,15 @@ class Digest:
     def __str__(self) -> str:
         return self.text
 
-    def slots(self, day: date) -> list[time]:
-        """The local times of day at which this digest falls due on `day`."""
-        if self.kind == "weekdays" and day.weekday() >= 5:
-            return []
+    def _walls(self) -> Callable[[datetime], Iterator[datetime]]:
         if self.at is not None:
-            return [self.at]
-        assert self.step is not None
-        step = int(self.step.total_seconds())
-        return [time(s // 3600, s % 3600 // 60, s % 60) for s in range(0, 86400, step)]
+            return _daily(self.at, weekdays_only=self.kind == "weekdays")
+        assert self.step is not None, "a Digest has either `at` or `step`"
+        return _every(self.step)
 
     def next_due(self, after: datetime, tz: tzinfo) -> datetime:
         """The first due instant strictly after `after` (aware UTC in, aware UTC out)."""
-        return _next_slot(after, tz, self.slots)
+        return _next_slot(after, tz, self._walls())
 
 
 def parse_digest(text: str) -> Digest:
@@ -149,7 +166,7 @@ class QuietHours:
 
     def ends_after(self, instant: datetime, tz: tzinfo) -> datetime:
         """The next instant (UTC), strictly after `instant`, at which quiet hours end."""
-        return _next_slot(instant, tz, lambda _day: (self.end,))
+        return _next_slot(instant, tz, _daily(self.end))
 
 
 def parse_quiet(text: str) -> QuietHours:
