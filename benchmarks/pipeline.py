@@ -26,11 +26,49 @@ from pathlib import Path
 
 HOSTS = [f"127.0.0.{i}" for i in range(1, 9)]
 SOURCES = 50
-WORDS = (
-    "pemerintah menteri luar negeri kerja sama kawasan keamanan ekonomi pertemuan delegasi perdagangan "
-    "the minister said on tuesday that talks would continue next week amid concerns over regional security "
-    "pelabuhan investasi nelayan harga beras inflasi bank sentral suku bunga ekspor impor produksi"
-).split()
+WORDS = [
+    "pemerintah",
+    "menteri",
+    "luar",
+    "negeri",
+    "kerja",
+    "sama",
+    "kawasan",
+    "keamanan",
+    "ekonomi",
+    "pertemuan",
+    "delegasi",
+    "perdagangan",
+    "the",
+    "minister",
+    "said",
+    "on",
+    "tuesday",
+    "that",
+    "talks",
+    "would",
+    "continue",
+    "next",
+    "week",
+    "amid",
+    "concerns",
+    "over",
+    "regional",
+    "security",
+    "pelabuhan",
+    "investasi",
+    "nelayan",
+    "harga",
+    "beras",
+    "inflasi",
+    "bank",
+    "sentral",
+    "suku",
+    "bunga",
+    "ekspor",
+    "impor",
+    "produksi",
+]
 TOPICS = [
     "NATO leaders met their Japanese and Australian counterparts",
     "Ukraina menerima bantuan baru di tengah perang",
@@ -162,7 +200,9 @@ def measure(mode: str, n: int) -> dict[str, float]:
     per_source = n // SOURCES
     port = random.randint(20000, 40000)
     ready = multiprocessing.get_context("spawn").Event()
-    server = multiprocessing.get_context("spawn").Process(target=serve, args=(per_source, port, ready), daemon=True)
+    server = multiprocessing.get_context("spawn").Process(
+        target=serve, args=(per_source, port, ready), daemon=True
+    )
     server.start()
     try:
         if not ready.wait(20):
@@ -195,7 +235,9 @@ def main() -> None:
         for mode, label in (("download", "baseline: download only"), ("pipeline", "pantau pipeline")):
             r = measure(mode, n)
             rate = r["count"] / r["seconds"]
-            print(f"{n:>7} {label:<28} {int(r['count']):>9} {r['seconds']:>8.2f} {rate:>11.0f} {r['rss_mb']:>7.0f}MB")
+            print(
+                f"{n:>7} {label:<28} {int(r['count']):>9} {r['seconds']:>8.2f} {rate:>11.0f} {r['rss_mb']:>7.0f}MB"
+            )
     print("target at N=10000: pipeline >= 300 articles/s, peak RSS < 200 MB")
 
 

@@ -177,7 +177,9 @@ class _Builder:
         try:
             return parse_duration(self.text(node, where))
         except ValueError as exc:
-            raise self.error(node, f"{where}: {exc}", hint="write a number and a unit: 30s, 5m, 2h, 1d") from None
+            raise self.error(
+                node, f"{where}: {exc}", hint="write a number and a unit: 30s, 5m, 2h, 1d"
+            ) from None
 
     def build(self, root: Node) -> Config:
         top = self.mapping(root, "top", "the config")
@@ -208,7 +210,9 @@ class _Builder:
         try:
             return ZoneInfo(name)
         except (ZoneInfoNotFoundError, ValueError):
-            raise self.error(node, f"unknown time zone '{name}'", hint="use an IANA name such as Asia/Jakarta") from None
+            raise self.error(
+                node, f"unknown time zone '{name}'", hint="use an IANA name such as Asia/Jakarta"
+            ) from None
 
     def database(self, node: Node | None) -> str:
         url = "sqlite:///pantau.db" if node is None else self.text(node, "database")
@@ -231,7 +235,9 @@ class _Builder:
         out: dict[str, tuple[str, ...]] = {}
         for name, value in node.value.items():
             urls = self.texts(value, f"channel '{name}'")
-            for item, url in zip(value.value if isinstance(value.value, list) else [value], urls, strict=True):
+            for item, url in zip(
+                value.value if isinstance(value.value, list) else [value], urls, strict=True
+            ):
                 problem = validate_channel_url(url)
                 if problem:
                     raise self.error(item, f"channel '{name}': {problem}", hint="see the Apprise URL formats")
@@ -275,7 +281,9 @@ class _Builder:
             url=url,
             every=self.duration(every_node, f"{where}: every") if every_node else timedelta(minutes=10),
             user_agent=self.text(ua_node, f"{where}: user_agent") if ua_node else DEFAULT_USER_AGENT,
-            timeout=self.duration(timeout_node, f"{where}: timeout").total_seconds() if timeout_node else 30.0,
+            timeout=self.duration(timeout_node, f"{where}: timeout").total_seconds()
+            if timeout_node
+            else 30.0,
             links=links,
             link_pattern=pattern,
             article=self.article(keys["article"], where) if "article" in keys else None,
@@ -300,16 +308,24 @@ class _Builder:
         try:
             return re.compile(text)
         except re.error as exc:
-            raise self.error(node, f"{where}: link_pattern is not a valid regular expression: {exc}") from None
+            raise self.error(
+                node, f"{where}: link_pattern is not a valid regular expression: {exc}"
+            ) from None
 
     def article(self, node: Node, where: str) -> ArticleSelectors:
         keys = self.mapping(node, "article", f"{where}: article")
-        get = {k: self.selector(keys[k], f"{where}: article.{k}") for k in ("body", "title", "published") if k in keys}
+        get = {
+            k: self.selector(keys[k], f"{where}: article.{k}")
+            for k in ("body", "title", "published")
+            if k in keys
+        }
         drop: tuple[str, ...] = ()
         if "drop" in keys:
             items = keys["drop"].value if isinstance(keys["drop"].value, list) else [keys["drop"]]
             drop = tuple(self.selector(item, f"{where}: article.drop") for item in items)
-        return ArticleSelectors(body=get.get("body"), title=get.get("title"), published=get.get("published"), drop=drop)
+        return ArticleSelectors(
+            body=get.get("body"), title=get.get("title"), published=get.get("published"), drop=drop
+        )
 
     def concepts(self, node: Node | None) -> dict[str, Concept]:
         if node is None:
@@ -319,12 +335,19 @@ class _Builder:
         out: dict[str, Concept] = {}
         for name, value in node.value.items():
             if not _NAME.match(name):
-                raise self.error(value, f"concept name '{name}' may only use letters, digits, '_', '-' and '.'")
+                raise self.error(
+                    value, f"concept name '{name}' may only use letters, digits, '_', '-' and '.'"
+                )
             if isinstance(value.value, dict):
-                terms = {lang: self.texts(items, f"concept '{name}' ({lang})") for lang, items in value.value.items()}
+                terms = {
+                    lang: self.texts(items, f"concept '{name}' ({lang})")
+                    for lang, items in value.value.items()
+                }
                 for lang, items in value.value.items():
                     if not re.match(r"^[a-z]{2,3}$", lang):
-                        raise self.error(items, f"concept '{name}': '{lang}' is not a language code", "use en, id, ja…")
+                        raise self.error(
+                            items, f"concept '{name}': '{lang}' is not a language code", "use en, id, ja…"
+                        )
             else:
                 terms = {"*": self.texts(value, f"concept '{name}'")}
             out[name] = Concept(name=name, terms=terms)
@@ -350,32 +373,56 @@ class _Builder:
             notify = self.texts(keys["notify"], f"rule '{name}': notify")
             for channel in notify:
                 if channel not in channels:
-                    raise self.error(keys["notify"], f"rule '{name}' names unknown channel '{channel}'",
-                                     _known("channels", channels))
+                    raise self.error(
+                        keys["notify"],
+                        f"rule '{name}' names unknown channel '{channel}'",
+                        _known("channels", channels),
+                    )
             only = self.texts(keys["sources"], f"rule '{name}': sources") if "sources" in keys else None
             for source in only or ():
                 if source not in sources:
-                    raise self.error(keys["sources"], f"rule '{name}' names unknown source '{source}'",
-                                     _known("sources", sources))
+                    raise self.error(
+                        keys["sources"],
+                        f"rule '{name}' names unknown source '{source}'",
+                        _known("sources", sources),
+                    )
             digest_text = self.text(keys["digest"], f"rule '{name}': digest") if "digest" in keys else None
             digest = None
             if digest_text is not None:
                 try:
                     digest = parse_digest(digest_text)
                 except ValueError as exc:
-                    raise self.error(keys["digest"], f"rule '{name}': digest: {exc}",
-                                     "daily 08:00, weekdays 07:30 or every 2h") from None
+                    raise self.error(
+                        keys["digest"],
+                        f"rule '{name}': digest: {exc}",
+                        "daily 08:00, weekdays 07:30 or every 2h",
+                    ) from None
             stem = keys["stem"].value if "stem" in keys else False
             if not isinstance(stem, bool):
                 raise self.error(keys["stem"], f"rule '{name}': stem must be true or false")
             nodes[name] = keys
-            out.append(RuleConfig(name, self.text(keys["match"], f"rule '{name}': match"), notify, only,
-                                  digest, digest_text, stem))
+            out.append(
+                RuleConfig(
+                    name,
+                    self.text(keys["match"], f"rule '{name}': match"),
+                    notify,
+                    only,
+                    digest,
+                    digest_text,
+                    stem,
+                )
+            )
         return tuple(out), nodes
 
-    def compile(self, rules: tuple[RuleConfig, ...], nodes: dict[str, dict[str, Node]],
-                concepts: Mapping[str, Concept]) -> RuleSet:
-        specs = [RuleSpec(r.name, r.match, frozenset(r.sources) if r.sources else None, r.stem) for r in rules]
+    def compile(
+        self,
+        rules: tuple[RuleConfig, ...],
+        nodes: dict[str, dict[str, Node]],
+        concepts: Mapping[str, Concept],
+    ) -> RuleSet:
+        specs = [
+            RuleSpec(r.name, r.match, frozenset(r.sources) if r.sources else None, r.stem) for r in rules
+        ]
         try:
             return compile_rules(specs, concepts)
         except RuleError as exc:
@@ -397,4 +444,3 @@ def _known(kind: str, names: Any) -> str:
 
 def describe_channel(urls: tuple[str, ...]) -> str:
     return ", ".join(redact_url(url) for url in urls)
-

@@ -19,7 +19,9 @@ class PantauError(Exception):
 
 
 class ConfigError(PantauError):
-    def __init__(self, message: str, *, path: str | None = None, line: int | None = None, hint: str | None = None):
+    def __init__(
+        self, message: str, *, path: str | None = None, line: int | None = None, hint: str | None = None
+    ):
         self.message = message
         self.path = path
         self.line = line

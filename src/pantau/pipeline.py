@@ -70,7 +70,9 @@ async def poll_source(source: SourceConfig, ctx: Context) -> PollResult:
     store.ensure_source(source.name)
     health = store.source_health(source.name)
     try:
-        page, links, feed_url = await _read_index(source, ctx, health.feed_url, health.etag, health.last_modified)
+        page, links, feed_url = await _read_index(
+            source, ctx, health.feed_url, health.etag, health.last_modified
+        )
     except (FetchError, DiscoverError) as exc:
         store.record_poll(source.name, now, error=str(exc))
         return PollResult(source.name, 0, 0, (str(exc),), source_failed=True)
@@ -107,8 +109,6 @@ async def _read_index(
         page = await ctx.fetcher.get(feed_url, user_agent=source.user_agent)
         found = discover(page, links=None, link_pattern=source.link_pattern)
     links = list(found.links) if found.kind != "sitemap-index" else await _child_sitemaps(source, ctx, found)
-    if source.link_pattern is not None and found.kind != "listing":
-        links = [link for link in links if source.link_pattern.search(link.url)]
     return page, links, feed_url
 
 
@@ -116,7 +116,9 @@ async def _child_sitemaps(source: SourceConfig, ctx: Context, index: Discovery) 
     links: list[Link] = []
     for child in index.links[:MAX_CHILD_SITEMAPS]:
         page = await ctx.fetcher.get(child.url, user_agent=source.user_agent)
-        links.extend(discover(page, links=None, link_pattern=None).links)
+        found = discover(page, links=None, link_pattern=source.link_pattern)
+        if found.kind != "sitemap-index":  # an index inside an index is not followed: one level is plenty
+            links.extend(found.links)
     return links
 
 

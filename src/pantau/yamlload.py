@@ -62,7 +62,9 @@ def _convert(node: yaml.Node, path: str, env: Mapping[str, str]) -> Node:
         for key_node, value_node in node.value:
             key = key_node.value
             if not isinstance(key_node, yaml.ScalarNode):
-                raise ConfigError("mapping keys must be plain words", path=path, line=key_node.start_mark.line + 1)
+                raise ConfigError(
+                    "mapping keys must be plain words", path=path, line=key_node.start_mark.line + 1
+                )
             if key == "<<":
                 raise ConfigError("YAML merge keys (<<) are not supported", path=path, line=line)
             if key in out:

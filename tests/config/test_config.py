@@ -41,9 +41,15 @@ def test_config_errors_name_file_and_line(case: dict[str, Any], tmp_path: Path) 
     assert case["message"] in text
 
 
-@pytest.mark.parametrize("case", [c for c in CASES if c["id"] in {"yaml-syntax", "unknown-top-key", "bad-query",
-                                                                  "unset-variable", "unknown-channel"}],
-                         ids=lambda c: c["id"])
+@pytest.mark.parametrize(
+    "case",
+    [
+        c
+        for c in CASES
+        if c["id"] in {"yaml-syntax", "unknown-top-key", "bad-query", "unset-variable", "unknown-channel"}
+    ],
+    ids=lambda c: c["id"],
+)
 def test_check_exits_2_with_one_line_and_no_traceback(
     case: dict[str, Any], tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:

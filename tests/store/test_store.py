@@ -12,7 +12,9 @@ from pantau.store import Outgoing, Store
 T0 = datetime(2026, 11, 25, 8, 0, tzinfo=UTC)
 
 
-def _article(url: str = "https://wire.test/news/1", source: str = "wire", body: str = "NATO and Japan") -> Article:
+def _article(
+    url: str = "https://wire.test/news/1", source: str = "wire", body: str = "NATO and Japan"
+) -> Article:
     return Article(
         source=source,
         url=url,
@@ -52,7 +54,7 @@ def test_delivery_is_due_again_only_after_its_retry_time(store: Store) -> None:
     assert again.attempts == 1
     store.mark_delivered([again.id], T0 + timedelta(minutes=2))
     assert store.due_deliveries(T0 + timedelta(days=1)) == []
-    [(alert, states)] = store.alerts_since(T0 - timedelta(hours=1))
+    [(_alert, states)] = store.alerts_since(T0 - timedelta(hours=1))
     assert [(s.channel, s.state, s.attempts) for s in states] == [("desk", "delivered", 2)]
 
 
@@ -82,8 +84,11 @@ def test_links_done_or_given_up_are_not_fetched_again(store: Store) -> None:
     for _ in range(3):
         store.mark_link("wire", "https://wire.test/b", T0, done=False, error="fetch: timed out")
     store.mark_link("wire", "https://wire.test/c", T0, done=False, error="fetch: timed out")
-    todo = store.links_to_fetch("wire", ["https://wire.test/d", "https://wire.test/a", "https://wire.test/b",
-                                         "https://wire.test/c"], max_attempts=3)
+    todo = store.links_to_fetch(
+        "wire",
+        ["https://wire.test/d", "https://wire.test/a", "https://wire.test/b", "https://wire.test/c"],
+        max_attempts=3,
+    )
     assert todo == ["https://wire.test/d", "https://wire.test/c"]
     # another source listing the same URL still fetches it
     assert store.links_to_fetch("other", ["https://wire.test/a"], max_attempts=3) == ["https://wire.test/a"]

@@ -41,7 +41,9 @@ def _when(moment: datetime | None, config: Config | None = None) -> str:
 
 
 def _setup_logging() -> None:
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr)
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr
+    )
     logging.getLogger("httpx").setLevel(logging.WARNING)
     logging.getLogger("apscheduler").setLevel(logging.WARNING)
     logging.getLogger("apprise").setLevel(logging.ERROR)  # its failures reach us through DeliveryError
@@ -58,7 +60,9 @@ def cmd_check(args: argparse.Namespace) -> int:
         how = "links " + repr(s.links) if s.links else ""
         if s.link_pattern is not None:
             how += (" and " if how else "") + f"pattern {s.link_pattern.pattern!r}"
-        say(f"  {s.name:<16} every {_duration(s.every):<5} {s.url}  {out.dim(how or 'feed, sitemap or autodiscovery')}")
+        say(
+            f"  {s.name:<16} every {_duration(s.every):<5} {s.url}  {out.dim(how or 'feed, sitemap or autodiscovery')}"
+        )
     say(out.bold(f"rules ({len(config.rules)})"))
     for r in config.rules:
         extra = f"  digest {r.digest_text}" if r.digest_text else ""
@@ -132,7 +136,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     from pantau.demo import run_demo
 
     say(out.bold("pantau demo") + ": three sample outlets served on 127.0.0.1, no network, no credentials.")
-    config, result, alerts = run_demo()
+    _config_used, result, alerts = run_demo()
     say()
     _report_pass(result)
     say()
@@ -298,7 +302,9 @@ def cmd_test_notify(args: argparse.Namespace) -> int:
 
     config = _config(args)
     if args.channel not in config.channels:
-        raise ConfigError(f"no channel named '{args.channel}'", hint="known channels: " + ", ".join(config.channels))
+        raise ConfigError(
+            f"no channel named '{args.channel}'", hint="known channels: " + ", ".join(config.channels)
+        )
     now = utc_now()
     sample = Alert(
         id=0,
@@ -327,7 +333,11 @@ def cmd_sources(args: argparse.Namespace) -> int:
         health = {h.name: h for h in store.all_source_health()}
     finally:
         store.close()
-    say(out.bold(f"{'source':<16} {'last poll':<22} {'last success':<22} {'fails':>5} {'articles':>8}  last error"))
+    say(
+        out.bold(
+            f"{'source':<16} {'last poll':<22} {'last success':<22} {'fails':>5} {'articles':>8}  last error"
+        )
+    )
     for s in config.sources:
         h = health.get(s.name)
         if h is None:

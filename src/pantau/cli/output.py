@@ -13,9 +13,17 @@ EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 class Terminal:
     """Colours only for a terminal, and never with NO_COLOR set."""
 
-    def __init__(self, stream: TextIO) -> None:
-        self.stream = stream
-        self.colour = stream.isatty() and "NO_COLOR" not in os.environ
+    def __init__(self, name: str) -> None:
+        self.name = name  # "stdout" or "stderr", looked up at each use so redirection is always honoured
+
+    @property
+    def stream(self) -> TextIO:
+        stream: TextIO = getattr(sys, self.name)
+        return stream
+
+    @property
+    def colour(self) -> bool:
+        return self.stream.isatty() and "NO_COLOR" not in os.environ
 
     def paint(self, text: str, code: str) -> str:
         return f"\x1b[{code}m{text}\x1b[0m" if self.colour else text
@@ -33,8 +41,8 @@ class Terminal:
         return self.paint(text, "2")
 
 
-out = Terminal(sys.stdout)
-err = Terminal(sys.stderr)
+out = Terminal("stdout")
+err = Terminal("stderr")
 
 
 def say(text: str = "") -> None:

@@ -45,9 +45,10 @@ class _Batch:
 
 def backoff(attempts: int, key: int) -> timedelta:
     """Exponential backoff with a deterministic jitter of up to +25%, so retries of many rows spread out."""
-    base = min(BASE_BACKOFF * (2 ** min(attempts, 20)), MAX_BACKOFF)
+    base: timedelta = min(BASE_BACKOFF * (2 ** min(attempts, 20)), MAX_BACKOFF)
     spread = int(hashlib.blake2b(str(key).encode(), digest_size=2).hexdigest(), 16) / 0xFFFF
-    return base * (1 + spread / 4)
+    jittered: timedelta = base * (1 + spread / 4)
+    return jittered
 
 
 async def deliver_due(store: Store, notifier: Notifier, clock: Clock, tz: ZoneInfo) -> DeliveryReport:
@@ -99,7 +100,9 @@ async def _send_channel(
             store.mark_failed(batch.ids, str(exc), retry_at)
             behind = [i for later in batches[index + 1 :] for i in later.ids]
             if behind:
-                store.mark_failed(behind, f"waiting behind a failed delivery: {exc}", retry_at, attempted=False)
+                store.mark_failed(
+                    behind, f"waiting behind a failed delivery: {exc}", retry_at, attempted=False
+                )
             return delivered, [str(exc)], len(batches) - index
         store.mark_delivered(batch.ids, clock())
         delivered += len(batch.ids)

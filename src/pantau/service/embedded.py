@@ -9,6 +9,7 @@ reported and the old one stays. Nothing here keeps state that the store does not
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import signal
 from collections.abc import Awaitable, Callable
@@ -77,8 +78,10 @@ class Service:
         now = self.clock()
         for source in self.config.sources:
             self.scheduler.add_job(
-                self._tracked(lambda s=source: self._poll(s.name)),
-                IntervalTrigger(seconds=source.every.total_seconds(), jitter=min(30, source.every.total_seconds() / 10)),
+                self._tracked(functools.partial(self._poll, source.name)),
+                IntervalTrigger(
+                    seconds=source.every.total_seconds(), jitter=min(30, source.every.total_seconds() / 10)
+                ),
                 id=f"poll:{source.name}",
                 next_run_time=now,
                 max_instances=1,

@@ -54,6 +54,8 @@ def migrate(engine: Engine, revision: str = "head") -> None:
             cfg.attributes["connection"] = connection
             command.upgrade(cfg, revision)
     except OperationalError as exc:
-        raise StoreError(f"store: cannot open {engine.url.render_as_string(hide_password=True)}: {exc.orig}") from None
+        raise StoreError(
+            f"store: cannot open {engine.url.render_as_string(hide_password=True)}: {exc.orig}"
+        ) from None
     except SQLAlchemyError as exc:
         raise StoreError(f"store: migration failed: {exc}") from None

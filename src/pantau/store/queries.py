@@ -18,7 +18,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from pantau.models import Alert, Article, Match
 from pantau.store.db import make_engine, migrate
-from pantau.store.tables import AlertRow, ArticleRow, DeliveryRow, SeenLinkRow, SourceStateRow
+from pantau.store.tables import ALERT, ARTICLE, DELIVERY, SEEN_LINK, SOURCE_STATE
 
 
 @dataclass(frozen=True)
@@ -89,12 +89,12 @@ class Store:
 
     def source_health(self, name: str) -> SourceHealth:
         with self.engine.connect() as conn:
-            row = conn.execute(select(SourceStateRow).where(SourceStateRow.name == name)).mappings().first()
+            row = conn.execute(select(SOURCE_STATE).where(SOURCE_STATE.c.name == name)).mappings().first()
         return SourceHealth(**row) if row else SourceHealth(name=name)
 
     def all_source_health(self) -> list[SourceHealth]:
         with self.engine.connect() as conn:
-            rows = conn.execute(select(SourceStateRow).order_by(SourceStateRow.name)).mappings().all()
+            rows = conn.execute(select(SOURCE_STATE).order_by(SOURCE_STATE.c.name)).mappings().all()
         return [SourceHealth(**row) for row in rows]
 
     def record_poll(
@@ -112,13 +112,13 @@ class Store:
         values: dict[str, Any] = {"last_poll_at": at, "last_error": error}
         if ok:
             values.update(last_success_at=at, etag=etag, last_modified=last_modified, feed_url=feed_url)
-        stmt = self._insert(SourceStateRow).values(name=name, consecutive_failures=0 if ok else 1, **values)
-        values["consecutive_failures"] = 0 if ok else SourceStateRow.consecutive_failures + 1
+        stmt = self._insert(SOURCE_STATE).values(name=name, consecutive_failures=0 if ok else 1, **values)
+        values["consecutive_failures"] = 0 if ok else SOURCE_STATE.c.consecutive_failures + 1
         with self.engine.begin() as conn:
             conn.execute(stmt.on_conflict_do_update(index_elements=["name"], set_=values))
 
     def ensure_source(self, name: str) -> None:
-        stmt = self._insert(SourceStateRow).values(name=name).on_conflict_do_nothing(index_elements=["name"])
+        stmt = self._insert(SOURCE_STATE).values(name=name).on_conflict_do_nothing(index_elements=["name"])
         with self.engine.begin() as conn:
             conn.execute(stmt)
 
@@ -132,22 +132,22 @@ class Store:
         with self.engine.connect() as conn:
             for chunk in _chunks(list(dict.fromkeys(urls)), 500):
                 rows = conn.execute(
-                    select(SeenLinkRow.url).where(
-                        SeenLinkRow.source == source,
-                        SeenLinkRow.url.in_(chunk),  # type: ignore[attr-defined]
-                        (SeenLinkRow.done) | (SeenLinkRow.attempts >= max_attempts),  # type: ignore[operator]
+                    select(SEEN_LINK.c.url).where(
+                        SEEN_LINK.c.source == source,
+                        SEEN_LINK.c.url.in_(chunk),
+                        (SEEN_LINK.c.done) | (SEEN_LINK.c.attempts >= max_attempts),
                     )
                 )
                 finished.update(r[0] for r in rows)
         return [url for url in dict.fromkeys(urls) if url not in finished]
 
     def mark_link(self, source: str, url: str, at: datetime, *, done: bool, error: str | None = None) -> None:
-        stmt = self._insert(SeenLinkRow).values(
+        stmt = self._insert(SEEN_LINK).values(
             source=source, url=url, first_seen_at=at, done=done, attempts=1, last_error=error
         )
         stmt = stmt.on_conflict_do_update(
             index_elements=["source", "url"],
-            set_={"done": done, "attempts": SeenLinkRow.attempts + 1, "last_error": error},
+            set_={"done": done, "attempts": SEEN_LINK.c.attempts + 1, "last_error": error},
         )
         with self.engine.begin() as conn:
             conn.execute(stmt)
@@ -157,8 +157,8 @@ class Store:
     def known_article(self, url: str, content_hash: str) -> bool:
         with self.engine.connect() as conn:
             found = conn.execute(
-                select(ArticleRow.id)
-                .where((ArticleRow.url == url) | (ArticleRow.content_hash == content_hash))
+                select(ARTICLE.c.id)
+                .where((ARTICLE.c.url == url) | (ARTICLE.c.content_hash == content_hash))
                 .limit(1)
             ).first()
         return found is not None
@@ -174,15 +174,15 @@ class Store:
         now = article.fetched_at
         with self.engine.begin() as conn:
             article_id = conn.execute(
-                self._insert(ArticleRow)
+                self._insert(ARTICLE)
                 .values(**article.__dict__)
                 .on_conflict_do_nothing(index_elements=["url"])
-                .returning(ArticleRow.id)
+                .returning(ARTICLE.c.id)
             ).scalar()
             if article_id is not None:
                 for match, outgoing in matches:
                     alert_id = conn.execute(
-                        self._insert(AlertRow)
+                        self._insert(ALERT)
                         .values(
                             article_id=article_id,
                             rule=match.rule,
@@ -192,11 +192,11 @@ class Store:
                             created_at=now,
                         )
                         .on_conflict_do_nothing(index_elements=["article_id", "rule"])
-                        .returning(AlertRow.id)
+                        .returning(ALERT.c.id)
                     ).scalar()
                     for out in outgoing if alert_id is not None else ():
                         conn.execute(
-                            self._insert(DeliveryRow)
+                            self._insert(DELIVERY)
                             .values(
                                 alert_id=alert_id,
                                 channel=out.channel,
@@ -208,26 +208,26 @@ class Store:
             self._mark_done(conn, article.source, link_url, now)
             if article_id is not None:
                 conn.execute(
-                    update(SourceStateRow)
-                    .where(SourceStateRow.name == article.source)
-                    .values(articles_seen=SourceStateRow.articles_seen + 1, last_new_article_at=now)
+                    update(SOURCE_STATE)
+                    .where(SOURCE_STATE.c.name == article.source)
+                    .values(articles_seen=SOURCE_STATE.c.articles_seen + 1, last_new_article_at=now)
                 )
         return article_id
 
     def _mark_done(self, conn: Any, source: str, url: str, at: datetime) -> None:
-        stmt = self._insert(SeenLinkRow).values(source=source, url=url, first_seen_at=at, done=True, attempts=1)
+        stmt = self._insert(SEEN_LINK).values(source=source, url=url, first_seen_at=at, done=True, attempts=1)
         conn.execute(stmt.on_conflict_do_update(index_elements=["source", "url"], set_={"done": True}))
 
     def article(self, key: int | str) -> StoredArticle | None:
-        column = ArticleRow.id if isinstance(key, int) else ArticleRow.url
+        column = ARTICLE.c.id if isinstance(key, int) else ARTICLE.c.url
         with self.engine.connect() as conn:
-            row = conn.execute(select(ArticleRow).where(column == key)).mappings().first()
+            row = conn.execute(select(ARTICLE).where(column == key)).mappings().first()
         return _stored(row) if row else None
 
     def articles_since(self, since: datetime) -> Iterable[StoredArticle]:
         with self.engine.connect() as conn:
             rows = conn.execute(
-                select(ArticleRow).where(ArticleRow.fetched_at >= since).order_by(ArticleRow.id)  # type: ignore[arg-type,operator]
+                select(ARTICLE).where(ARTICLE.c.fetched_at >= since).order_by(ARTICLE.c.id)
             ).mappings()
             for row in rows:
                 yield _stored(row)
@@ -236,11 +236,11 @@ class Store:
 
     def due_deliveries(self, now: datetime, limit: int = 500) -> list[DueDelivery]:
         query = (
-            select(DeliveryRow.id, DeliveryRow.channel, DeliveryRow.digest, DeliveryRow.attempts, *_ALERT_COLUMNS)
-            .join(AlertRow, AlertRow.id == DeliveryRow.alert_id)  # type: ignore[arg-type]
-            .join(ArticleRow, ArticleRow.id == AlertRow.article_id)  # type: ignore[arg-type]
-            .where(DeliveryRow.state == "pending", DeliveryRow.next_attempt_at <= now)  # type: ignore[operator]
-            .order_by(DeliveryRow.next_attempt_at, DeliveryRow.id)
+            select(DELIVERY.c.id, DELIVERY.c.channel, DELIVERY.c.digest, DELIVERY.c.attempts, *_ALERT_COLUMNS)
+            .join(ALERT, ALERT.c.id == DELIVERY.c.alert_id)
+            .join(ARTICLE, ARTICLE.c.id == ALERT.c.article_id)
+            .where(DELIVERY.c.state == "pending", DELIVERY.c.next_attempt_at <= now)
+            .order_by(DELIVERY.c.next_attempt_at, DELIVERY.c.id)
             .limit(limit)
         )
         with self.engine.connect() as conn:
@@ -250,64 +250,66 @@ class Store:
     def mark_delivered(self, ids: Sequence[int], at: datetime) -> None:
         with self.engine.begin() as conn:
             conn.execute(
-                update(DeliveryRow)
-                .where(DeliveryRow.id.in_(ids), DeliveryRow.state == "pending")  # type: ignore[union-attr]
-                .values(state="delivered", delivered_at=at, attempts=DeliveryRow.attempts + 1, last_error=None)
+                update(DELIVERY)
+                .where(DELIVERY.c.id.in_(ids), DELIVERY.c.state == "pending")
+                .values(state="delivered", delivered_at=at, attempts=DELIVERY.c.attempts + 1, last_error=None)
             )
 
-    def mark_failed(self, ids: Sequence[int], error: str, retry_at: datetime, *, attempted: bool = True) -> None:
+    def mark_failed(
+        self, ids: Sequence[int], error: str, retry_at: datetime, *, attempted: bool = True
+    ) -> None:
         """Schedule another try; `attempted=False` postpones deliveries queued behind a failed one."""
         values: dict[str, Any] = {"last_error": error, "next_attempt_at": retry_at}
         if attempted:
-            values["attempts"] = DeliveryRow.attempts + 1
+            values["attempts"] = DELIVERY.c.attempts + 1
         with self.engine.begin() as conn:
             conn.execute(
-                update(DeliveryRow)
-                .where(DeliveryRow.id.in_(ids), DeliveryRow.state == "pending")  # type: ignore[union-attr]
-                .values(**values)
+                update(DELIVERY).where(DELIVERY.c.id.in_(ids), DELIVERY.c.state == "pending").values(**values)
             )
 
     def alerts_since(self, since: datetime) -> list[tuple[Alert, list[DeliveryState]]]:
         query = (
             select(*_ALERT_COLUMNS)
-            .join(ArticleRow, ArticleRow.id == AlertRow.article_id)  # type: ignore[arg-type]
-            .where(AlertRow.created_at >= since)  # type: ignore[operator]
-            .order_by(AlertRow.created_at, AlertRow.id)
+            .join(ARTICLE, ARTICLE.c.id == ALERT.c.article_id)
+            .where(ALERT.c.created_at >= since)
+            .order_by(ALERT.c.created_at, ALERT.c.id)
         )
         with self.engine.connect() as conn:
             alerts = [_alert(r) for r in conn.execute(query).mappings()]
             states: dict[int, list[DeliveryState]] = {a.id: [] for a in alerts}
             for chunk in _chunks(list(states), 500):
                 rows = conn.execute(
-                    select(DeliveryRow).where(DeliveryRow.alert_id.in_(chunk)).order_by(DeliveryRow.channel)  # type: ignore[attr-defined]
+                    select(DELIVERY).where(DELIVERY.c.alert_id.in_(chunk)).order_by(DELIVERY.c.channel)
                 ).mappings()
                 for r in rows:
                     states[r["alert_id"]].append(
-                        DeliveryState(r["channel"], r["state"], r["attempts"], r["last_error"], r["delivered_at"])
+                        DeliveryState(
+                            r["channel"], r["state"], r["attempts"], r["last_error"], r["delivered_at"]
+                        )
                     )
         return [(alert, states[alert.id]) for alert in alerts]
 
     def counts(self) -> dict[str, int]:
         with self.engine.connect() as conn:
             return {
-                "articles": conn.execute(select(func.count()).select_from(ArticleRow)).scalar_one(),
-                "alerts": conn.execute(select(func.count()).select_from(AlertRow)).scalar_one(),
+                "articles": conn.execute(select(func.count()).select_from(ARTICLE)).scalar_one(),
+                "alerts": conn.execute(select(func.count()).select_from(ALERT)).scalar_one(),
                 "pending": conn.execute(
-                    select(func.count()).select_from(DeliveryRow).where(and_(DeliveryRow.state == "pending"))
+                    select(func.count()).select_from(DELIVERY).where(and_(DELIVERY.c.state == "pending"))
                 ).scalar_one(),
             }
 
 
 _ALERT_COLUMNS = (
-    AlertRow.id.label("alert_id"),  # type: ignore[union-attr]
-    AlertRow.rule,
-    AlertRow.terms,
-    AlertRow.snippet,
-    AlertRow.created_at,
-    ArticleRow.source,
-    ArticleRow.url,
-    ArticleRow.title,
-    ArticleRow.published,
+    ALERT.c.id.label("alert_id"),
+    ALERT.c.rule,
+    ALERT.c.terms,
+    ALERT.c.snippet,
+    ALERT.c.created_at,
+    ARTICLE.c.source,
+    ARTICLE.c.url,
+    ARTICLE.c.title,
+    ARTICLE.c.published,
 )
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Column, DateTime, ForeignKey, Index, Integer, Text, UniqueConstraint
+from sqlalchemy import Column, DateTime, ForeignKey, Index, Integer, Table, Text, UniqueConstraint
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import Field, SQLModel
 
@@ -82,7 +82,9 @@ class AlertRow(SQLModel, table=True):
     __table_args__ = (UniqueConstraint("article_id", "rule", name="uq_alert_article_rule"),)
 
     id: int | None = Field(default=None, primary_key=True)
-    article_id: int = Field(sa_column=Column(Integer, ForeignKey("article.id", ondelete="CASCADE"), nullable=False))
+    article_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("article.id", ondelete="CASCADE"), nullable=False)
+    )
     rule: str = Field(index=True)
     terms: str = Field(sa_column=Column(Text, nullable=False))  # JSON list of matched terms
     hits: str = Field(sa_column=Column(Text, nullable=False))  # JSON list of hits
@@ -100,7 +102,9 @@ class DeliveryRow(SQLModel, table=True):
     )
 
     id: int | None = Field(default=None, primary_key=True)
-    alert_id: int = Field(sa_column=Column(Integer, ForeignKey("alert.id", ondelete="CASCADE"), nullable=False))
+    alert_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("alert.id", ondelete="CASCADE"), nullable=False)
+    )
     channel: str
     state: str = "pending"  # pending | delivered
     digest: bool = False
@@ -108,3 +112,11 @@ class DeliveryRow(SQLModel, table=True):
     next_attempt_at: datetime | None = _when(nullable=False)
     last_error: str | None = Field(default=None, sa_column=Column(Text))
     delivered_at: datetime | None = _when()
+
+
+# Core Table objects for queries: typed columns (`ARTICLE.c.url`) that work the same on every dialect.
+SOURCE_STATE: Table = SourceStateRow.__table__  # type: ignore[attr-defined]
+SEEN_LINK: Table = SeenLinkRow.__table__  # type: ignore[attr-defined]
+ARTICLE: Table = ArticleRow.__table__  # type: ignore[attr-defined]
+ALERT: Table = AlertRow.__table__  # type: ignore[attr-defined]
+DELIVERY: Table = DeliveryRow.__table__  # type: ignore[attr-defined]

@@ -8,7 +8,6 @@ Create Date: 2026-11-25 17:32:35.001698
 from collections.abc import Sequence
 
 import sqlalchemy as sa
-import sqlmodel
 from alembic import op
 
 revision: str = "0001"
@@ -22,14 +21,14 @@ def upgrade() -> None:
     op.create_table(
         "article",
         sa.Column("id", sa.Integer(), nullable=False),
-        sa.Column("url", sqlmodel.sql.sqltypes.AutoString(), nullable=False),
-        sa.Column("source", sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+        sa.Column("url", sa.String(), nullable=False),
+        sa.Column("source", sa.String(), nullable=False),
         sa.Column("title", sa.Text(), nullable=False),
         sa.Column("body", sa.Text(), nullable=False),
         sa.Column("published", sa.DateTime(), nullable=True),
-        sa.Column("author", sqlmodel.sql.sqltypes.AutoString(), nullable=True),
-        sa.Column("lang", sqlmodel.sql.sqltypes.AutoString(), nullable=True),
-        sa.Column("content_hash", sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+        sa.Column("author", sa.String(), nullable=True),
+        sa.Column("lang", sa.String(), nullable=True),
+        sa.Column("content_hash", sa.String(), nullable=False),
         sa.Column("fetched_at", sa.DateTime(), nullable=False),
         sa.PrimaryKeyConstraint("id"),
         sa.UniqueConstraint("url"),
@@ -41,8 +40,8 @@ def upgrade() -> None:
 
     op.create_table(
         "seen_link",
-        sa.Column("source", sqlmodel.sql.sqltypes.AutoString(), nullable=False),
-        sa.Column("url", sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+        sa.Column("source", sa.String(), nullable=False),
+        sa.Column("url", sa.String(), nullable=False),
         sa.Column("first_seen_at", sa.DateTime(), nullable=True),
         sa.Column("done", sa.Boolean(), nullable=False),
         sa.Column("attempts", sa.Integer(), nullable=False),
@@ -51,10 +50,10 @@ def upgrade() -> None:
     )
     op.create_table(
         "source_state",
-        sa.Column("name", sqlmodel.sql.sqltypes.AutoString(), nullable=False),
-        sa.Column("feed_url", sqlmodel.sql.sqltypes.AutoString(), nullable=True),
-        sa.Column("etag", sqlmodel.sql.sqltypes.AutoString(), nullable=True),
-        sa.Column("last_modified", sqlmodel.sql.sqltypes.AutoString(), nullable=True),
+        sa.Column("name", sa.String(), nullable=False),
+        sa.Column("feed_url", sa.String(), nullable=True),
+        sa.Column("etag", sa.String(), nullable=True),
+        sa.Column("last_modified", sa.String(), nullable=True),
         sa.Column("last_poll_at", sa.DateTime(), nullable=True),
         sa.Column("last_success_at", sa.DateTime(), nullable=True),
         sa.Column("last_new_article_at", sa.DateTime(), nullable=True),
@@ -67,7 +66,7 @@ def upgrade() -> None:
         "alert",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("article_id", sa.Integer(), nullable=False),
-        sa.Column("rule", sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+        sa.Column("rule", sa.String(), nullable=False),
         sa.Column("terms", sa.Text(), nullable=False),
         sa.Column("hits", sa.Text(), nullable=False),
         sa.Column("snippet", sa.Text(), nullable=False),
@@ -84,8 +83,8 @@ def upgrade() -> None:
         "delivery",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("alert_id", sa.Integer(), nullable=False),
-        sa.Column("channel", sqlmodel.sql.sqltypes.AutoString(), nullable=False),
-        sa.Column("state", sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+        sa.Column("channel", sa.String(), nullable=False),
+        sa.Column("state", sa.String(), nullable=False),
         sa.Column("digest", sa.Boolean(), nullable=False),
         sa.Column("attempts", sa.Integer(), nullable=False),
         sa.Column("next_attempt_at", sa.DateTime(), nullable=False),
