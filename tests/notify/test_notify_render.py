@@ -41,8 +41,9 @@ OWN_TAGS = {"p", "strong", "br", "a", "blockquote", "ul", "li"}
 def _golden(name: str, message: Message) -> None:
     text = f"Title: {message.title}\nFormat: {message.format}\n\n{message.body}"
     path = DATA / name
-    if UPDATE or not path.exists():
+    if UPDATE:
         path.write_text(text, encoding="utf-8")
+    assert path.exists(), f"{name} is missing (PANTAU_UPDATE_GOLDEN=1 to write it, then review it)"
     assert text == path.read_text(encoding="utf-8"), f"{name} differs (PANTAU_UPDATE_GOLDEN=1 to rewrite)"
 
 
