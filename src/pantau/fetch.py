@@ -111,14 +111,21 @@ class Fetcher:
         self._robots_locks: dict[str, asyncio.Lock] = {}
 
     async def get(
-        self, url: str, *, user_agent: str, etag: str | None = None, last_modified: str | None = None
+        self,
+        url: str,
+        *,
+        user_agent: str,
+        etag: str | None = None,
+        last_modified: str | None = None,
+        timeout: float | None = None,
     ) -> Page:
+        """`timeout` overrides the Fetcher's overall deadline for this request (a source's own setting)."""
         headers = {"User-Agent": user_agent}
         if etag:
             headers["If-None-Match"] = etag
         if last_modified:
             headers["If-Modified-Since"] = last_modified
-        resp = await self._follow(url, headers, user_agent)
+        resp = await self._follow(url, headers, user_agent, timeout or self._timeout)
         if resp.truncated:
             raise FetchError(f"fetch: response larger than {_size(self._max_bytes)} from {url}")
         if resp.status == 304:
@@ -147,7 +154,7 @@ class Fetcher:
             fetched_at=self._clock(),
         )
 
-    async def _follow(self, url: str, headers: dict[str, str], user_agent: str) -> _Response:
+    async def _follow(self, url: str, headers: dict[str, str], user_agent: str, timeout: float) -> _Response:
         """Redirects are followed here, not by the client, so every hop passes the scheme check, its
         own host's robots.txt and its own host's concurrency limit."""
         current = url
@@ -155,7 +162,7 @@ class Fetcher:
             origin, host = _check_url(current)
             if self._respect_robots:
                 await self._check_robots(current, origin, host, user_agent)
-            resp = await self._request(current, host, headers, self._max_bytes, follow=False)
+            resp = await self._request(current, host, headers, self._max_bytes, follow=False, timeout=timeout)
             location = resp.headers.get("location")
             if resp.status not in _REDIRECTS or not location:
                 return resp
@@ -163,18 +170,26 @@ class Fetcher:
         raise FetchError(f"fetch: more than {MAX_REDIRECTS} redirects from {url}")
 
     async def _request(
-        self, url: str, host: str, headers: dict[str, str], cap: int, *, follow: bool = True
+        self,
+        url: str,
+        host: str,
+        headers: dict[str, str],
+        cap: int,
+        *,
+        follow: bool = True,
+        timeout: float | None = None,
     ) -> _Response:
         """One GET under the host's slot and the overall deadline; the body stops at `cap` bytes."""
         slot = self._slots.get(host)
         if slot is None:
             slot = self._slots[host] = asyncio.Semaphore(self._per_host)
+        deadline = timeout or self._timeout
         async with slot:
             try:
-                async with asyncio.timeout(self._timeout):
+                async with asyncio.timeout(deadline):
                     return await self._stream(url, headers, cap, follow)
             except TimeoutError:
-                raise FetchError(f"fetch: timed out after {self._timeout:g}s for {url}") from None
+                raise FetchError(f"fetch: timed out after {deadline:g}s for {url}") from None
             except httpx.TimeoutException as exc:
                 # the client's own connect/read timeout, which may be shorter than the overall deadline
                 raise FetchError(f"fetch: timed out ({_reason(exc)}) for {url}") from None

@@ -100,13 +100,15 @@ async def _read_index(
 ) -> tuple[Page, list[Link], str | None]:
     """Fetch the source's page (or the feed found on it earlier) and return its article links."""
     url = feed_url or source.url
-    page = await ctx.fetcher.get(url, user_agent=source.user_agent, etag=etag, last_modified=last_modified)
+    page = await ctx.fetcher.get(
+        url, user_agent=source.user_agent, etag=etag, last_modified=last_modified, timeout=source.timeout
+    )
     if page.not_modified:
         return page, [], feed_url
     found = discover(page, links=source.links, link_pattern=source.link_pattern)
     if found.feed_url and not found.links:
         feed_url = found.feed_url
-        page = await ctx.fetcher.get(feed_url, user_agent=source.user_agent)
+        page = await ctx.fetcher.get(feed_url, user_agent=source.user_agent, timeout=source.timeout)
         found = discover(page, links=None, link_pattern=source.link_pattern)
     links = list(found.links) if found.kind != "sitemap-index" else await _child_sitemaps(source, ctx, found)
     return page, links, feed_url
@@ -115,7 +117,7 @@ async def _read_index(
 async def _child_sitemaps(source: SourceConfig, ctx: Context, index: Discovery) -> list[Link]:
     links: list[Link] = []
     for child in index.links[:MAX_CHILD_SITEMAPS]:
-        page = await ctx.fetcher.get(child.url, user_agent=source.user_agent)
+        page = await ctx.fetcher.get(child.url, user_agent=source.user_agent, timeout=source.timeout)
         found = discover(page, links=None, link_pattern=source.link_pattern)
         if found.kind != "sitemap-index":  # an index inside an index is not followed: one level is plenty
             links.extend(found.links)
@@ -125,7 +127,7 @@ async def _child_sitemaps(source: SourceConfig, ctx: Context, index: Discovery) 
 async def _process_link(source: SourceConfig, link: Link, identity: str, ctx: Context) -> _ArticleOutcome:
     store = ctx.store
     try:
-        page = await ctx.fetcher.get(link.url, user_agent=source.user_agent)
+        page = await ctx.fetcher.get(link.url, user_agent=source.user_agent, timeout=source.timeout)
         extracted = extract_article(decode_html(page.body, page.charset), page.final_url, source.article)
     except FetchError as exc:
         store.mark_link(source.name, identity, ctx.clock(), done=False, error=str(exc))

@@ -148,13 +148,13 @@ def test_failure_never_reveals_the_password(
     assert secret not in caplog.text
 
 
-def test_stdout_prints_plain_title_then_body(capsys: pytest.CaptureFixture[str]) -> None:
+def test_stdout_prints_the_plain_body_once(capsys: pytest.CaptureFixture[str]) -> None:
     message = render_alert(make_alert(title="NATO *and* <Japan>"), JAKARTA)
     send(Notifier({"terminal": ["stdout://"]}), "terminal", message)
     out = capsys.readouterr().out
     lines = out.splitlines()
-    assert lines[0] == message.title
-    assert lines[1] == "NATO *and* <Japan>"  # the body's bold title line, without markdown marks
+    assert lines[0] == "NATO *and* <Japan>"  # the body's bold title line, without markdown marks
+    assert out.count("NATO *and* <Japan>") == 1  # the subject line is not repeated
     assert "\\" not in out and "&lt;" not in out and "**" not in out
     assert "Link: https://english.kyodonews.net/news/2026/11/a81f-nato-japan-liaison.html" in lines
 

@@ -40,11 +40,12 @@ _MIN_SCRUB = 3  # shorter "secrets" would mangle ordinary words when scrubbed ou
 
 
 def _print_to_stdout(body: str, title: str, *args: Any, **kwargs: Any) -> bool:
-    """The built-in `stdout://` channel: plain title, then plain body, flushed at once (systemd, pipes)."""
+    """The built-in `stdout://` channel: the plain body, flushed at once (systemd, pipes)."""
     fmt = kwargs.get("body_format")
     if str(getattr(fmt, "value", fmt)).lower() == "markdown":
         body = to_plain(body)  # titles are plain text already (see render.Message)
-    text = f"{title}\n{body}" if title else body
+    # pantau's bodies open with the article title, so the subject line would only repeat it here.
+    text = body if body.strip() else title
     with _STDOUT_LOCK:  # apprise sends from a thread pool: keep two messages from interleaving
         sys.stdout.write(text if text.endswith("\n") else text + "\n")
         sys.stdout.flush()

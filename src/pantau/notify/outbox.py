@@ -81,10 +81,8 @@ def _batches(due: Sequence[DueDelivery], tz: ZoneInfo) -> list[_Batch]:
 
 
 def _period(first: datetime, last: datetime, tz: ZoneInfo) -> str:
-    a, b = first.astimezone(tz), last.astimezone(tz)
-    if a.date() == b.date():
-        return a.strftime("%d %b %Y")
-    return f"{a:%d %b} – {b:%d %b %Y}"
+    a, b = first.astimezone(tz).date(), last.astimezone(tz).date()
+    return a.isoformat() if a == b else f"{a.isoformat()} – {b.isoformat()}"
 
 
 async def _send_channel(
