@@ -8,7 +8,10 @@ Grammar (precedence from loosest to tightest):
     not     := ("NOT" | "-") not | pos
     pos     := field (("NEAR" | "NEAR/n" | "ONEAR" | "ONEAR/n" | "EXCEPT") field)*
     field   := FIELD ":" field | primary        title: lead: body: source: lang:
-    primary := "(" or ")" | word | word* | !word | "phrase" | "phrase"~n | @concept | @concept:lang
+    primary := "(" or ")" | word | word* | !word | "phrase" | !"phrase" | "phrase"~n | @concept | @concept:lang
+
+`!` makes a word or phrase case-sensitive; `*` ends a prefix wildcard; `"…"~n` allows n extra words in
+between (in order); `EXCEPT` drops left-side occurrences that sit inside a right-side occurrence.
 
 Operators are upper case; `and`/`or` in lower case are ordinary words. Every error is a RuleError with the
 1-based column of the offending token. This module must never look at article text.
@@ -97,6 +100,7 @@ class Token:
     text: str
     col: int
     slop: int = 0
+    case: bool = False
 
 
 _OP_RE = re.compile(r"(AND|OR|NOT|EXCEPT)|(O?NEAR)(?:/(.*))?")
@@ -117,6 +121,8 @@ def tokenize(query: str) -> list[Token]:
             i += 1
         elif ch == '"':
             i = _phrase(query, i, out)
+        elif ch == "!" and query.startswith('"', i + 1):
+            i = _phrase(query, i + 1, out, case=True)
         elif (
             ch == "-" and i + 1 < n and not query[i + 1].isspace() and (i == 0 or not query[i - 1].isalnum())
         ):
@@ -128,7 +134,7 @@ def tokenize(query: str) -> list[Token]:
     return out
 
 
-def _phrase(query: str, i: int, out: list[Token]) -> int:
+def _phrase(query: str, i: int, out: list[Token], case: bool = False) -> int:
     close = query.find('"', i + 1)
     if close < 0:
         raise RuleError("unterminated quote", column=i + 1, hint='close the phrase with "')
@@ -139,7 +145,7 @@ def _phrase(query: str, i: int, out: list[Token]) -> int:
             raise RuleError("`~` after a phrase needs a number", column=j + 1, hint='write "a b"~3')
         slop = int(m.group())
         j += 1 + len(m.group())
-    out.append(Token("phrase", text, i + 1, slop))
+    out.append(Token("phrase", text, i + 1 - case, slop, case))
     return j
 
 
@@ -266,7 +272,7 @@ class _Parser:
         if t.kind == "word":
             return _apply_field(_word(t), field) if field else _word(t)
         if t.kind == "phrase":
-            term = Term(t.text, t.col, phrase=True, slop=t.slop)
+            term = Term(t.text, t.col, phrase=True, slop=t.slop, case=t.case)
             return _apply_field(term, field) if field else term
         if t.kind == "concept":
             m = _CONCEPT_RE.fullmatch(t.text)
