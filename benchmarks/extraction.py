@@ -21,12 +21,16 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 
-from pantau.errors import ExtractError  # noqa: E402
-from pantau.extract import decode_html, extract_article  # noqa: E402
+from pantau.errors import ExtractError
+from pantau.extract import decode_html, extract_article
 
 AEB_DIR = Path(
     os.environ.get("PANTAU_AEB_DIR") or Path(__file__).resolve().parents[1].parent / "shared/benchmarks/aeb"
 )
+Page = tuple[str, str, str, str]
+Row = tuple[str, float | None, float | None]
+
+
 _TOKEN = re.compile(r"\w+")
 
 
@@ -45,7 +49,7 @@ def page_scores(predicted: str, truth: str) -> tuple[float | None, float | None]
     return precision, recall
 
 
-def load() -> list[tuple[str, str, str, str]]:
+def load() -> list[Page]:
     truth = json.loads((AEB_DIR / "ground-truth.json").read_text(encoding="utf-8"))
     pages = []
     for key, entry in sorted(truth.items()):
@@ -67,54 +71,61 @@ def run_trafilatura(html: str, url: str) -> str:
     return trafilatura.extract(html, url=url) or ""
 
 
-def score(
-    name: str, extract: Callable[[str, str], str], pages: list[tuple[str, str, str, str]]
-) -> list[tuple]:
-    results = []
+def timed_run(extract: Callable[[str, str], str], pages: list[Page]) -> tuple[float, list[str]]:
     started = time.perf_counter()
     outputs = [extract(html, url) for _, url, html, _ in pages]
-    elapsed = time.perf_counter() - started
-    precisions, recalls = [], []
+    return time.perf_counter() - started, outputs
+
+
+def report(name: str, seconds: float, outputs: list[str], pages: list[Page]) -> tuple[float, list[Row]]:
+    precisions, recalls, rows = [], [], []
     for (key, _, _, truth), output in zip(pages, outputs, strict=True):
         p, r = page_scores(output, truth)
         if p is not None:
             precisions.append(p)
         if r is not None:
             recalls.append(r)
-        results.append((key, p, r))
-    precision = sum(precisions) / len(precisions)
-    recall = sum(recalls) / len(recalls)
-    f1 = 2 * precision * recall / (precision + recall)
-    print(
-        f"{name:12} F1 {f1:.4f}  precision {precision:.4f}  recall {recall:.4f}  {len(pages) / elapsed:7.1f} pages/s"
-    )
-    return [(name, len(pages) / elapsed, f1), *results]
+        rows.append((key, p, r))
+    precision = sum(precisions) / len(precisions) if precisions else 0.0
+    recall = sum(recalls) / len(recalls) if recalls else 0.0
+    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+    speed = len(pages) / seconds
+    print(f"{name:12} F1 {f1:.4f}  precision {precision:.4f}  recall {recall:.4f}  {speed:7.1f} pages/s")
+    return f1, rows
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--only", choices=["pantau", "trafilatura"])
+    parser.add_argument("--rounds", type=int, default=3, help="timed passes per extractor, interleaved")
     parser.add_argument("--worst", type=int, default=0, help="list the N pages where pantau scores worst")
     args = parser.parse_args()
     pages = load()
-    print(f"{len(pages)} pages from {AEB_DIR}")
-    ours = theirs = None
-    if args.only in (None, "pantau"):
-        run_pantau(pages[0][2], pages[0][1])  # warm imports and caches
-        ours = score("pantau", run_pantau, pages)
-    if args.only in (None, "trafilatura"):
-        run_trafilatura(pages[0][2], pages[0][1])
-        theirs = score("trafilatura", run_trafilatura, pages)
-    if ours and theirs:
-        print(
-            f"speed ratio pantau/trafilatura: {ours[0][1] / theirs[0][1]:.1f}x; F1 difference {ours[0][2] - theirs[0][2]:+.4f}"
-        )
-    if ours and args.worst:
-        rows = sorted(ours[1:], key=lambda row: (row[1] or 0) + (row[2] or 0))
+    print(
+        f"{len(pages)} pages from {AEB_DIR}; best of {args.rounds} interleaved rounds (the machine is shared)"
+    )
+    extractors = {"pantau": run_pantau, "trafilatura": run_trafilatura}
+    if args.only:
+        extractors = {args.only: extractors[args.only]}
+    best: dict[str, tuple[float, list[str]]] = {}
+    for extract in extractors.values():
+        extract(pages[0][2], pages[0][1])  # imports and first-call set-up are not per-page costs
+    for _ in range(max(1, args.rounds)):
+        for name, extract in extractors.items():
+            seconds, outputs = timed_run(extract, pages)
+            if name not in best or seconds < best[name][0]:
+                best[name] = (seconds, outputs)
+    results = {name: report(name, seconds, outputs, pages) for name, (seconds, outputs) in best.items()}
+    if len(best) == 2:
+        ratio = best["trafilatura"][0] / best["pantau"][0]
+        difference = results["pantau"][0] - results["trafilatura"][0]
+        print(f"pantau is {ratio:.1f}x as fast as trafilatura (target 5x); F1 difference {difference:+.4f}")
+    if "pantau" in results and args.worst:
+        rows = sorted(results["pantau"][1], key=lambda row: (row[1] or 0) + (row[2] or 0))
         for key, p, r in rows[: args.worst]:
-            print(
-                f"  {key[:16]}  precision {p if p is None else round(p, 3)}  recall {r if r is None else round(r, 3)}"
-            )
+            shown_p = "-" if p is None else f"{p:.3f}"
+            shown_r = "-" if r is None else f"{r:.3f}"
+            print(f"  {key[:16]}  precision {shown_p}  recall {shown_r}")
 
 
 if __name__ == "__main__":

@@ -16,6 +16,7 @@ from pantau.extract.body import extract_body, remove_all
 from pantau.extract.dates import parse_date
 from pantau.extract.encoding import decode_html
 from pantau.extract.metadata import read_metadata
+from pantau.extract.nesting import limit_nesting
 from pantau.models import ArticleSelectors, Extracted
 
 __all__ = ["decode_html", "extract_article"]
@@ -35,7 +36,7 @@ def extract_article(html: str, url: str, selectors: ArticleSelectors | None = No
 
 
 def _extract(html: str, url: str, selectors: ArticleSelectors) -> Extracted:
-    tree = LexborHTMLParser(html)
+    tree = LexborHTMLParser(limit_nesting(html))
     for selector in selectors.drop:
         remove_all(tree.css(selector))
     meta = read_metadata(tree, url)

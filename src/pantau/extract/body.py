@@ -19,11 +19,12 @@ from selectolax.lexbor import LexborHTMLParser, LexborNode
 from pantau.extract import hints
 
 BLOCK_TAGS = frozenset(
-    "p div section article main h1 h2 h3 h4 h5 h6 li ul ol dl dt dd blockquote pre table tbody thead tr td th "
-    "br hr figure header footer address center details summary form fieldset nav aside".split()
+    ["p", "div", "section", "article", "main", "h1", "h2", "h3", "h4", "h5", "h6", "li", "ul", "ol", "dl", "dt", "dd", "blockquote", "pre", "table", "tbody", "thead", "tr", "td", "th", "br", "hr", "figure", "header", "footer", "address", "center", "details", "summary", "form", "fieldset", "nav", "aside"]
 )
-_INLINE_TAGS = frozenset(["span", "a", "b", "strong", "i", "em", "font", "u", "small", "sup", "sub", "mark", "q"])
-_HEADINGS = frozenset("h2 h3 h4 h5 h6".split())
+_INLINE_TAGS = frozenset(
+    ["span", "a", "b", "strong", "i", "em", "font", "u", "small", "sup", "sub", "mark", "q"]
+)
+_HEADINGS = frozenset(["h2", "h3", "h4", "h5", "h6"])
 _SCORED = "p, pre, blockquote, td, div, article, section"
 _TAG_BASE = {
     "div": 5.0,
@@ -35,6 +36,13 @@ _TAG_BASE = {
     "blockquote": 3.0,
 }
 _SPACE = re.compile(r"\s+")
+# Elements whose class/id is checked for furniture words. Links, list items, images and headings are left
+# out: they are many (half of all classed elements) and their container already says what they are.
+_CLASSED_CONTAINERS = ", ".join(
+    f"{tag}[{attr}]"
+    for tag in ("div", "section", "ul", "ol", "p", "span", "form", "table", "figure", "dl", "center", "font")
+    for attr in ("class", "id")
+)
 # Ancestor levels a paragraph's score reaches, and the share each receives.
 _LEVEL_SHARE = (1.0, 0.5, 1 / 3, 0.25)
 
@@ -78,7 +86,7 @@ def remove_all(nodes: Iterable[LexborNode]) -> None:
 def furniture_keys(root: LexborNode) -> dict[int, LexborNode]:
     """Elements under `root` that look like navigation, asides, comments, related links, share bars ..."""
     found = {node_key(n): n for n in root.css(hints.FURNITURE_SELECTOR)}
-    for node in root.css("[class], [id]"):
+    for node in root.css(_CLASSED_CONTAINERS):
         attrs = node.attributes
         words = f"{attrs.get('class') or ''} {attrs.get('id') or ''}"
         # "entry-content read-more" is an article body with a modifier; WordPress puts "tag-<topic>" on
@@ -150,7 +158,9 @@ def select_containers(root: LexborNode) -> tuple[list[LexborNode], set[int]]:
     return containers, skipped
 
 
-def _chunks(root: LexborNode, best: LexborNode, best_score: float, final: dict[int, float]) -> list[LexborNode]:
+def _chunks(
+    root: LexborNode, best: LexborNode, best_score: float, final: dict[int, float]
+) -> list[LexborNode]:
     """The best container and its twins: pages that cut an article into chunks (Wired's grid rows, Quanta's
     sections between figures, a CMS that closes the body <div> around each inline ad) repeat the chunk's
     tag and class, so each twin that scores well is part of the article too. In document order."""
@@ -158,7 +168,9 @@ def _chunks(root: LexborNode, best: LexborNode, best_score: float, final: dict[i
     if not classes or '"' in classes or "\\" in classes:
         return [best]
     twins = root.css(f'{best.tag}[class="{classes}"]')
-    kept = [n for n in twins if node_key(n) == node_key(best) or final.get(node_key(n), 0.0) >= 0.1 * best_score]
+    kept = [
+        n for n in twins if node_key(n) == node_key(best) or final.get(node_key(n), 0.0) >= 0.1 * best_score
+    ]
     return outermost(kept) or [best]
 
 
@@ -201,9 +213,7 @@ def _with_siblings(
     for sibling in parent.iter(include_text=False):
         if node_key(sibling) in skipped:
             continue
-        if node_key(sibling) == node_key(best):
-            chosen.append(sibling)
-        elif final.get(node_key(sibling), 0.0) >= threshold or _is_plain_paragraph(sibling):
+        if node_key(sibling) == node_key(best) or final.get(node_key(sibling), 0.0) >= threshold or _is_plain_paragraph(sibling):
             chosen.append(sibling)
     return chosen
 

@@ -36,10 +36,10 @@ def decode_html(body: bytes, charset: str | None) -> str:
         if body.startswith(bom):
             return body[len(bom) :].decode(name, errors="replace")
     for label in (charset, _meta_charset(body)):
-        name = _codec_name(label)
-        if name is not None:
+        codec = _codec_name(label)
+        if codec is not None:
             try:
-                return _decode(body, name)
+                return _decode(body, codec)
             except (LookupError, ValueError):
                 continue
     return _guess(body)

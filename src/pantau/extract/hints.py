@@ -34,9 +34,15 @@ _NEGATIVE_WORDS = (
     "visually-hidden", "sr-only", "toolbar*", "masthead*", "copyright*", "rating*", "follow*",
     "jumbotron*", "video-player*", "inline-related*", "outstream*", "dfp*",
 )  # fmt: skip
-_NEGATIVE_EXACT = frozenset(w for w in _NEGATIVE_WORDS if not w.endswith("*"))
-_NEGATIVE_PREFIXES = tuple(w[:-1] for w in _NEGATIVE_WORDS if w.endswith("*"))
+_NEGATIVE_EXACT = frozenset(w for w in _NEGATIVE_WORDS if not w.endswith("*") and "-" not in w)
+_NEGATIVE_PREFIXES = tuple(w[:-1] for w in _NEGATIVE_WORDS if w.endswith("*") and "-" not in w)
+_PAIR_EXACT = frozenset(w for w in _NEGATIVE_WORDS if not w.endswith("*") and "-" in w)
+_PAIR_PREFIXES = tuple(w[:-1] for w in _NEGATIVE_WORDS if w.endswith("*") and "-" in w)
+_PAIR_STARTS = frozenset(w.split("-")[0] for w in _NEGATIVE_WORDS if "-" in w)
 _CLASS_SPLIT = re.compile(r"[\s_-]+")
+# token -> is it a furniture word? Tokens repeat across sites far more than whole class strings do.
+_TOKEN_CACHE: dict[str, bool] = {}
+
 
 # Elements that are the article body on many CMSes; furniture never contains one.
 ARTICLE_BODY_SELECTOR = (
@@ -71,14 +77,19 @@ BOILERPLATE_LINE = re.compile(
 @functools.lru_cache(maxsize=8192)
 def is_furniture(class_and_id: str) -> bool:
     """Do these class/id words name page furniture (comments, related links, share bars ...)?"""
-    # Tokens rather than one big regex: this runs on every element with a class, and pages repeat classes.
+    # Tokens rather than one big regex: this runs on every element with a class or id.
     tokens = _CLASS_SPLIT.split(class_and_id.lower())
     for index, token in enumerate(tokens):
-        if token in _NEGATIVE_EXACT or token.startswith(_NEGATIVE_PREFIXES):
+        negative = _TOKEN_CACHE.get(token)
+        if negative is None:
+            negative = token in _NEGATIVE_EXACT or token.startswith(_NEGATIVE_PREFIXES)
+            if len(_TOKEN_CACHE) < 100_000:
+                _TOKEN_CACHE[token] = negative
+        if negative:
             return True
-        if index + 1 < len(tokens):
+        if token in _PAIR_STARTS and index + 1 < len(tokens):
             pair = f"{token}-{tokens[index + 1]}"
-            if pair in _NEGATIVE_EXACT or pair.startswith(_NEGATIVE_PREFIXES):
+            if pair in _PAIR_EXACT or pair.startswith(_PAIR_PREFIXES):
                 return True
     return False
 

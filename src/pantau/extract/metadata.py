@@ -46,9 +46,9 @@ _AUTHOR_META = (
 _BYLINE = re.compile(r"^\s*(?:by|oleh|penulis|reporter|editor|writer|文)\s*[:：]?\s+", re.IGNORECASE)
 _STOP_WORDS = {
     "id": frozenset(
-        "yang dan di dengan untuk dari ini itu pada dalam tidak akan juga ke adalah oleh".split()
+        ["yang", "dan", "di", "dengan", "untuk", "dari", "ini", "itu", "pada", "dalam", "tidak", "akan", "juga", "ke", "adalah", "oleh"]
     ),
-    "en": frozenset("the and of to in is that for on with was as by it are from at".split()),
+    "en": frozenset(["the", "and", "of", "to", "in", "is", "that", "for", "on", "with", "was", "as", "by", "it", "are", "from", "at"]),
 }
 _KANA = re.compile(r"[\u3040-\u30ff]")
 
