@@ -43,12 +43,20 @@ def _html(page: Page, links: str | None, link_pattern: re.Pattern[str] | None) -
         found_links = listing_links(tree, page, links=links, link_pattern=link_pattern)
         return Discovery(kind="listing", links=found_links)
     found = feed_link(tree, page)
+    if found is None and _claims_feed(page.content_type):
+        raise DiscoverError(
+            f"discover: not a valid feed (the server sent an HTML page as {page.content_type}) at {page.final_url}"
+        )
     if found is None:
         raise DiscoverError(
             f"discover: no feed link on the HTML page {page.final_url} "
             "(hint: give the source `links` or `link_pattern` to read it as a listing page)"
         )
     return Discovery(kind="listing", links=(), feed_url=found)
+
+
+def _claims_feed(content_type: str) -> bool:
+    return content_type.endswith(("rss+xml", "atom+xml", "rdf+xml", "feed+json", "/xml"))
 
 
 def _filtered(found: Discovery, link_pattern: re.Pattern[str] | None) -> Discovery:
