@@ -284,6 +284,13 @@ class _Parser:
             raise RuleError(f"query ends after `{before}`; a term is missing", column=t.col)
         if t.kind == "rparen":
             raise RuleError("unbalanced parenthesis: `)` has no term before it", column=t.col)
+        if t.kind == "minus" or t.text == "NOT":
+            prev = self.toks[self.i - 2].text
+            raise RuleError(
+                f"`{t.text}` cannot follow `{prev}`",
+                column=t.col,
+                hint="negate the whole group instead, e.g. `a AND NOT (b NEAR c)`",
+            )
         raise RuleError(f"`{t.text}` needs a term before it", column=t.col)
 
 
