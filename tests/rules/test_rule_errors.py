@@ -33,9 +33,7 @@ def test_bad_query_is_refused_with_its_column(query: str, column: int, words: st
 def test_message_reads_as_one_cli_line() -> None:
     with pytest.raises(RuleError) as info:
         compile_rules([RuleSpec("test-rule", "NATO AND (Japan OR Korea")], {})
-    assert f"test-rule: {info.value}" == (
-        "test-rule: column 10: unbalanced parenthesis: `(` is never closed"
-    )
+    assert f"test-rule: {info.value}" == ("test-rule: column 10: unbalanced parenthesis: `(` is never closed")
 
 
 def test_concept_with_a_bad_alias_names_the_concept() -> None:

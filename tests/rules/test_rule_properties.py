@@ -1,0 +1,136 @@
+"""Properties over random rules and texts: the presearcher never changes a result, plain boolean queries agree
+with a set-based oracle, bad input only ever raises RuleError, and hit offsets point into the original text."""
+
+from __future__ import annotations
+
+import re
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from pantau.errors import RuleError
+from pantau.rules import Concept, Document, RuleSpec, compile_rules
+
+WORDS = ["nato", "jepang", "ukraina", "kiev", "perang", "bantuan", "korea", "selatan", "serangan", "pasukan"]
+CLITICS = ["", "", "", "nya", "lah", "pun"]
+CONCEPTS = {
+    "ukraine": Concept("ukraine", {"en": ("Ukraina", "Kiev"), "id": ("Kiev",), "*": ("pasukan*",)}),
+    "korea": Concept("korea", {"*": ("Korea Selatan", "!KOREA")}),
+}
+SETTINGS = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+
+@st.composite
+def texts(draw: st.DrawFn) -> str:
+    out = []
+    for _ in range(draw(st.integers(0, 30))):
+        word = draw(st.sampled_from([*WORDS, "dan", "yang", "di"]))
+        style = draw(st.sampled_from(["lower", "upper", "title"]))
+        word = word.upper() if style == "upper" else word.title() if style == "title" else word
+        out.append(word + draw(st.sampled_from(CLITICS)))
+        out.append(draw(st.sampled_from([" ", " ", ", ", "-", ". ", "\n\n"])))
+    return "".join(out)
+
+
+def _leaf(draw: st.DrawFn) -> str:
+    kind = draw(st.integers(0, 6))
+    if kind == 0:
+        return f'"{draw(st.sampled_from(WORDS))} {draw(st.sampled_from(WORDS))}"~{draw(st.integers(0, 2))}'
+    if kind == 1:
+        return draw(st.sampled_from(WORDS))[:4] + "*"
+    if kind == 2:
+        return draw(st.sampled_from(["@ukraine", "@ukraine:id", "@korea"]))
+    if kind == 3:
+        return draw(st.sampled_from(["title:", "body:", "lead:"])) + draw(st.sampled_from(WORDS))
+    if kind == 4:
+        return "!" + draw(st.sampled_from(WORDS)).upper()
+    return draw(st.sampled_from(WORDS))
+
+
+@st.composite
+def queries(draw: st.DrawFn, depth: int = 0) -> str:
+    if depth >= 2 or draw(st.booleans()):
+        return _leaf(draw)
+    op = draw(st.sampled_from(["AND", "OR", "AND NOT", "NEAR/2", "ONEAR/3", "EXCEPT", ""]))
+    left, right = draw(queries(depth + 1)), draw(queries(depth + 1))
+    if op in ("NEAR/2", "ONEAR/3", "EXCEPT"):
+        left, right = _leaf(draw), _leaf(draw)
+    return f"({left} {op} {right})"
+
+
+def _compile_valid(qs: list[str]) -> list[RuleSpec]:
+    specs = []
+    for i, q in enumerate(qs):
+        try:
+            compile_rules([RuleSpec("x", q)], CONCEPTS)
+        except RuleError:
+            continue  # e.g. only NOT terms: refused at compile, nothing to compare
+        specs.append(RuleSpec(f"r{i}", q, sources=frozenset({"a"}) if i % 5 == 4 else None))
+    return specs
+
+
+@SETTINGS
+@given(
+    st.lists(queries(), min_size=1, max_size=25),
+    st.lists(st.tuples(texts(), texts()), min_size=1, max_size=4),
+)
+def test_presearcher_agrees_with_evaluating_every_rule(qs: list[str], docs: list[tuple[str, str]]) -> None:
+    rules = compile_rules(_compile_valid(qs), CONCEPTS)
+    for title, body in docs:
+        for source in ("a", "b"):
+            doc = Document(title, body, source)
+            assert rules.match(doc) == rules.match(doc, prefilter=False)
+
+
+def _oracle(query: tuple[str, list[list[str]]], text: str) -> bool:
+    """Reference for `a b OR c d` (OR of ANDs of plain words): split on non-letters, strip one clitic."""
+    words = set()
+    for tok in re.findall(r"[a-z0-9]+", text.lower()):
+        words.add(tok)
+        for c in ("nya", "lah", "pun"):
+            if tok.endswith(c):
+                words.add(tok[: -len(c)])
+    return any(all(w in words for w in conj) for conj in query[1])
+
+
+@st.composite
+def dnf(draw: st.DrawFn) -> tuple[str, list[list[str]]]:
+    conj = draw(st.lists(st.lists(st.sampled_from(WORDS), min_size=1, max_size=3), min_size=1, max_size=3))
+    return " OR ".join("(" + " AND ".join(c) + ")" for c in conj), conj
+
+
+@SETTINGS
+@given(dnf(), texts(), texts())
+def test_plain_boolean_queries_agree_with_a_set_oracle(
+    query: tuple[str, list[list[str]]], title: str, body: str
+) -> None:
+    rules = compile_rules([RuleSpec("r", query[0])], {})
+    assert bool(rules.match(Document(title, body, "s"))) == _oracle(query, title + " " + body)
+
+
+@SETTINGS
+@given(st.text(alphabet=st.sampled_from('abN AT O()"*:@!-~/ title:NEAR OR AND NOT ２ｱ中é'), max_size=40))
+def test_any_query_text_compiles_or_raises_rule_error(query: str) -> None:
+    try:
+        rules = compile_rules([RuleSpec("r", query)], CONCEPTS)
+    except RuleError as err:
+        assert err.column is None or 1 <= err.column <= len(query) + 1
+        assert err.rule == "r"  # type: ignore[attr-defined]
+        return
+    rules.match(Document("NATO ab", "ab-NATO 中国 ｱ é", "s"))
+
+
+ODD_TEXT = st.lists(
+    st.sampled_from([*"aNİßéｶﾞｳ中国ＮＡＴＯ ’-.\n", "e\u0301", "ﬁ", "Ⅻ", "😀", "nato", "xii"]), max_size=40
+).map("".join)
+
+
+@SETTINGS
+@given(ODD_TEXT, ODD_TEXT)
+def test_hits_point_into_the_original_text(title: str, body: str) -> None:
+    rules = compile_rules([RuleSpec("r", "nato OR abc* OR ガ OR 中国 OR strasse OR e OR fi OR xii")], {})
+    for match in rules.match(Document(title + " abc", body, "s")):
+        for hit in match.hits:
+            text = title + " abc" if hit.field == "title" else body
+            assert 0 <= hit.start < hit.end <= len(text)
+            assert text[hit.start : hit.end] == hit.text
