@@ -13,7 +13,8 @@ from pantau.models import Hit
 
 MAX_LEN = 240
 # A Latin full stop ends a sentence only before whitespace (so 3.5 and example.org stay whole).
-_SENTENCE_END = re.compile(r"([.!?]+[\"”’)\]]*)(?:\s+|$)|([。！？]+)|\n\s*")
+# A blank line (paragraph break) always ends one; a single line break is just wrapping.
+_SENTENCE_END = re.compile(r"([.!?]+[\"”’)\]]*)(?:\s+|$)|([。！？]+)|\n\s*\n\s*")
 _SPACES = re.compile(r"\s+")
 
 
