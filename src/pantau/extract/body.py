@@ -19,12 +19,52 @@ from selectolax.lexbor import LexborHTMLParser, LexborNode
 from pantau.extract import hints
 
 BLOCK_TAGS = frozenset(
-    ["p", "div", "section", "article", "main", "h1", "h2", "h3", "h4", "h5", "h6", "li", "ul", "ol", "dl", "dt", "dd", "blockquote", "pre", "table", "tbody", "thead", "tr", "td", "th", "br", "hr", "figure", "header", "footer", "address", "center", "details", "summary", "form", "fieldset", "nav", "aside"]
+    [
+        "p",
+        "div",
+        "section",
+        "article",
+        "main",
+        "h1",
+        "h2",
+        "h3",
+        "h4",
+        "h5",
+        "h6",
+        "li",
+        "ul",
+        "ol",
+        "dl",
+        "dt",
+        "dd",
+        "blockquote",
+        "pre",
+        "table",
+        "tbody",
+        "thead",
+        "tr",
+        "td",
+        "th",
+        "br",
+        "hr",
+        "figure",
+        "header",
+        "footer",
+        "address",
+        "center",
+        "details",
+        "summary",
+        "form",
+        "fieldset",
+        "nav",
+        "aside",
+    ]
 )
 _INLINE_TAGS = frozenset(
     ["span", "a", "b", "strong", "i", "em", "font", "u", "small", "sup", "sub", "mark", "q"]
 )
 _HEADINGS = frozenset(["h2", "h3", "h4", "h5", "h6"])
+_SELF_CONTAINED = frozenset(["div", "article", "section"])
 _SCORED = "p, pre, blockquote, td, div, article, section"
 _TAG_BASE = {
     "div": 5.0,
@@ -134,7 +174,8 @@ def select_containers(root: LexborNode) -> tuple[list[LexborNode], set[int]]:
     for para, value, path in paragraphs:
         if skipped.intersection(path):
             continue
-        ancestor = para.parent
+        # A <div> that holds its own text (paragraphs split by <br>) is itself the container.
+        ancestor = para if para.tag in _SELF_CONTAINED else para.parent
         for share in _LEVEL_SHARE:
             if ancestor is None or ancestor.tag in ("body", "html"):
                 break
@@ -155,7 +196,8 @@ def select_containers(root: LexborNode) -> tuple[list[LexborNode], set[int]]:
             containers.extend(_with_siblings(best, final[best_key], final, skipped))
         else:
             containers.append(chunk)
-    return containers, skipped
+    # A twin can also be a sibling of the best container: keep each element once, in document order.
+    return outermost(containers), skipped
 
 
 def _chunks(
@@ -213,7 +255,11 @@ def _with_siblings(
     for sibling in parent.iter(include_text=False):
         if node_key(sibling) in skipped:
             continue
-        if node_key(sibling) == node_key(best) or final.get(node_key(sibling), 0.0) >= threshold or _is_plain_paragraph(sibling):
+        if (
+            node_key(sibling) == node_key(best)
+            or final.get(node_key(sibling), 0.0) >= threshold
+            or _is_plain_paragraph(sibling)
+        ):
             chosen.append(sibling)
     return chosen
 

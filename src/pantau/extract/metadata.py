@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
+from itertools import chain
 from typing import Any
 from urllib.parse import urljoin
 
@@ -28,6 +29,11 @@ _PUBLISHED_META = (
     "publish-date", "publish_date", "date", "dc.date", "dc.date.issued", "dcterms.created", "parsely-pub-date",
     "sailthru.date", "content_publishdate", "article_date_original", "cXenseParse:recs:publishtime",
 )  # fmt: skip
+# Elements that show the publication date as text, by the class names CMSes give them (en, id).
+_DATE_ELEMENTS = (
+    "time, .date, .time, .tanggal, .waktu, .published, .post-date, .entry-date, .article-date, .timestamp, "
+    ".pubdate, .date-time, .datetime, .dateline, .article__date, .detail__date, .meta-date"
+)
 _UPDATED_META = (
     "article:modified_time",
     "og:updated_time",
@@ -43,12 +49,51 @@ _AUTHOR_META = (
     "sailthru.author",
     "content_author",
 )
-_BYLINE = re.compile(r"^\s*(?:by|oleh|penulis|reporter|editor|writer|文)\s*[:：]?\s+", re.IGNORECASE)
+_BYLINE = re.compile(
+    r"^\s*(?:by|oleh|penulis|reporter|editor|writer|written by|文|記者)(?:\s*[:：]\s*|\s+)", re.IGNORECASE
+)
 _STOP_WORDS = {
     "id": frozenset(
-        ["yang", "dan", "di", "dengan", "untuk", "dari", "ini", "itu", "pada", "dalam", "tidak", "akan", "juga", "ke", "adalah", "oleh"]
+        [
+            "yang",
+            "dan",
+            "di",
+            "dengan",
+            "untuk",
+            "dari",
+            "ini",
+            "itu",
+            "pada",
+            "dalam",
+            "tidak",
+            "akan",
+            "juga",
+            "ke",
+            "adalah",
+            "oleh",
+        ]
     ),
-    "en": frozenset(["the", "and", "of", "to", "in", "is", "that", "for", "on", "with", "was", "as", "by", "it", "are", "from", "at"]),
+    "en": frozenset(
+        [
+            "the",
+            "and",
+            "of",
+            "to",
+            "in",
+            "is",
+            "that",
+            "for",
+            "on",
+            "with",
+            "was",
+            "as",
+            "by",
+            "it",
+            "are",
+            "from",
+            "at",
+        ]
+    ),
 }
 _KANA = re.compile(r"[\u3040-\u30ff]")
 
@@ -75,7 +120,7 @@ def read_metadata(tree: LexborHTMLParser, url: str) -> Metadata:
     return Metadata(
         title=_title(tree, meta, ld),
         published=_first_date(
-            [_ld_str(ld, "datePublished"), *_metas(meta, _PUBLISHED_META), *_time_tags(tree)], lang
+            chain([_ld_str(ld, "datePublished")], _metas(meta, _PUBLISHED_META), _page_dates(tree)), lang
         ),
         updated=_first_date([_ld_str(ld, "dateModified"), *_metas(meta, _UPDATED_META)], lang),
         author=_author(tree, meta, ld),
@@ -168,15 +213,16 @@ def _strip_site_name(title: str) -> str:
     return max(parts, key=len) if len(parts) > 1 else title
 
 
-def _time_tags(tree: LexborHTMLParser) -> list[str | None]:
-    found: list[str | None] = []
+def _page_dates(tree: LexborHTMLParser) -> Iterator[str | None]:
+    """Dates shown on the page, machine-readable ones first; only read when the metadata has none."""
     for node in tree.css("[itemprop=datePublished], time[datetime], time[pubdate]")[:3]:
         attrs = node.attributes
-        found.append(attrs.get("datetime") or attrs.get("content") or node.text(deep=True))
-    return found
+        yield attrs.get("datetime") or attrs.get("content") or node.text(deep=True)
+    for node in tree.css(_DATE_ELEMENTS)[:6]:
+        yield node.text(deep=True)[:200]
 
 
-def _first_date(candidates: list[str | None], lang: str | None) -> datetime | None:
+def _first_date(candidates: Iterable[str | None], lang: str | None) -> datetime | None:
     for candidate in candidates:
         parsed = parse_date(candidate, lang)
         if parsed is not None:
@@ -193,7 +239,8 @@ def _author(tree: LexborHTMLParser, meta: dict[str, str], ld: dict[str, Any]) ->
         if value and not value.startswith(("http://", "https://")):
             return value
     for node in tree.css("[rel=author], [itemprop=author], .author, .byline, .penulis, .reporter")[:3]:
-        value = _text(_BYLINE.sub("", node.text(deep=True)))
+        # "By KENJI SATO / Staff Writer": the name, not the job title.
+        value = _text(re.split(r"\s+[/|]\s+", _BYLINE.sub("", node.text(deep=True)))[0])
         if value and len(value) < 100:
             return value
     return None
