@@ -43,7 +43,9 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 
 def _sqlite_begin(connection: Any) -> None:
     # Writers take the lock up front: a deferred BEGIN that reads then writes fails under contention.
-    connection.exec_driver_sql("BEGIN IMMEDIATE")
+    # Connections marked read-only (Store._read) begin deferred and so never wait for a writer.
+    read_only = connection.get_execution_options().get("pantau_read", False)
+    connection.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
 
 
 def migrate(engine: Engine, revision: str = "head") -> None:

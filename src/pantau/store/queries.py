@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Engine, and_, func, select, update
+from sqlalchemy import Engine, and_, bindparam, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from pantau.models import Alert, Article, Match
@@ -71,6 +71,36 @@ class StoredArticle:
 class Store:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
+        # The hot path's statements, built once: an article, its alerts and outbox rows, the link it came from.
+        self._add_article = (
+            self._insert(ARTICLE).on_conflict_do_nothing(index_elements=["url"]).returning(ARTICLE.c.id)
+        )
+        self._add_alert = (
+            self._insert(ALERT)
+            .on_conflict_do_nothing(index_elements=["article_id", "rule"])
+            .returning(ALERT.c.id)
+        )
+        self._add_delivery = self._insert(DELIVERY).on_conflict_do_nothing(
+            index_elements=["alert_id", "channel"]
+        )
+        self._link_done = self._insert(SEEN_LINK).on_conflict_do_update(
+            index_elements=["source", "url"], set_={"done": True}
+        )
+        self._count_article = (
+            update(SOURCE_STATE)
+            .where(SOURCE_STATE.c.name == bindparam("source_name"))
+            .values(articles_seen=SOURCE_STATE.c.articles_seen + 1, last_new_article_at=bindparam("at"))
+        )
+        self._find_article = (
+            select(ARTICLE.c.id)
+            .where((ARTICLE.c.url == bindparam("url")) | (ARTICLE.c.content_hash == bindparam("hash")))
+            .limit(1)
+        )
+
+    def _read(self) -> Any:
+        """A connection for reading only: on SQLite it begins DEFERRED, so readers never queue for the
+        write lock that `engine.begin()` takes up front."""
+        return self.engine.connect().execution_options(pantau_read=True)
 
     @classmethod
     def open(cls, url: str) -> Store:
@@ -88,12 +118,12 @@ class Store:
     # -- sources ------------------------------------------------------------------------------------------
 
     def source_health(self, name: str) -> SourceHealth:
-        with self.engine.connect() as conn:
+        with self._read() as conn:
             row = conn.execute(select(SOURCE_STATE).where(SOURCE_STATE.c.name == name)).mappings().first()
         return SourceHealth(**row) if row else SourceHealth(name=name)
 
     def all_source_health(self) -> list[SourceHealth]:
-        with self.engine.connect() as conn:
+        with self._read() as conn:
             rows = conn.execute(select(SOURCE_STATE).order_by(SOURCE_STATE.c.name)).mappings().all()
         return [SourceHealth(**row) for row in rows]
 
@@ -129,7 +159,7 @@ class Store:
         if not urls:
             return []
         finished: set[str] = set()
-        with self.engine.connect() as conn:
+        with self._read() as conn:
             for chunk in _chunks(list(dict.fromkeys(urls)), 500):
                 rows = conn.execute(
                     select(SEEN_LINK.c.url).where(
@@ -155,12 +185,8 @@ class Store:
     # -- articles and alerts ------------------------------------------------------------------------------
 
     def known_article(self, url: str, content_hash: str) -> bool:
-        with self.engine.connect() as conn:
-            found = conn.execute(
-                select(ARTICLE.c.id)
-                .where((ARTICLE.c.url == url) | (ARTICLE.c.content_hash == content_hash))
-                .limit(1)
-            ).first()
+        with self._read() as conn:
+            found = conn.execute(self._find_article, {"url": url, "hash": content_hash}).first()
         return found is not None
 
     def save_article(
@@ -173,59 +199,52 @@ class Store:
         """
         now = article.fetched_at
         with self.engine.begin() as conn:
-            article_id = conn.execute(
-                self._insert(ARTICLE)
-                .values(**article.__dict__)
-                .on_conflict_do_nothing(index_elements=["url"])
-                .returning(ARTICLE.c.id)
-            ).scalar()
+            article_id = conn.execute(self._add_article, article.__dict__).scalar()
             if article_id is not None:
                 for match, outgoing in matches:
                     alert_id = conn.execute(
-                        self._insert(ALERT)
-                        .values(
-                            article_id=article_id,
-                            rule=match.rule,
-                            terms=json.dumps(_terms(match), ensure_ascii=False),
-                            hits=json.dumps([h.__dict__ for h in match.hits], ensure_ascii=False),
-                            snippet=match.snippet,
-                            created_at=now,
-                        )
-                        .on_conflict_do_nothing(index_elements=["article_id", "rule"])
-                        .returning(ALERT.c.id)
+                        self._add_alert,
+                        {
+                            "article_id": article_id,
+                            "rule": match.rule,
+                            "terms": json.dumps(_terms(match), ensure_ascii=False),
+                            "hits": json.dumps([h.__dict__ for h in match.hits], ensure_ascii=False),
+                            "snippet": match.snippet,
+                            "created_at": now,
+                        },
                     ).scalar()
-                    for out in outgoing if alert_id is not None else ():
-                        conn.execute(
-                            self._insert(DELIVERY)
-                            .values(
-                                alert_id=alert_id,
-                                channel=out.channel,
-                                digest=out.due_at > now,
-                                next_attempt_at=out.due_at,
-                            )
-                            .on_conflict_do_nothing(index_elements=["alert_id", "channel"])
-                        )
-            self._mark_done(conn, article.source, link_url, now)
-            if article_id is not None:
-                conn.execute(
-                    update(SOURCE_STATE)
-                    .where(SOURCE_STATE.c.name == article.source)
-                    .values(articles_seen=SOURCE_STATE.c.articles_seen + 1, last_new_article_at=now)
-                )
+                    if alert_id is not None and outgoing:
+                        rows = [
+                            {
+                                "alert_id": alert_id,
+                                "channel": out.channel,
+                                "digest": out.due_at > now,
+                                "next_attempt_at": out.due_at,
+                                "state": "pending",
+                                "attempts": 0,
+                            }
+                            for out in outgoing
+                        ]
+                        conn.execute(self._add_delivery, rows)
+                conn.execute(self._count_article, {"source_name": article.source, "at": now})
+            link = {
+                "source": article.source,
+                "url": link_url,
+                "first_seen_at": now,
+                "done": True,
+                "attempts": 1,
+            }
+            conn.execute(self._link_done, link)
         return article_id
-
-    def _mark_done(self, conn: Any, source: str, url: str, at: datetime) -> None:
-        stmt = self._insert(SEEN_LINK).values(source=source, url=url, first_seen_at=at, done=True, attempts=1)
-        conn.execute(stmt.on_conflict_do_update(index_elements=["source", "url"], set_={"done": True}))
 
     def article(self, key: int | str) -> StoredArticle | None:
         column = ARTICLE.c.id if isinstance(key, int) else ARTICLE.c.url
-        with self.engine.connect() as conn:
+        with self._read() as conn:
             row = conn.execute(select(ARTICLE).where(column == key)).mappings().first()
         return _stored(row) if row else None
 
     def articles_since(self, since: datetime) -> Iterable[StoredArticle]:
-        with self.engine.connect() as conn:
+        with self._read() as conn:
             rows = conn.execute(
                 select(ARTICLE).where(ARTICLE.c.fetched_at >= since).order_by(ARTICLE.c.id)
             ).mappings()
@@ -243,7 +262,7 @@ class Store:
             .order_by(DELIVERY.c.next_attempt_at, DELIVERY.c.id)
             .limit(limit)
         )
-        with self.engine.connect() as conn:
+        with self._read() as conn:
             rows = conn.execute(query).mappings().all()
         return [DueDelivery(r["id"], r["channel"], r["digest"], r["attempts"], _alert(r)) for r in rows]
 
@@ -274,7 +293,7 @@ class Store:
             .where(ALERT.c.created_at >= since)
             .order_by(ALERT.c.created_at, ALERT.c.id)
         )
-        with self.engine.connect() as conn:
+        with self._read() as conn:
             alerts = [_alert(r) for r in conn.execute(query).mappings()]
             states: dict[int, list[DeliveryState]] = {a.id: [] for a in alerts}
             for chunk in _chunks(list(states), 500):
@@ -290,7 +309,7 @@ class Store:
         return [(alert, states[alert.id]) for alert in alerts]
 
     def counts(self) -> dict[str, int]:
-        with self.engine.connect() as conn:
+        with self._read() as conn:
             return {
                 "articles": conn.execute(select(func.count()).select_from(ARTICLE)).scalar_one(),
                 "alerts": conn.execute(select(func.count()).select_from(ALERT)).scalar_one(),
