@@ -59,7 +59,7 @@ def _codec_name(label: str | None) -> str | None:
         return _LENIENT
     try:
         info = codecs.lookup(label)
-    except LookupError:
+    except (LookupError, ValueError):  # unknown label, or one with a NUL in it
         return None
     # codecs.lookup also knows bytes-to-bytes codecs such as "base64" that no page is written in.
     if not getattr(info, "_is_text_encoding", True):
