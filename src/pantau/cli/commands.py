@@ -246,7 +246,7 @@ def _optional_config(args: argparse.Namespace) -> Config | None:
 
 def _read_text(path: Path | None) -> str:
     if path is None:
-        return "" if sys.stdin is None or sys.stdin.isatty() else sys.stdin.read()
+        return ""
     if str(path) == "-":
         return sys.stdin.read()
     try:

@@ -1,0 +1,169 @@
+"""The debug and inspection commands, as a user runs them: output, exit status, no tracebacks."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from support.webhook import WebhookSink
+
+from pantau.cli import run_cli
+from pantau.demo.server import DEMO_SITE
+
+WARTA_P1002 = DEMO_SITE / "warta" / "p1002"
+WIRE_JAPAN = (
+    DEMO_SITE / "wire" / "news" / "2026" / "11" / "japan-pledges-aid-to-help-ukraine-through-winter.html"
+)
+
+CONFIG = """\
+database: sqlite:///{db}
+channels:
+  hook: {hook}
+  dead: json://127.0.0.1:9/nothing-listens-here
+concepts:
+  nato: [NATO, OTAN]
+  japan: [Japan, Jepang]
+  ukraine: {{en: [Ukraine, Kyiv], id: [Ukraina, Kiev]}}
+rules:
+  - {{name: r, match: '@nato AND @japan', notify: hook}}
+"""
+
+
+@pytest.fixture
+def hook() -> Iterator[WebhookSink]:
+    with WebhookSink() as sink:
+        yield sink
+
+
+@pytest.fixture
+def config(tmp_path: Path, hook: WebhookSink) -> Path:
+    path = tmp_path / "config.yaml"
+    path.write_text(CONFIG.format(db=tmp_path / "p.db", hook=hook.url()))
+    return path
+
+
+def test_extract_json_has_the_promised_keys_in_input_order(capsys: pytest.CaptureFixture[str]) -> None:
+    assert run_cli(["extract", str(WIRE_JAPAN), str(WARTA_P1002), "--json"]) == 0
+    rows = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert [set(r) for r in rows] == [{"url", "title", "published", "author", "lang", "body"}] * 2
+    assert rows[0]["title"].startswith("Japan pledges $450 million")
+    assert rows[0]["published"].startswith("2026-11-18T02:05")
+    assert rows[1]["lang"] == "id" and "Ukraina" in rows[1]["title"]
+
+
+def test_extract_shows_only_the_article(capsys: pytest.CaptureFixture[str]) -> None:
+    assert run_cli(["extract", str(DEMO_SITE / "warta" / "p1003")]) == 0
+    shown = capsys.readouterr().out
+    assert "Rupiah" in shown
+    assert "NATO" not in shown  # only in its menu, "Baca juga" box, sidebar and comments
+
+
+def test_extract_unreadable_file_exits_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert run_cli(["extract", str(tmp_path / "missing.html")]) == 2
+    err = capsys.readouterr().err
+    assert "missing.html: cannot read" in err and "Traceback" not in err
+
+
+def test_extract_page_without_article_is_reported(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    page = tmp_path / "empty.html"
+    page.write_text("<html><head><script>var x = 1;</script></head><body></body></html>")
+    assert run_cli(["extract", str(page)]) == 1
+    assert "no article found" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("query", "title", "status"),
+    [
+        ("@nato AND @japan", "NATO dan Jepang sepakat", 0),
+        ("@nato AND @japan", "NATO bertemu Korea", 1),
+        ("NATO", "Pelatih Renato puas", 1),
+        ("title:@ukraine", "Ukrainanya menolak", 0),
+    ],
+)
+def test_test_rule_exit_status(
+    config: Path, query: str, title: str, status: int, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert run_cli(["test-rule", query, "--title", title, "-c", str(config)]) == status
+    out = capsys.readouterr().out
+    assert ("match" in out) if status == 0 else ("no match" in out)
+
+
+def test_test_rule_reads_the_body_from_a_file(config: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    body = "Sekjen NATO menyambut Jepang di Brussel."
+    f = config.parent / "body.txt"
+    f.write_text(body)
+    assert run_cli(["test-rule", "@nato AND @japan", "--text-file", str(f), "-c", str(config)]) == 0
+    out = capsys.readouterr().out
+    assert "body[" in out and "NATO" in out
+
+
+def test_test_rule_bad_query_points_at_the_column(config: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert run_cli(["test-rule", "NATO AND (Japan OR", "-c", str(config)]) == 2
+    err = capsys.readouterr().err
+    assert "column" in err and "^" in err and "Traceback" not in err
+
+
+def test_test_notify_delivers_or_fails_clearly(
+    config: Path, hook: WebhookSink, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert run_cli(["test-notify", "hook", "-c", str(config)]) == 0
+    [request] = hook.wait_for(1)
+    assert "test" in request.json["title"]
+    assert run_cli(["test-notify", "dead", "-c", str(config)]) == 1
+    assert "notify: channel 'dead' failed" in capsys.readouterr().err
+    assert run_cli(["test-notify", "nope", "-c", str(config)]) == 2
+
+
+def test_once_with_an_unknown_source_is_a_usage_error(
+    config: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert run_cli(["once", "--source", "kyodo", "-c", str(config)]) == 2
+    assert "no source named 'kyodo'" in capsys.readouterr().err
+
+
+def test_missing_config_is_exit_2_with_a_hint(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert run_cli(["check", "-c", str(tmp_path / "nope.yaml")]) == 2
+    err = capsys.readouterr().err
+    assert "config file not found" in err and "--config" in err
+
+
+def test_config_comes_from_the_environment(
+    config: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("PANTAU_CONFIG", str(config))
+    assert run_cli(["check"]) == 0
+    assert "config OK" in capsys.readouterr().out
+
+
+def test_sources_and_alerts_on_an_empty_store(config: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert run_cli(["sources", "-c", str(config)]) == 0
+    assert run_cli(["alerts", "-c", str(config)]) == 0
+    assert "no alerts since" in capsys.readouterr().out
+    assert run_cli(["alerts", "--since", "yesterday", "-c", str(config)]) == 2
+
+
+def test_help_lists_every_contract_command(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit):
+        run_cli(["--help"])
+    shown = capsys.readouterr().out
+    for command in (
+        "check",
+        "once",
+        "run",
+        "demo",
+        "extract",
+        "test-rule",
+        "test-notify",
+        "sources",
+        "alerts",
+    ):
+        assert command in shown
+
+
+def test_demo_runs_offline_and_shows_the_alerts(capsys: pytest.CaptureFixture[str]) -> None:
+    assert run_cli(["demo"]) == 0
+    out = capsys.readouterr().out
+    assert "8 alerts from 17 articles" in out
+    assert "[nato-indo-pacific] warta: NATO Undang Jepang" in out

@@ -1,0 +1,110 @@
+"""`pantau run`: the real service process, polling on schedule, stopping cleanly on SIGTERM and SIGINT."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from support.site import ScriptedSite
+from support.webhook import WebhookSink
+
+from pantau.demo.server import DEMO_SITE
+
+CONFIG = """\
+database: sqlite:///{db}
+defaults: {{every: 2s, timeout: 5s}}
+channels: {{hook: "{hook}"}}
+sources:
+  - {{name: wire, url: "{base}/wire/index.html", links: "a[href*='/news/']"}}
+concepts:
+  nato: [NATO]
+  partners: [Japan, "South Korea", Australia, "New Zealand"]
+rules:
+  - {{name: nato, match: '@nato AND @partners', notify: hook}}
+"""
+
+
+@pytest.fixture
+def site(tmp_path: Path) -> Iterator[ScriptedSite]:
+    server = ScriptedSite.copy_of(DEMO_SITE, tmp_path / "site")
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def hook() -> Iterator[WebhookSink]:
+    with WebhookSink() as sink:
+        yield sink
+
+
+def start(config: Path) -> subprocess.Popen[str]:
+    env = {**os.environ, "NO_COLOR": "1"}
+    return subprocess.Popen(
+        [sys.executable, "-m", "pantau", "run", "--config", str(config)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
+
+
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "SIGINT"])
+def test_run_polls_delivers_and_stops_cleanly(
+    tmp_path: Path, site: ScriptedSite, hook: WebhookSink, sig: signal.Signals
+) -> None:
+    config = tmp_path / "config.yaml"
+    config.write_text(CONFIG.format(db=tmp_path / "p.db", hook=hook.url(), base=site.url))
+    service = start(config)
+    try:
+        [post] = hook.wait_for(1, timeout=30)
+        assert post.json["title"].startswith("[nato] NATO chief seeks deeper ties")
+        # it keeps polling on schedule: the listing is asked for again (answered 304)
+        deadline = time.monotonic() + 15
+        while site.arrived("/wire/index.html") < 2 and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert site.arrived("/wire/index.html") >= 2
+        service.send_signal(sig)
+        _out, err = service.communicate(timeout=30)
+    finally:
+        if service.poll() is None:
+            service.kill()
+    assert service.returncode == 0, err
+    assert "Traceback" not in err and "pantau stopped" in err
+    assert len(hook.requests) == 1  # re-polls of an unchanged outlet never alert again
+
+
+def test_reload_keeps_the_old_config_when_the_new_one_is_broken(
+    tmp_path: Path, site: ScriptedSite, hook: WebhookSink
+) -> None:
+    config = tmp_path / "config.yaml"
+    config.write_text(CONFIG.format(db=tmp_path / "p.db", hook=hook.url(), base=site.url))
+    service = start(config)
+    try:
+        hook.wait_for(1, timeout=30)
+        config.write_text(config.read_text() + "rulez: []\n")
+        service.send_signal(signal.SIGHUP)
+        time.sleep(1)
+        assert service.poll() is None  # still running on the old config
+        service.send_signal(signal.SIGTERM)
+        _out, err = service.communicate(timeout=30)
+    finally:
+        if service.poll() is None:
+            service.kill()
+    assert service.returncode == 0
+    assert "reload refused" in err and "unknown key 'rulez'" in err
+
+
+def test_run_with_a_broken_config_exits_2(tmp_path: Path) -> None:
+    config = tmp_path / "config.yaml"
+    config.write_text("sources: [\n")
+    service = start(config)
+    _out, err = service.communicate(timeout=30)
+    assert service.returncode == 2
+    assert f"{config}:" in err and "Traceback" not in err
