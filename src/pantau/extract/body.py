@@ -87,6 +87,10 @@ _CLASSED_CONTAINERS = ", ".join(
 _LEVEL_SHARE = (1.0, 0.5, 1 / 3, 0.25)
 
 
+# A text-bearing block, its value, and the keys of itself and all its ancestors (nearest first).
+_Paragraph = tuple[LexborNode, float, list[int]]
+
+
 @dataclass
 class _Block:
     text: str
@@ -138,14 +142,22 @@ def furniture_keys(root: LexborNode) -> dict[int, LexborNode]:
     return found
 
 
-def _paragraphs(root: LexborNode) -> list[tuple[LexborNode, float, list[int]]]:
+def _paragraphs(root: LexborNode) -> list[_Paragraph]:
     """Text-bearing blocks with their value and the keys of all their ancestors (nearest first)."""
     found = []
+    # Blocks inside a link are teaser cards, whatever their text.
+    in_links = {node_key(n) for n in root.css("a p, a div")}
     for para in root.css(_SCORED):
-        text = _own_text(para).strip()
-        if len(text) < 25:
+        if in_links and node_key(para) in in_links:
             continue
-        value = 1.0 + text.count(",") + text.count("、") + min(len(text) / 100, 3.0)
+        raw, linked = _own_text(para)
+        text = raw.strip()
+        # Teasers (a headline link plus a blurb) and link lists are not article paragraphs.
+        if len(text) < 25 or linked > 0.5 * len(raw):
+            continue
+        value = (1.0 + text.count(",") + text.count("、") + min(len(text) / 100, 3.0)) * (
+            1 - linked / len(raw)
+        )
         path = []
         ancestor = para.parent
         while ancestor is not None:
@@ -159,6 +171,28 @@ def select_containers(root: LexborNode) -> tuple[list[LexborNode], set[int]]:
     """The element(s) that most likely hold the article, in document order, and the furniture to skip."""
     furniture = furniture_keys(root)
     paragraphs = _paragraphs(root)
+    skipped = _furniture_to_skip(furniture, paragraphs)
+    final, nodes = _score(paragraphs, skipped)
+    if not final:
+        return [root], skipped
+    best_key = max(final, key=lambda k: final[k])
+    best = nodes[best_key]
+    containers: list[LexborNode] = []
+    for chunk in _chunks(root, best, final[best_key], final):
+        if node_key(chunk) == best_key:
+            containers.extend(_with_siblings(best, final[best_key], final, skipped))
+        else:
+            containers.append(chunk)
+    # A twin can also be a sibling of the best container: keep each element once, in document order.
+    return outermost(containers), skipped
+
+
+def _furniture_to_skip(furniture: dict[int, LexborNode], paragraphs: list[_Paragraph]) -> set[int]:
+    """Furniture minus the layout wrappers that merely carry a furniture word (Blogger wraps every post in a
+    "widget", The Verge puts articles in "l-sidebar-fixed", The Hill in "content-with-sidebar-wrp"): those
+    hold most of the paragraph text, or the container that scores best before anything is skipped."""
+    if not furniture:
+        return set()
     mass = dict.fromkeys(furniture, 0.0)
     total = 0.0
     for _, value, path in paragraphs:
@@ -166,13 +200,24 @@ def select_containers(root: LexborNode) -> tuple[list[LexborNode], set[int]]:
         for key in path:
             if key in mass:
                 mass[key] += value
-    # A "furniture" wrapper that holds most of the paragraph text is the page's layout, not furniture
-    # (Blogger wraps every post in a "widget", The Verge puts articles in an "l-sidebar-fixed").
     skipped = {key for key, held in mass.items() if held <= 0.5 * total or total == 0}
+    if not skipped.intersection(key for _, _, path in paragraphs for key in path):
+        return skipped
+    final, nodes = _score(paragraphs, set())
+    if final:
+        lineage: LexborNode | None = nodes[max(final, key=lambda k: final[k])]
+        while lineage is not None and skipped:
+            skipped.discard(node_key(lineage))
+            lineage = lineage.parent
+    return skipped
+
+
+def _score(paragraphs: list[_Paragraph], skipped: set[int]) -> tuple[dict[int, float], dict[int, LexborNode]]:
+    """Readability-style scores of the paragraphs' nearest ancestors, times (1 - their link density)."""
     scores: dict[int, float] = {}
     nodes: dict[int, LexborNode] = {}
     for para, value, path in paragraphs:
-        if skipped.intersection(path):
+        if skipped and skipped.intersection(path):
             continue
         # A <div> that holds its own text (paragraphs split by <br>) is itself the container.
         ancestor = para if para.tag in _SELF_CONTAINED else para.parent
@@ -186,18 +231,11 @@ def select_containers(root: LexborNode) -> tuple[list[LexborNode], set[int]]:
             scores[key] += value * share
             ancestor = ancestor.parent
     if not scores:
-        return [root], skipped
-    final = {key: score * (1 - _link_density(nodes[key])) for key, score in scores.items()}
-    best_key = max(final, key=lambda k: final[k])
-    best = nodes[best_key]
-    containers: list[LexborNode] = []
-    for chunk in _chunks(root, best, final[best_key], final):
-        if node_key(chunk) == best_key:
-            containers.extend(_with_siblings(best, final[best_key], final, skipped))
-        else:
-            containers.append(chunk)
-    # A twin can also be a sibling of the best container: keep each element once, in document order.
-    return outermost(containers), skipped
+        return {}, nodes
+    # Link density costs a subtree walk: only candidates that could matter get one.
+    floor = 0.1 * max(scores.values())
+    final = {key: score * (1 - _link_density(nodes[key])) for key, score in scores.items() if score >= floor}
+    return final, nodes
 
 
 def _chunks(
@@ -216,18 +254,25 @@ def _chunks(
     return outermost(kept) or [best]
 
 
-def _own_text(node: LexborNode) -> str:
-    """The text a block holds itself: for a <div>, its text and inline children but not nested blocks."""
+def _own_text(node: LexborNode) -> tuple[str, int]:
+    """The text a block holds itself (for a <div>: its text and inline children, not nested blocks), and how
+    many of its characters are link text."""
     if node.tag in ("p", "pre", "blockquote", "td"):
-        return node.text(deep=True)
+        text = node.text(deep=True)
+        linked = sum(len(a.text(deep=True)) for a in node.css("a")) if node.css_first("a") is not None else 0
+        return text, linked
     parts = []
+    linked = 0
     for child in node.iter(include_text=True):
         tag = child.tag
         if tag == "-text":
             parts.append(child.text_content or "")
         elif tag in _INLINE_TAGS:
-            parts.append(child.text(deep=True))
-    return "".join(parts)
+            inner = child.text(deep=True)
+            parts.append(inner)
+            if tag == "a":
+                linked += len(inner)
+    return "".join(parts), linked
 
 
 def _initial_score(node: LexborNode) -> float:

@@ -101,7 +101,7 @@ def class_weight(class_and_id: str) -> float:
         return 0.0
     weight = 0.0
     if _POSITIVE.search(class_and_id):
-        weight += 25.0
+        weight += 10.0
     if _NEGATIVE_SCORE.search(class_and_id):
-        weight -= 25.0
+        weight -= 10.0
     return weight
