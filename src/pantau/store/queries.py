@@ -18,6 +18,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from pantau.models import Alert, Article, Match
 from pantau.store.db import make_engine, migrate
+from pantau.store.outbox import ALERT_COLUMNS, DeliveryState, OutboxQueries, alert_from_row, chunks
 from pantau.store.tables import ALERT, ARTICLE, DELIVERY, SEEN_LINK, SOURCE_STATE
 
 
@@ -45,30 +46,12 @@ class Outgoing:
 
 
 @dataclass(frozen=True)
-class DueDelivery:
-    id: int
-    channel: str
-    digest: bool
-    attempts: int
-    alert: Alert
-
-
-@dataclass(frozen=True)
-class DeliveryState:
-    channel: str
-    state: str
-    attempts: int
-    last_error: str | None
-    delivered_at: datetime | None
-
-
-@dataclass(frozen=True)
 class StoredArticle:
     id: int
     article: Article
 
 
-class Store:
+class Store(OutboxQueries):
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
         # The hot path's statements, built once: an article, its alerts and outbox rows, the link it came from.
@@ -160,7 +143,7 @@ class Store:
             return []
         finished: set[str] = set()
         with self._read() as conn:
-            for chunk in _chunks(list(dict.fromkeys(urls)), 500):
+            for chunk in chunks(list(dict.fromkeys(urls)), 500):
                 rows = conn.execute(
                     select(SEEN_LINK.c.url).where(
                         SEEN_LINK.c.source == source,
@@ -251,52 +234,17 @@ class Store:
             for row in rows:
                 yield _stored(row)
 
-    # -- the outbox ---------------------------------------------------------------------------------------
-
-    def due_deliveries(self, now: datetime, limit: int = 500) -> list[DueDelivery]:
-        query = (
-            select(DELIVERY.c.id, DELIVERY.c.channel, DELIVERY.c.digest, DELIVERY.c.attempts, *_ALERT_COLUMNS)
-            .join(ALERT, ALERT.c.id == DELIVERY.c.alert_id)
-            .join(ARTICLE, ARTICLE.c.id == ALERT.c.article_id)
-            .where(DELIVERY.c.state == "pending", DELIVERY.c.next_attempt_at <= now)
-            .order_by(DELIVERY.c.next_attempt_at, DELIVERY.c.id)
-            .limit(limit)
-        )
-        with self._read() as conn:
-            rows = conn.execute(query).mappings().all()
-        return [DueDelivery(r["id"], r["channel"], r["digest"], r["attempts"], _alert(r)) for r in rows]
-
-    def mark_delivered(self, ids: Sequence[int], at: datetime) -> None:
-        with self.engine.begin() as conn:
-            conn.execute(
-                update(DELIVERY)
-                .where(DELIVERY.c.id.in_(ids), DELIVERY.c.state == "pending")
-                .values(state="delivered", delivered_at=at, attempts=DELIVERY.c.attempts + 1, last_error=None)
-            )
-
-    def mark_failed(
-        self, ids: Sequence[int], error: str, retry_at: datetime, *, attempted: bool = True
-    ) -> None:
-        """Schedule another try; `attempted=False` postpones deliveries queued behind a failed one."""
-        values: dict[str, Any] = {"last_error": error, "next_attempt_at": retry_at}
-        if attempted:
-            values["attempts"] = DELIVERY.c.attempts + 1
-        with self.engine.begin() as conn:
-            conn.execute(
-                update(DELIVERY).where(DELIVERY.c.id.in_(ids), DELIVERY.c.state == "pending").values(**values)
-            )
-
     def alerts_since(self, since: datetime) -> list[tuple[Alert, list[DeliveryState]]]:
         query = (
-            select(*_ALERT_COLUMNS)
+            select(*ALERT_COLUMNS)
             .join(ARTICLE, ARTICLE.c.id == ALERT.c.article_id)
             .where(ALERT.c.created_at >= since)
             .order_by(ALERT.c.created_at, ALERT.c.id)
         )
         with self._read() as conn:
-            alerts = [_alert(r) for r in conn.execute(query).mappings()]
+            alerts = [alert_from_row(r) for r in conn.execute(query).mappings()]
             states: dict[int, list[DeliveryState]] = {a.id: [] for a in alerts}
-            for chunk in _chunks(list(states), 500):
+            for chunk in chunks(list(states), 500):
                 rows = conn.execute(
                     select(DELIVERY).where(DELIVERY.c.alert_id.in_(chunk)).order_by(DELIVERY.c.channel)
                 ).mappings()
@@ -319,33 +267,6 @@ class Store:
             }
 
 
-_ALERT_COLUMNS = (
-    ALERT.c.id.label("alert_id"),
-    ALERT.c.rule,
-    ALERT.c.terms,
-    ALERT.c.snippet,
-    ALERT.c.created_at,
-    ARTICLE.c.source,
-    ARTICLE.c.url,
-    ARTICLE.c.title,
-    ARTICLE.c.published,
-)
-
-
-def _alert(row: Any) -> Alert:
-    return Alert(
-        id=row["alert_id"],
-        rule=row["rule"],
-        source=row["source"],
-        url=row["url"],
-        title=row["title"],
-        published=row["published"],
-        created_at=row["created_at"],
-        terms=tuple(json.loads(row["terms"])),
-        snippet=row["snippet"],
-    )
-
-
 def _stored(row: Any) -> StoredArticle:
     fields = {k: row[k] for k in Article.__dataclass_fields__}
     return StoredArticle(id=row["id"], article=Article(**fields))
@@ -356,8 +277,3 @@ def _terms(match: Match) -> list[str]:
     for hit in match.hits:
         seen.setdefault(hit.term.casefold(), hit.term)
     return list(seen.values())
-
-
-def _chunks(items: list[Any], size: int) -> Iterable[list[Any]]:
-    for start in range(0, len(items), size):
-        yield items[start : start + size]
