@@ -207,7 +207,9 @@ def _furniture_to_skip(furniture: dict[int, LexborNode], paragraphs: list[_Parag
     if final:
         lineage: LexborNode | None = nodes[max(final, key=lambda k: final[k])]
         while lineage is not None and skipped:
-            skipped.discard(node_key(lineage))
+            key = node_key(lineage)
+            if key in skipped and not hints.is_strong_furniture(_class_words(lineage)):
+                skipped.discard(key)
             lineage = lineage.parent
     return skipped
 
@@ -275,9 +277,13 @@ def _own_text(node: LexborNode) -> tuple[str, int]:
     return "".join(parts), linked
 
 
-def _initial_score(node: LexborNode) -> float:
+def _class_words(node: LexborNode) -> str:
     attrs = node.attributes
-    words = f"{attrs.get('class') or ''} {attrs.get('id') or ''}".strip()
+    return f"{attrs.get('class') or ''} {attrs.get('id') or ''}".strip()
+
+
+def _initial_score(node: LexborNode) -> float:
+    words = _class_words(node)
     return _TAG_BASE.get(node.tag or "", 0.0) + hints.class_weight(words)
 
 

@@ -94,6 +94,19 @@ def is_furniture(class_and_id: str) -> bool:
     return False
 
 
+_STRONG = re.compile(
+    r"comment|komentar|disqus|related|terkait|baca-?juga|share|sharing|social|sosmed|newsletter|recommend|"
+    r"rekomendasi|popular|populer|trending|outbrain|taboola|breadcrumb|(?:^|[\s_-])tags?(?:$|[\s_-])",
+    re.IGNORECASE,
+)
+
+
+def is_strong_furniture(class_and_id: str) -> bool:
+    """Furniture words that never describe a layout wrapper: a "comments" box stays furniture even when a
+    long comment outscores a short article."""
+    return _STRONG.search(class_and_id) is not None
+
+
 @functools.lru_cache(maxsize=8192)
 def class_weight(class_and_id: str) -> float:
     """A readability-style bonus for containers whose class/id says "article" and a malus for furniture."""
