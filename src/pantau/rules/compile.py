@@ -19,7 +19,7 @@ import ahocorasick
 
 from pantau.errors import RuleError
 from pantau.rules import syntax as ast
-from pantau.rules.match import EXACT, PREFIX, SUB, DocContext, TermDef
+from pantau.rules.match import EXACT, PREFIX, SUB, DocContext, Scanner, TermDef
 from pantau.rules.nodes import AndNode, ExceptNode, Leaf, MetaLeaf, NearNode, Node, NotNode, OrNode
 from pantau.rules.normalize import fold_words, is_no_space
 
@@ -160,7 +160,7 @@ class Compiler:
                 kids = self.clauses(c)
                 if not kids:
                     return []
-                best: frozenset[int] = min(kids, key=self._cost)
+                best: frozenset[int] = min(kids, key=self.cost)
                 union.update(best)
             return [frozenset(union)]
         if isinstance(node, AndNode):
@@ -171,11 +171,10 @@ class Compiler:
             return self.clauses(node.left)
         return []
 
-    def _cost(self, words: frozenset[int]) -> int:
+    def cost(self, words: frozenset[int]) -> int:
         return sum(self.refs[w] for w in words)
 
-    def automaton(self) -> Any:
-        # Each entry: (word id, start = key end - back, end = key end + fwd (fwd < 0: token end), clitic?)
+    def scanner(self) -> Scanner:
         keys: dict[str, list[tuple[int, int, int, bool]]] = {}
         for (word, mode), wid in self.word_ids.items():
             if mode == SUB:
@@ -186,13 +185,22 @@ class Compiler:
                 keys.setdefault(f" {word} ", []).append((wid, len(word), 0, False))
                 for c in CLITICS:
                     keys.setdefault(f" {word}{c} ", []).append((wid, len(word) + len(c), 0, True))
+        word_keys: list[list[int]] = [[] for _ in self.word_ids]
         if not keys:
-            return None
+            return Scanner(None, (), ())
         automaton = ahocorasick.Automaton()
-        for key, entries in keys.items():
-            automaton.add_word(key, tuple(entries))
+        for kid, (key, entries) in enumerate(keys.items()):
+            automaton.add_word(key, kid)
+            for entry in entries:
+                word_keys[entry[0]].append(kid)
         automaton.make_automaton()
-        return automaton
+        quick = tuple(
+            frozenset(word_keys[t.wids[0]]) if len(t.wids) == 1 and t.case_words is None else None
+            for t in self.terms
+        )
+        return Scanner(
+            automaton, tuple(tuple(e) for e in keys.values()), tuple(tuple(k) for k in word_keys), quick
+        )
 
 
 def matches_nothing_required(node: Node, terms: Sequence[TermDef]) -> bool:

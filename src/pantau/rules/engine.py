@@ -9,12 +9,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
 
 from pantau.errors import RuleError
 from pantau.models import Hit, Match
 from pantau.rules.compile import Compiler, first_not_column, matches_nothing_required
-from pantau.rules.match import DocContext, TermDef
+from pantau.rules.match import DocContext, Scanner, TermDef
 from pantau.rules.nodes import HitRef, Node
 from pantau.rules.snippet import make_snippet
 from pantau.rules.syntax import parse
@@ -47,7 +46,6 @@ class _Rule:
     name: str
     node: Node
     sources: frozenset[str] | None
-    checks: tuple[frozenset[int], ...] = ()  # presearcher clauses besides the one the rule is indexed under
 
 
 _FIELD_ORDER = {"title": 0, "body": 1, "source": 2, "lang": 3}
@@ -56,19 +54,19 @@ _FIELD_ORDER = {"title": 0, "body": 1, "source": 2, "lang": 3}
 class RuleSet:
     """Compiled rules. Immutable after compile_rules; safe to share between threads."""
 
-    __slots__ = ("_always", "_automaton", "_index", "_rules", "_terms", "warnings")
+    __slots__ = ("_always", "_checks", "_index", "_rules", "_scanner", "_terms", "warnings")
 
     def __init__(
         self,
         rules: tuple[_Rule, ...],
         terms: tuple[TermDef, ...],
-        automaton: Any,
-        index: Mapping[int, tuple[int, ...]],
-        always: tuple[int, ...],
+        scanner: Scanner,
+        presearch: _Presearch,
         warnings: tuple[str, ...],
     ) -> None:
-        self._rules, self._terms, self._automaton = rules, terms, automaton
-        self._index, self._always = dict(index), always  # never mutated after compile
+        self._rules, self._terms, self._scanner = rules, terms, scanner
+        # Never mutated after compile: the service may share one RuleSet between threads.
+        self._index, self._checks, self._always = presearch.index, presearch.checks, presearch.always
         self.warnings = warnings
 
     @property
@@ -80,13 +78,13 @@ class RuleSet:
         was seen, and every other required clause has a word that was seen."""
         found: set[int] = set()
         index = self._index
-        for wid in ctx.words:
-            found.update(index.get(wid, ()))
-        seen = ctx.words.keys()
-        rules = self._rules
+        seen = ctx.seen
+        for kid in seen:
+            found.update(index.get(kid, ()))
+        checks = self._checks
         out = list(self._always)
         for i in found:
-            for clause in rules[i].checks:
+            for clause in checks[i]:
                 if seen.isdisjoint(clause):
                     break
             else:
@@ -97,7 +95,7 @@ class RuleSet:
     def match(self, doc: Document, *, prefilter: bool = True) -> list[Match]:
         """The rules this article satisfies, in rule order. `prefilter=False` evaluates every rule (for tests
         and benchmarks; the result must be the same)."""
-        ctx = DocContext(doc.title, doc.body, doc.source, doc.lang, self._automaton, self._terms)
+        ctx = DocContext(doc.title, doc.body, doc.source, doc.lang, self._scanner, self._terms)
         order = self.candidates(ctx) if prefilter else range(len(self._rules))
         out: list[Match] = []
         cache: dict[str, list[tuple[int, int]]] = {}
@@ -141,26 +139,33 @@ def compile_rules(specs: Sequence[RuleSpec], concepts: Mapping[str, Concept]) ->
             raise
         warnings.extend(f"rule '{spec.name}': {note}" for note in notes)
         rules.append(_Rule(spec.name, node, spec.sources))
+    scanner = compiler.scanner()
+    return RuleSet(
+        tuple(rules), tuple(compiler.terms), scanner, _presearch(rules, compiler, scanner), tuple(warnings)
+    )
+
+
+@dataclass(frozen=True)
+class _Presearch:
+    index: dict[int, tuple[int, ...]]  # automaton key id -> rules indexed under it
+    checks: tuple[tuple[frozenset[int], ...], ...]  # per rule: key sets that must also each be seen
+    always: tuple[int, ...]  # rules without a required word: always evaluated
+
+
+def _presearch(rules: list[_Rule], compiler: Compiler, scanner: Scanner) -> _Presearch:
     index: dict[int, list[int]] = {}
     always: list[int] = []
-    indexed: list[_Rule] = []
+    checks: list[tuple[frozenset[int], ...]] = []
     for i, rule in enumerate(rules):
         clauses = list(dict.fromkeys(compiler.clauses(rule.node)))
         if not clauses:
             always.append(i)
-            indexed.append(rule)
+            checks.append(())
             continue
-        # Index under the clause whose words the fewest rules use; check the rest per article.
-        best = min(clauses, key=compiler._cost)
-        for wid in best:
-            index.setdefault(wid, []).append(i)
-        others = sorted((c for c in clauses if c is not best), key=compiler._cost)
-        indexed.append(_Rule(rule.name, rule.node, rule.sources, tuple(others)))
-    return RuleSet(
-        tuple(indexed),
-        tuple(compiler.terms),
-        compiler.automaton(),
-        {w: tuple(r) for w, r in index.items()},
-        tuple(always),
-        tuple(warnings),
-    )
+        # Index under the clause whose words the fewest rules use; check the others per article.
+        clauses.sort(key=compiler.cost)
+        keys = [frozenset(k for w in clause for k in scanner.word_keys[w]) for clause in clauses]
+        for kid in keys[0]:
+            index.setdefault(kid, []).append(i)
+        checks.append(tuple(keys[1:]))
+    return _Presearch({k: tuple(r) for k, r in index.items()}, tuple(checks), tuple(always))

@@ -13,11 +13,12 @@ from bisect import bisect_right
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
-from itertools import accumulate
+from itertools import accumulate, repeat
+from operator import add
 from typing import Any
 
 from pantau.models import Hit
-from pantau.rules.normalize import Folded, fold, fold_words, token_spans, tokens
+from pantau.rules.normalize import Folded, fold, fold_words, token_starts, tokens
 
 EXACT, CLITIC, PREFIX, SUB = 0, 1, 2, 3
 TITLE, BODY = 0, 1
@@ -53,13 +54,14 @@ class FieldText:
         self._toks = tokens(self.folded.text)
         self.stream = " " + " ".join(self._toks) + " "
         self._starts: list[int] | None = None
-        self._fspans: list[tuple[int, int]] | None = None
+        self._fspans: list[int] | None = None
 
     @property
     def starts(self) -> list[int]:
         """Stream offset of each token (built on first use: most articles never need positions)."""
         if self._starts is None:
-            self._starts = list(accumulate((len(t) + 1 for t in self._toks), initial=1))
+            # Each token takes its length plus one separating space; map/accumulate keep this at C speed.
+            self._starts = list(accumulate(map(add, map(len, self._toks), repeat(1)), initial=1))
         return self._starts
 
     def pos(self, s: int) -> int:
@@ -67,40 +69,90 @@ class FieldText:
 
     def original_span(self, s: int, e: int) -> tuple[int, int]:
         if self._fspans is None:
-            self._fspans = token_spans(self.folded.text)
+            self._fspans = token_starts(self.folded.text)
         i, j = self.pos(s), self.pos(e - 1)
-        fs = self._fspans[i][0] + (s - self.starts[i])
-        fe = self._fspans[j][0] + (e - self.starts[j])
+        fs = self._fspans[i] + (s - self.starts[i])
+        fe = self._fspans[j] + (e - self.starts[j])
         return self.folded.original_span(fs, fe)
+
+
+@dataclass(frozen=True)
+class Scanner:
+    """The compiled automaton and what each of its keys means.
+
+    The automaton's value for a key is the key id. `key_entries[kid]` lists (word id, back, fwd, clitic?):
+    the word starts at `key end - back` and ends at `key end + fwd` (fwd < 0: a prefix key, whose word runs
+    on to the end of the token). `word_keys[wid]` lists the keys that can find a word.
+    """
+
+    automaton: Any
+    key_entries: tuple[tuple[tuple[int, int, int, bool], ...], ...]
+    word_keys: tuple[tuple[int, ...], ...]
+    # Per term: the keys of a one-word term that is not case-sensitive (seeing any of them means the term
+    # occurs), else None.
+    quick: tuple[frozenset[int] | None, ...] = ()
 
 
 class DocContext:
     """Everything one article's evaluation needs; built per article, thrown away after."""
 
     def __init__(
-        self, title: str, body: str, source: str, lang: str | None, automaton: Any, terms: Sequence[TermDef]
+        self,
+        title: str,
+        body: str,
+        source: str,
+        lang: str | None,
+        scanner: Scanner | None,
+        terms: Sequence[TermDef],
     ):
         self.fields = (FieldText(title), FieldText(body))
         self.source_original = source
         self.source = source.casefold()
         self.lang = (lang or "").casefold().split("-")[0]
         self.terms = terms
-        self.words: defaultdict[int, list[WordOcc]] = defaultdict(list)
+        self.scanner = scanner
+        # The scan keeps the automaton's raw output; occurrences are worked out only for words that a
+        # candidate rule asks about, which is a small share of the words seen.
+        self._raw: list[list[tuple[int, int]]] = []
+        self.seen: set[int] = set()
+        self.quick = scanner.quick if scanner is not None else ()
+        if scanner is not None and scanner.automaton is not None:
+            self._raw = [list(scanner.automaton.iter(ft.stream)) for ft in self.fields]
+            self.seen = {kid for raw in self._raw for _, kid in raw}
+        self._groups: list[defaultdict[int, list[int]]] | None = None
+        self._words: dict[int, list[WordOcc]] = {}
         self._term_occ: dict[int, list[TermOcc]] = {}
         self._lead_end: int | None = None
-        if automaton is not None:
-            self._scan(automaton)
 
-    def _scan(self, automaton: Any) -> None:
-        words = self.words
-        for fi, ft in enumerate(self.fields):
-            stream = ft.stream
-            # An entry says where the word starts and ends relative to the key's last character;
-            # fwd < 0 marks a prefix key, whose word runs on to the end of the token.
-            for end, entries in automaton.iter(stream):
-                for wid, back, fwd, clitic in entries:
-                    e = end + fwd if fwd >= 0 else stream.find(" ", end + 1)
-                    words[wid].append((fi, end - back, e, clitic))
+    def word_occ(self, wid: int) -> list[WordOcc]:
+        occ = self._words.get(wid)
+        if occ is not None:
+            return occ
+        occ = self._words[wid] = []
+        if self.scanner is None:
+            return occ
+        if self._groups is None:
+            self._groups = []
+            for raw in self._raw:
+                groups: defaultdict[int, list[int]] = defaultdict(list)
+                for end, kid in raw:
+                    groups[kid].append(end)
+                self._groups.append(groups)
+        entries = self.scanner.key_entries
+        for kid in self.scanner.word_keys[wid]:
+            for fi, groups in enumerate(self._groups):
+                ends = groups.get(kid)
+                if not ends:
+                    continue
+                stream = self.fields[fi].stream
+                for w, back, fwd, clitic in entries[kid]:
+                    if w == wid:
+                        for end in ends:
+                            e = end + fwd if fwd >= 0 else stream.find(" ", end + 1)
+                            occ.append((fi, end - back, e, clitic))
+        if len(self.scanner.word_keys[wid]) > 1:
+            occ.sort()
+        return occ
 
     @property
     def lead_end(self) -> int:
@@ -116,6 +168,13 @@ class DocContext:
                 self._lead_end = body.starts[n] if n < len(body.starts) else len(body.stream)
         return self._lead_end
 
+    def term_seen(self, tid: int) -> bool:
+        """Does the term occur anywhere (title or body)? Answered from the scan alone when it can be."""
+        keys = self.quick[tid] if tid < len(self.quick) else None
+        if keys is not None:
+            return not self.seen.isdisjoint(keys)
+        return bool(self.term_occ(tid))
+
     def term_occ(self, tid: int) -> list[TermOcc]:
         occ = self._term_occ.get(tid)
         if occ is None:
@@ -124,7 +183,7 @@ class DocContext:
         return occ
 
     def _find_term(self, term: TermDef) -> list[TermOcc]:
-        first = self.words.get(term.wids[0])  # .get: never grow the defaultdict after the scan
+        first = self.word_occ(term.wids[0])
         if not first:
             return []
         if len(term.wids) == 1:
@@ -144,7 +203,7 @@ class DocContext:
     def _phrase(self, term: TermDef, first: list[WordOcc]) -> list[TermOcc]:
         rest: list[dict[tuple[int, int], WordOcc]] = []
         for wid in term.wids[1:]:
-            occs = self.words.get(wid)
+            occs = self.word_occ(wid)
             if not occs:
                 return []
             table: dict[tuple[int, int], WordOcc] = {}

@@ -37,10 +37,9 @@ class Leaf(Node):
         self.tid, self.label, self.field = tid, label, field
 
     def test(self, ctx: DocContext) -> bool:
-        occ = ctx.term_occ(self.tid)
         if self.field is None:
-            return bool(occ)
-        return any(ctx.in_field(self.field, o[0], o[3]) for o in occ)
+            return ctx.term_seen(self.tid)
+        return any(ctx.in_field(self.field, o[0], o[3]) for o in ctx.term_occ(self.tid))
 
     def spans(self, ctx: DocContext) -> list[Span]:
         label, field, positioned = self.label, self.field, ctx.positioned
