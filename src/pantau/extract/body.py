@@ -75,6 +75,7 @@ _TAG_BASE = {
     "td": 3.0,
     "blockquote": 3.0,
 }
+_PLAIN_CLASS = re.compile(r"^-?[A-Za-z_][\w-]*$")
 _SPACE = re.compile(r"\s+")
 # Elements whose class/id is checked for furniture words. Links, list items, images and headings are left
 # out: they are many (half of all classed elements) and their container already says what they are.
@@ -189,29 +190,46 @@ def select_containers(root: LexborNode) -> tuple[list[LexborNode], set[int]]:
 
 def _furniture_to_skip(furniture: dict[int, LexborNode], paragraphs: list[_Paragraph]) -> set[int]:
     """Furniture minus the layout wrappers that merely carry a furniture word (Blogger wraps every post in a
-    "widget", The Verge puts articles in "l-sidebar-fixed", The Hill in "content-with-sidebar-wrp"): those
-    hold most of the paragraph text, or the container that scores best before anything is skipped."""
+    "widget", The Verge puts articles in "l-sidebar-fixed", The Hill in "content-with-sidebar-wrp", Business
+    Insider in a display:none <div>). A wrapper is kept when it holds most of the page's paragraph text, or
+    surrounds or holds most of the container that scores best before anything is skipped; comment and
+    related-link boxes are never kept that way."""
     if not furniture:
         return set()
-    mass = dict.fromkeys(furniture, 0.0)
-    total = 0.0
-    for _, value, path in paragraphs:
-        total += value
-        for key in path:
-            if key in mass:
-                mass[key] += value
+    mass = _mass(furniture, paragraphs, None)
+    total = sum(value for _, value, _ in paragraphs)
     skipped = {key for key, held in mass.items() if held <= 0.5 * total or total == 0}
     if not skipped.intersection(key for _, _, path in paragraphs for key in path):
         return skipped
     final, nodes = _score(paragraphs, set())
-    if final:
-        lineage: LexborNode | None = nodes[max(final, key=lambda k: final[k])]
-        while lineage is not None and skipped:
-            key = node_key(lineage)
-            if key in skipped and not hints.is_strong_furniture(_class_words(lineage)):
-                skipped.discard(key)
-            lineage = lineage.parent
+    if not final:
+        return skipped
+    best_key = max(final, key=lambda k: final[k])
+    within = _mass(furniture, paragraphs, best_key)
+    best_mass = sum(value for _, value, path in paragraphs if best_key in path)
+    kept = {key for key, held in within.items() if held > 0.5 * best_mass}
+    lineage: LexborNode | None = nodes[best_key]
+    while lineage is not None:
+        kept.add(node_key(lineage))
+        lineage = lineage.parent
+    for key in kept & skipped:
+        if not hints.is_strong_furniture(_class_words(furniture[key])):
+            skipped.discard(key)
     return skipped
+
+
+def _mass(
+    furniture: dict[int, LexborNode], paragraphs: list[_Paragraph], inside: int | None
+) -> dict[int, float]:
+    """Paragraph value held by each furniture element (only paragraphs inside `inside`, when given)."""
+    mass = dict.fromkeys(furniture, 0.0)
+    for _, value, path in paragraphs:
+        if inside is not None and inside not in path:
+            continue
+        for key in path:
+            if key in mass:
+                mass[key] += value
+    return mass
 
 
 def _score(paragraphs: list[_Paragraph], skipped: set[int]) -> tuple[dict[int, float], dict[int, LexborNode]]:
@@ -249,7 +267,12 @@ def _chunks(
     classes = best.attributes.get("class")
     if not classes or '"' in classes or "\\" in classes:
         return [best]
-    twins = root.css(f'{best.tag}[class="{classes}"]')
+    names = classes.split()
+    if names and all(_PLAIN_CLASS.match(name) for name in names):
+        # Every class of the best chunk, and maybe more ("block-text block-text_initial-letter").
+        twins = root.css(best.tag + "".join(f".{name}" for name in names))
+    else:
+        twins = root.css(f'{best.tag}[class="{classes}"]')
     kept = [
         n for n in twins if node_key(n) == node_key(best) or final.get(node_key(n), 0.0) >= 0.1 * best_score
     ]
