@@ -270,7 +270,7 @@ def _chunks(
     names = classes.split()
     if names and all(_PLAIN_CLASS.match(name) for name in names):
         # Every class of the best chunk, and maybe more ("block-text block-text_initial-letter").
-        twins = root.css(best.tag + "".join(f".{name}" for name in names))
+        twins = root.css((best.tag or "div") + "".join(f".{name}" for name in names))
     else:
         twins = root.css(f'{best.tag}[class="{classes}"]')
     kept = [
