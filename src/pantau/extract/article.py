@@ -12,7 +12,8 @@ from selectolax.lexbor import LexborHTMLParser, SelectolaxError
 
 from pantau.errors import ExtractError
 from pantau.extract import hints
-from pantau.extract.body import extract_body, remove_all
+from pantau.extract.body import extract_body
+from pantau.extract.containers import remove_all
 from pantau.extract.dates import parse_date
 from pantau.extract.encoding import decode_html
 from pantau.extract.metadata import read_metadata

@@ -1,11 +1,11 @@
 """The article body of a parsed page, as a list of paragraphs.
 
-Per-source selectors first; otherwise a content score of our own: paragraph text, commas and length feed their
-ancestors, class/id words in English and Indonesian tilt the score, link-heavy containers lose. The winning
-container (plus siblings that score nearly as well, so an article split by an inline ad stays whole) is read
-block by block, leaving out furniture that sits inside it: "Baca juga" lines, link lists, share bars, captions.
+The source's body selector when it matches, else the containers that scoring picks (containers.py). Either
+way the chosen elements are read block by block (each block element and <br> starts a paragraph), skipping
+furniture inside them, and lines that are not the article are dropped: "Baca juga"/"Read more" lines, link
+lists, ad labels, the repeated headline.
 
-Mutates only the tree it is given (removing furniture); never raises for any markup.
+Never changes the tree and never raises for any markup.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
 from pantau.extract import hints
+from pantau.extract.containers import furniture_keys, outermost, select_containers
 
 BLOCK_TAGS = frozenset(
     [
@@ -60,36 +61,7 @@ BLOCK_TAGS = frozenset(
         "aside",
     ]
 )
-_INLINE_TAGS = frozenset(
-    ["span", "a", "b", "strong", "i", "em", "font", "u", "small", "sup", "sub", "mark", "q"]
-)
-_HEADINGS = frozenset(["h2", "h3", "h4", "h5", "h6"])
-_SELF_CONTAINED = frozenset(["div", "article", "section"])
-_SCORED = "p, pre, blockquote, td, div, article, section"
-_TAG_BASE = {
-    "div": 5.0,
-    "article": 8.0,
-    "main": 8.0,
-    "section": 3.0,
-    "pre": 3.0,
-    "td": 3.0,
-    "blockquote": 3.0,
-}
-_PLAIN_CLASS = re.compile(r"^-?[A-Za-z_][\w-]*$")
 _SPACE = re.compile(r"\s+")
-# Elements whose class/id is checked for furniture words. Links, list items, images and headings are left
-# out: they are many (half of all classed elements) and their container already says what they are.
-_CLASSED_CONTAINERS = ", ".join(
-    f"{tag}[{attr}]"
-    for tag in ("div", "section", "ul", "ol", "p", "span", "form", "table", "figure", "dl", "center", "font")
-    for attr in ("class", "id")
-)
-# Ancestor levels a paragraph's score reaches, and the share each receives.
-_LEVEL_SHARE = (1.0, 0.5, 1 / 3, 0.25)
-
-
-# A text-bearing block, its value, and the keys of itself and all its ancestors (nearest first).
-_Paragraph = tuple[LexborNode, float, list[int]]
 
 
 @dataclass
@@ -97,252 +69,6 @@ class _Block:
     text: str
     link_chars: int
     tag: str
-
-
-def node_key(node: LexborNode) -> int:
-    return node.mem_id
-
-
-def outermost(nodes: Iterable[LexborNode]) -> list[LexborNode]:
-    """The nodes that are not inside another of the given nodes, in the given order."""
-    chosen = list(nodes)
-    keys = {node_key(n) for n in chosen}
-    keep: list[LexborNode] = []
-    seen: set[int] = set()
-    for node in chosen:
-        if node_key(node) in seen:
-            continue
-        seen.add(node_key(node))
-        parent = node.parent
-        while parent is not None and node_key(parent) not in keys:
-            parent = parent.parent
-        if parent is None:
-            keep.append(node)
-    return keep
-
-
-def remove_all(nodes: Iterable[LexborNode]) -> None:
-    """Remove nodes from the tree; a node inside another one being removed is never touched again, because
-    Lexbor frees the whole subtree."""
-    for node in outermost(nodes):
-        node.decompose()
-
-
-def furniture_keys(root: LexborNode) -> dict[int, LexborNode]:
-    """Elements under `root` that look like navigation, asides, comments, related links, share bars ..."""
-    found = {node_key(n): n for n in root.css(hints.FURNITURE_SELECTOR)}
-    for node in root.css(_CLASSED_CONTAINERS):
-        attrs = node.attributes
-        words = f"{attrs.get('class') or ''} {attrs.get('id') or ''}"
-        # "entry-content read-more" is an article body with a modifier; WordPress puts "tag-<topic>" on
-        # the <article> itself.
-        if hints.is_furniture(words) and node.tag != "article" and hints.class_weight(words) <= 0:
-            found[node_key(node)] = node
-    for key in [k for k, n in found.items() if n.tag in ("body", "html", "main")]:
-        del found[key]
-    return found
-
-
-def _paragraphs(root: LexborNode) -> list[_Paragraph]:
-    """Text-bearing blocks with their value and the keys of all their ancestors (nearest first)."""
-    found = []
-    # Blocks inside a link are teaser cards, whatever their text.
-    in_links = {node_key(n) for n in root.css("a p, a div")}
-    for para in root.css(_SCORED):
-        if in_links and node_key(para) in in_links:
-            continue
-        raw, linked = _own_text(para)
-        text = raw.strip()
-        # Teasers (a headline link plus a blurb) and link lists are not article paragraphs.
-        if len(text) < 25 or linked > 0.5 * len(raw):
-            continue
-        value = (1.0 + text.count(",") + text.count("、") + min(len(text) / 100, 3.0)) * (
-            1 - linked / len(raw)
-        )
-        path = []
-        ancestor = para.parent
-        while ancestor is not None:
-            path.append(node_key(ancestor))
-            ancestor = ancestor.parent
-        found.append((para, value, [node_key(para), *path]))
-    return found
-
-
-def select_containers(root: LexborNode) -> tuple[list[LexborNode], set[int]]:
-    """The element(s) that most likely hold the article, in document order, and the furniture to skip."""
-    furniture = furniture_keys(root)
-    paragraphs = _paragraphs(root)
-    skipped = _furniture_to_skip(furniture, paragraphs)
-    final, nodes = _score(paragraphs, skipped)
-    if not final:
-        return [root], skipped
-    best_key = max(final, key=lambda k: final[k])
-    best = nodes[best_key]
-    containers: list[LexborNode] = []
-    for chunk in _chunks(root, best, final[best_key], final):
-        if node_key(chunk) == best_key:
-            containers.extend(_with_siblings(best, final[best_key], final, skipped))
-        else:
-            containers.append(chunk)
-    # A twin can also be a sibling of the best container: keep each element once, in document order.
-    return outermost(containers), skipped
-
-
-def _furniture_to_skip(furniture: dict[int, LexborNode], paragraphs: list[_Paragraph]) -> set[int]:
-    """Furniture minus the layout wrappers that merely carry a furniture word (Blogger wraps every post in a
-    "widget", The Verge puts articles in "l-sidebar-fixed", The Hill in "content-with-sidebar-wrp", Business
-    Insider in a display:none <div>). A wrapper is kept when it holds most of the page's paragraph text, or
-    surrounds or holds most of the container that scores best before anything is skipped; comment and
-    related-link boxes are never kept that way."""
-    if not furniture:
-        return set()
-    mass = _mass(furniture, paragraphs, None)
-    total = sum(value for _, value, _ in paragraphs)
-    skipped = {key for key, held in mass.items() if held <= 0.5 * total or total == 0}
-    if not skipped.intersection(key for _, _, path in paragraphs for key in path):
-        return skipped
-    final, nodes = _score(paragraphs, set())
-    if not final:
-        return skipped
-    best_key = max(final, key=lambda k: final[k])
-    within = _mass(furniture, paragraphs, best_key)
-    best_mass = sum(value for _, value, path in paragraphs if best_key in path)
-    kept = {key for key, held in within.items() if held > 0.5 * best_mass}
-    lineage: LexborNode | None = nodes[best_key]
-    while lineage is not None:
-        kept.add(node_key(lineage))
-        lineage = lineage.parent
-    for key in kept & skipped:
-        if not hints.is_strong_furniture(_class_words(furniture[key])):
-            skipped.discard(key)
-    return skipped
-
-
-def _mass(
-    furniture: dict[int, LexborNode], paragraphs: list[_Paragraph], inside: int | None
-) -> dict[int, float]:
-    """Paragraph value held by each furniture element (only paragraphs inside `inside`, when given)."""
-    mass = dict.fromkeys(furniture, 0.0)
-    for _, value, path in paragraphs:
-        if inside is not None and inside not in path:
-            continue
-        for key in path:
-            if key in mass:
-                mass[key] += value
-    return mass
-
-
-def _score(paragraphs: list[_Paragraph], skipped: set[int]) -> tuple[dict[int, float], dict[int, LexborNode]]:
-    """Readability-style scores of the paragraphs' nearest ancestors, times (1 - their link density)."""
-    scores: dict[int, float] = {}
-    nodes: dict[int, LexborNode] = {}
-    for para, value, path in paragraphs:
-        if skipped and skipped.intersection(path):
-            continue
-        # A <div> that holds its own text (paragraphs split by <br>) is itself the container.
-        ancestor = para if para.tag in _SELF_CONTAINED else para.parent
-        for share in _LEVEL_SHARE:
-            if ancestor is None or ancestor.tag in ("body", "html"):
-                break
-            key = node_key(ancestor)
-            if key not in scores:
-                nodes[key] = ancestor
-                scores[key] = _initial_score(ancestor)
-            scores[key] += value * share
-            ancestor = ancestor.parent
-    if not scores:
-        return {}, nodes
-    # Link density costs a subtree walk: only candidates that could matter get one.
-    floor = 0.1 * max(scores.values())
-    final = {key: score * (1 - _link_density(nodes[key])) for key, score in scores.items() if score >= floor}
-    return final, nodes
-
-
-def _chunks(
-    root: LexborNode, best: LexborNode, best_score: float, final: dict[int, float]
-) -> list[LexborNode]:
-    """The best container and its twins: pages that cut an article into chunks (Wired's grid rows, Quanta's
-    sections between figures, a CMS that closes the body <div> around each inline ad) repeat the chunk's
-    tag and class, so each twin that scores well is part of the article too. In document order."""
-    classes = best.attributes.get("class")
-    if not classes or '"' in classes or "\\" in classes:
-        return [best]
-    names = classes.split()
-    if names and all(_PLAIN_CLASS.match(name) for name in names):
-        # Every class of the best chunk, and maybe more ("block-text block-text_initial-letter").
-        twins = root.css((best.tag or "div") + "".join(f".{name}" for name in names))
-    else:
-        twins = root.css(f'{best.tag}[class="{classes}"]')
-    kept = [
-        n for n in twins if node_key(n) == node_key(best) or final.get(node_key(n), 0.0) >= 0.1 * best_score
-    ]
-    return outermost(kept) or [best]
-
-
-def _own_text(node: LexborNode) -> tuple[str, int]:
-    """The text a block holds itself (for a <div>: its text and inline children, not nested blocks), and how
-    many of its characters are link text."""
-    if node.tag in ("p", "pre", "blockquote", "td"):
-        text = node.text(deep=True)
-        linked = sum(len(a.text(deep=True)) for a in node.css("a")) if node.css_first("a") is not None else 0
-        return text, linked
-    parts = []
-    linked = 0
-    for child in node.iter(include_text=True):
-        tag = child.tag
-        if tag == "-text":
-            parts.append(child.text_content or "")
-        elif tag in _INLINE_TAGS:
-            inner = child.text(deep=True)
-            parts.append(inner)
-            if tag == "a":
-                linked += len(inner)
-    return "".join(parts), linked
-
-
-def _class_words(node: LexborNode) -> str:
-    attrs = node.attributes
-    return f"{attrs.get('class') or ''} {attrs.get('id') or ''}".strip()
-
-
-def _initial_score(node: LexborNode) -> float:
-    words = _class_words(node)
-    return _TAG_BASE.get(node.tag or "", 0.0) + hints.class_weight(words)
-
-
-def _link_density(node: LexborNode) -> float:
-    total = len(node.text(deep=True))
-    if total == 0:
-        return 1.0
-    linked = sum(len(a.text(deep=True)) for a in node.css("a"))
-    return min(linked / total, 1.0)
-
-
-def _with_siblings(
-    best: LexborNode, best_score: float, final: dict[int, float], skipped: set[int]
-) -> list[LexborNode]:
-    parent = best.parent
-    if parent is None:
-        return [best]
-    threshold = max(10.0, best_score * 0.2)
-    chosen: list[LexborNode] = []
-    for sibling in parent.iter(include_text=False):
-        if node_key(sibling) in skipped:
-            continue
-        if (
-            node_key(sibling) == node_key(best)
-            or final.get(node_key(sibling), 0.0) >= threshold
-            or _is_plain_paragraph(sibling)
-        ):
-            chosen.append(sibling)
-    return chosen
-
-
-def _is_plain_paragraph(node: LexborNode) -> bool:
-    if node.tag != "p":
-        return False
-    text = node.text(deep=True).strip()
-    return len(text) > 80 and _link_density(node) < 0.25
 
 
 def read_blocks(containers: Iterable[LexborNode], skipped: set[int]) -> Iterator[_Block]:
@@ -377,7 +103,7 @@ def _walk(container: LexborNode, skipped: set[int]) -> Iterator[_Block]:
             if link_depth:
                 link_chars += len(text.strip())
             continue
-        if tag.startswith("-") or node_key(node) in skipped:
+        if tag.startswith("-") or node.mem_id in skipped:
             continue
         if tag in BLOCK_TAGS or tag == "br":
             if parts:
