@@ -18,6 +18,7 @@ from selectolax.lexbor import LexborHTMLParser, LexborNode
 
 from pantau.extract import hints
 from pantau.extract.containers import furniture_keys, outermost, select_containers
+from pantau.extract.dates import is_dateline
 
 BLOCK_TAGS = frozenset(
     [
@@ -135,6 +136,8 @@ def clean_paragraphs(blocks: Iterable[_Block], title: str) -> list[str]:
         if density > 0.5 and len(text) < 400:
             continue
         if len(text) < 250 and hints.BOILERPLATE_LINE.match(text):
+            continue
+        if len(text) <= 80 and is_dateline(text):
             continue
         paragraphs.append(text)
     return paragraphs

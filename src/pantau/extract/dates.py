@@ -176,3 +176,76 @@ def _to_utc(value: datetime, default_hours: int) -> datetime | None:
         return value.astimezone(UTC)
     except (ValueError, OverflowError):
         return None
+
+
+_DATELINE_WORDS = frozenset(
+    [
+        "monday",
+        "tuesday",
+        "wednesday",
+        "thursday",
+        "friday",
+        "saturday",
+        "sunday",
+        "mon",
+        "tue",
+        "wed",
+        "thu",
+        "fri",
+        "sat",
+        "sun",
+        "senin",
+        "selasa",
+        "rabu",
+        "kamis",
+        "jumat",
+        "sabtu",
+        "minggu",
+        "updated",
+        "update",
+        "published",
+        "posted",
+        "last",
+        "modified",
+        "diperbarui",
+        "dipublikasikan",
+        "diterbitkan",
+        "terbit",
+        "am",
+        "pm",
+        "a",
+        "m",
+        "p",
+        "at",
+        "on",
+        "pada",
+        "pukul",
+        "pkl",
+        "jam",
+        "utc",
+        "gmt",
+        "uk",
+        "年",
+        "月",
+        "日",
+        "時",
+        "分",
+        "午前",
+        "午後",
+        "更新",
+        "公開",
+    ]
+)
+_WORDS = re.compile(r"[^\W\d_]+")
+
+
+def is_dateline(text: str, lang: str | None = None) -> bool:
+    """Is this short line only a date and time ("Updated 10:01 pm PST, Tuesday, November 19, 2019")?"""
+    if len(text) > 80 or not any(ch.isdigit() for ch in text) or parse_date(text, lang) is None:
+        return False
+    leftover = [
+        word
+        for word in _WORDS.findall(text.lower())
+        if word not in _MONTHS and word not in _DATELINE_WORDS and word.upper() not in ZONES
+    ]
+    return len(leftover) <= 1

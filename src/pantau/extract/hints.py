@@ -63,13 +63,27 @@ _NEGATIVE_SCORE = re.compile(
 
 # Lines that introduce a box of links or an ad inside the body ("Baca juga: ..."), in several languages.
 BOILERPLATE_LINE = re.compile(
-    r"^\W*(?:baca\s+(?:juga|selengkapnya|artikel)|lihat\s+juga|simak\s+(?:juga|video|berita)|"
-    r"berita\s+terkait|artikel\s+terkait|tonton\s+juga|cek\s+berita|dapatkan\s+update|"
-    r"read\s+(?:more|also|next)|related\s*(?:articles?|stories|coverage|news)?\s*:|see\s+also|"
-    r"also\s+read|more\s+(?:on|from)\s|recommended\s*:|"
-    r"advertisement|advertising|iklan|scroll\s+(?:to|down)\s+(?:continue|to\s+continue|for)|"
-    r"sign\s+up\s+for|subscribe\s+to|click\s+here|share\s+this|follow\s+us|ikuti\s+(?:kami|berita)|"
-    r"関連記事|あわせて読みたい|広告)",
+    r"^\W*(?:"
+    # Indonesian: related-link boxes, app and channel plugs
+    r"baca\s+(?:juga|selengkapnya|artikel)|lihat\s+juga|simak\s+(?:juga|video|berita|breaking)|"
+    r"berita\s+terkait|artikel\s+terkait|tonton\s+juga|cek\s+berita|dapatkan\s+(?:update|berita|informasi)|"
+    r"ikuti\s+(?:kami|berita|update|saluran)|gabung\s+(?:di|ke)\s|(?:unduh|download)\s+aplikasi|"
+    r"klik\s+di\s*sini|"
+    # English: the same, plus newsletter and social plugs
+    r"read\s+(?:more|also|next)|related\s*(?:articles?|stories|coverage|news)?\s*:|see\s+also|also\s+read|"
+    r"more\s+(?:on|from)\s|recommended\s*:|"
+    # an ad label is the whole line, not a sentence that starts with "Advertising ..."
+    r"(?:advertisement|advertising|advert|ads?|iklan|sponsored|sponsor)(?:\W+scroll\s+to\s+continue.*)?\W*$|"
+    r"scroll\s+(?:to|down)\s+(?:continue|to\s+continue|for)|sign\s+up\s+(?:for|to|here)|subscribe\s+to|"
+    r"click\s+here|share\s+this|like\s+this\s+(?:story|article)|follow\s+(?:us|@)|"
+    r"follow\s+\w+(?:\s+\w+)?\s+on\s+(?:twitter|facebook|instagram|x)\b|get\s+the\s+latest|"
+    r"let\s+our\s+news|if\s+you\s+enjoyed\s+this|have\s+a\s+(?:news\s+)?tip\?|"
+    r"email\s+\w+(?:\s+\w+)?\s+at\s+\S+@|this\s+(?:document|article)\s+is\s+subject\s+to\s+copyright|"
+    r"(?:image|photo|foto)\s+\d+\s+(?:of|dari)\s+\d+\W*$|back\s+to\s+gallery|don'?t\s+miss\W*$|"
+    r"explore\s+further\W*$|"
+    # Japanese
+    r"関連記事|あわせて読みたい|広告"
+    r")",
     re.IGNORECASE,
 )
 

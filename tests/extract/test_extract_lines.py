@@ -1,0 +1,29 @@
+"""Lines inside the article container that are furniture ("Baca juga", ad labels, plugs, bare datelines) are
+dropped, and article sentences that merely start like them are kept (line_cases.yaml)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from pantau.extract import extract_article
+
+CASES: list[dict[str, Any]] = yaml.safe_load((Path(__file__).parent / "line_cases.yaml").read_text("utf-8"))
+PAGE = """<html><body><article>
+<p>Menteri Pertahanan Jepang bertemu mitranya dari Australia di Darwin, membahas latihan bersama tahun depan.</p>
+<p>{line}</p>
+<p>Kedua menteri juga membahas pengadaan kapal selam dan kerja sama industri pertahanan, kata juru bicara.</p>
+</article></body></html>"""
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c["id"] for c in CASES])
+def test_line(case: dict[str, Any]) -> None:
+    paragraphs = extract_article(PAGE.format(line=case["line"]), "https://kabarnusa.example/b/1").body.split(
+        "\n\n"
+    )
+    assert paragraphs[0].startswith("Menteri Pertahanan Jepang")
+    assert paragraphs[-1].startswith("Kedua menteri")
+    assert (case["line"] not in paragraphs) is case["drop"]
