@@ -63,6 +63,7 @@ BLOCK_TAGS = frozenset(
     ]
 )
 _SPACE = re.compile(r"\s+")
+_WORD_CHAR = re.compile(r"[^\W_]")
 
 
 @dataclass
@@ -128,7 +129,7 @@ def clean_paragraphs(blocks: Iterable[_Block], title: str) -> list[str]:
     paragraphs: list[str] = []
     for block in blocks:
         text = _SPACE.sub(" ", block.text).strip()
-        if not text or not any(ch.isalnum() for ch in text):
+        if not _WORD_CHAR.search(text):
             continue
         if block.tag == "h1" or (title_key and text.casefold() == title_key):
             continue

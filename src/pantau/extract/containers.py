@@ -95,47 +95,53 @@ def furniture_keys(root: LexborNode) -> dict[int, LexborNode]:
 def _paragraphs(root: LexborNode) -> list[_Paragraph]:
     """Text-bearing blocks with their value and the keys of all their ancestors (nearest first)."""
     found = []
-    lineages: dict[int, tuple[int, ...]] = {}
-    # Blocks inside a link are teaser cards, whatever their text.
-    in_links = {node_key(n) for n in root.css("a p, a div")}
+    lineages: dict[int, tuple[tuple[int, ...], bool]] = {}
     for para in root.css(_SCORED):
-        if in_links and node_key(para) in in_links:
-            continue
         raw, linked = _own_text(para)
         text = raw.strip()
         # Teasers (a headline link plus a blurb) and link lists are not article paragraphs.
         if len(text) < 25 or linked > 0.5 * len(raw):
             continue
+        path, in_link = _lineage(para.parent, lineages)
+        # Blocks inside a link are teaser cards, whatever their text.
+        if in_link:
+            continue
         value = (1.0 + text.count(",") + text.count("、") + min(len(text) / 100, 3.0)) * (
             1 - linked / len(raw)
         )
-        found.append((para, value, [para.mem_id, *_lineage(para.parent, lineages)]))
+        found.append((para, value, [para.mem_id, *path]))
     return found
 
 
-def _lineage(node: LexborNode | None, memo: dict[int, tuple[int, ...]]) -> tuple[int, ...]:
-    """Keys of `node` and all its ancestors, nearest first; paragraphs share parents, so it is memoised."""
+def _lineage(
+    node: LexborNode | None, memo: dict[int, tuple[tuple[int, ...], bool]]
+) -> tuple[tuple[int, ...], bool]:
+    """Keys of `node` and all its ancestors (nearest first), and whether one of them is a link. Paragraphs
+    share parents, so this is memoised."""
     climbed: list[LexborNode] = []
     tail: tuple[int, ...] = ()
+    in_link = False
     while node is not None:
         known = memo.get(node.mem_id)
         if known is not None:
-            tail = known
+            tail, in_link = known
             break
         climbed.append(node)
         node = node.parent
     for ancestor in reversed(climbed):
         tail = (ancestor.mem_id, *tail)
-        memo[ancestor.mem_id] = tail
-    return tail
+        in_link = in_link or ancestor.tag == "a"
+        memo[ancestor.mem_id] = (tail, in_link)
+    return tail, in_link
 
 
 def select_containers(root: LexborNode) -> tuple[list[LexborNode], set[int]]:
     """The element(s) that most likely hold the article, in document order, and the furniture to skip."""
     furniture = furniture_keys(root)
     paragraphs = _paragraphs(root)
-    skipped = _furniture_to_skip(furniture, paragraphs)
-    final, nodes = _score(paragraphs, skipped)
+    densities: dict[int, float] = {}
+    skipped = _furniture_to_skip(furniture, paragraphs, densities)
+    final, nodes = _score(paragraphs, skipped, densities)
     if not final:
         return [root], skipped
     best_key = max(final, key=lambda k: final[k])
@@ -150,7 +156,9 @@ def select_containers(root: LexborNode) -> tuple[list[LexborNode], set[int]]:
     return outermost(containers), skipped
 
 
-def _furniture_to_skip(furniture: dict[int, LexborNode], paragraphs: list[_Paragraph]) -> set[int]:
+def _furniture_to_skip(
+    furniture: dict[int, LexborNode], paragraphs: list[_Paragraph], densities: dict[int, float]
+) -> set[int]:
     """Furniture minus the layout wrappers that merely carry a furniture word (Blogger wraps every post in a
     "widget", The Verge puts articles in "l-sidebar-fixed", The Hill in "content-with-sidebar-wrp", Business
     Insider in a display:none <div>). A wrapper is kept when it holds most of the page's paragraph text, or
@@ -163,7 +171,7 @@ def _furniture_to_skip(furniture: dict[int, LexborNode], paragraphs: list[_Parag
     skipped = {key for key, held in mass.items() if held <= 0.5 * total or total == 0}
     if not skipped.intersection(key for _, _, path in paragraphs for key in path):
         return skipped
-    final, nodes = _score(paragraphs, set())
+    final, nodes = _score(paragraphs, set(), densities)
     if not final:
         return skipped
     best_key = max(final, key=lambda k: final[k])
@@ -194,7 +202,9 @@ def _mass(
     return mass
 
 
-def _score(paragraphs: list[_Paragraph], skipped: set[int]) -> tuple[dict[int, float], dict[int, LexborNode]]:
+def _score(
+    paragraphs: list[_Paragraph], skipped: set[int], densities: dict[int, float]
+) -> tuple[dict[int, float], dict[int, LexborNode]]:
     """Readability-style scores of the paragraphs' nearest ancestors, times (1 - their link density)."""
     scores: dict[int, float] = {}
     nodes: dict[int, LexborNode] = {}
@@ -216,7 +226,12 @@ def _score(paragraphs: list[_Paragraph], skipped: set[int]) -> tuple[dict[int, f
         return {}, nodes
     # Link density costs a subtree walk: only candidates that could matter get one.
     floor = 0.1 * max(scores.values())
-    final = {key: score * (1 - _link_density(nodes[key])) for key, score in scores.items() if score >= floor}
+    final = {}
+    for key, score in scores.items():
+        if score >= floor:
+            if key not in densities:
+                densities[key] = _link_density(nodes[key])
+            final[key] = score * (1 - densities[key])
     return final, nodes
 
 

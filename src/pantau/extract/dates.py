@@ -237,11 +237,12 @@ _DATELINE_WORDS = frozenset(
     ]
 )
 _WORDS = re.compile(r"[^\W\d_]+")
+_DIGIT = re.compile(r"\d")
 
 
 def is_dateline(text: str, lang: str | None = None) -> bool:
     """Is this short line only a date and time ("Updated 10:01 pm PST, Tuesday, November 19, 2019")?"""
-    if len(text) > 80 or not any(ch.isdigit() for ch in text) or parse_date(text, lang) is None:
+    if len(text) > 80 or not _DIGIT.search(text) or parse_date(text, lang) is None:
         return False
     leftover = [
         word

@@ -193,19 +193,16 @@ def _text(value: str | None) -> str | None:
 
 
 def _title(tree: LexborHTMLParser, meta: dict[str, str], ld: dict[str, Any]) -> str | None:
-    h1 = tree.css_first("h1")
-    page_title = tree.css_first("title")
-    for candidate in (
-        _ld_str(ld, "headline"),
-        meta.get("og:title"),
-        meta.get("twitter:title"),
-        h1.text(deep=True) if h1 else None,
-        _strip_site_name(page_title.text(deep=True)) if page_title else None,
-    ):
+    for candidate in (_ld_str(ld, "headline"), meta.get("og:title"), meta.get("twitter:title")):
         cleaned = _text(candidate)
         if cleaned:
             return cleaned
-    return None
+    h1 = tree.css_first("h1")
+    cleaned = _text(h1.text(deep=True)) if h1 else None
+    if cleaned:
+        return cleaned
+    page_title = tree.css_first("title")
+    return _text(_strip_site_name(page_title.text(deep=True))) if page_title else None
 
 
 def _strip_site_name(title: str) -> str:
