@@ -22,7 +22,8 @@ from selectolax.lexbor import LexborHTMLParser, SelectolaxError
 from pantau.errors import ConfigError, RuleError
 from pantau.models import ArticleSelectors
 from pantau.notify.deliver import redact_url, validate_channel_url
-from pantau.notify.schedule import Digest, parse_digest, parse_duration
+from pantau.notify.schedule import Digest, QuietHours, parse_digest, parse_duration, parse_quiet
+from pantau.notify.templates import FORMATS, check_template
 from pantau.rules import Concept, RuleSet, RuleSpec, compile_rules
 from pantau.yamlload import Node, load_yaml
 
@@ -35,7 +36,9 @@ KEYS: dict[str, dict[str, str]] = {
         "database": "SQLAlchemy URL of the store; sqlite:///FILE (relative to config.yaml) or postgresql://…",
         "timezone": "IANA time zone for digests, quiet hours and displayed times (default UTC)",
         "defaults": "settings every source inherits unless it sets its own",
-        "channels": "channel name -> one Apprise URL or a list of them",
+        "channels": "channel name -> one Apprise URL, a list of them, or a mapping with `urls` and options",
+        "delivery": "how long failed deliveries are retried: max_attempts, give_up_after",
+        "ops": "alerts about pantau itself (failing or silent sources, dying deliveries) to one channel",
         "sources": "the outlets to poll",
         "concepts": "concept name -> list of terms, or a mapping of language code -> list of terms",
         "rules": "the watch rules",
@@ -44,6 +47,7 @@ KEYS: dict[str, dict[str, str]] = {
         "every": "how often to poll: 30s, 5m, 2h, 1d (default 10m)",
         "user_agent": "User-Agent header sent to outlets",
         "timeout": "overall deadline for one HTTP request (default 30s)",
+        "stale_after": "ops alert when a source yields no new article for this long (e.g. 1d; default off)",
     },
     "source": {
         "name": "unique name of the source (used in rules, `source:` and commands)",
@@ -54,6 +58,24 @@ KEYS: dict[str, dict[str, str]] = {
         "every": "overrides defaults.every",
         "user_agent": "overrides defaults.user_agent",
         "timeout": "overrides defaults.timeout",
+        "stale_after": "overrides defaults.stale_after",
+    },
+    "channel": {
+        "urls": "one Apprise URL or a list of them",
+        "format": "message format: markdown (default), text or html",
+        "max_items": "most alerts in one digest message; longer digests are split (default 50)",
+        "quiet": "quiet hours in the configured time zone, e.g. 22:00-06:00: alerts wait until they end",
+        "quiet_digest": "true: what waited out the quiet hours goes out as one digest per rule",
+        "max_per_hour": "most messages per hour; the excess is folded into one summary message",
+        "template": "Jinja2 template for the message body (sandboxed; values escaped for the format)",
+    },
+    "delivery": {
+        "max_attempts": "attempts before a delivery is given up as dead (default 10)",
+        "give_up_after": "age after which a failing delivery is dead (default 2d)",
+    },
+    "ops": {
+        "channel": "the channel for alerts about pantau itself",
+        "after_failures": "alert when a source has failed this many polls in a row (default 3)",
     },
     "article": {
         "body": "CSS selector of the article body",
@@ -68,6 +90,10 @@ KEYS: dict[str, dict[str, str]] = {
         "sources": "optional: only articles from these sources",
         "digest": "optional: batch alerts into one message: daily 08:00, weekdays 07:30, every 2h",
         "stem": "optional: also match Indonesian word forms (true/false, default false)",
+        "quiet": "optional: quiet hours for this rule's alerts, e.g. 22:00-06:00",
+        "urgent": "optional: true sends at once even in quiet hours",
+        "template": "optional: Jinja2 template for this rule's message bodies",
+        "digest_empty": "optional: true sends a digest even when the period had nothing",
     },
 }
 
@@ -82,6 +108,31 @@ class SourceConfig:
     links: str | None = None
     link_pattern: re.Pattern[str] | None = None
     article: ArticleSelectors | None = None
+    stale_after: timedelta | None = None
+
+
+@dataclass(frozen=True)
+class ChannelConfig:
+    name: str
+    urls: tuple[str, ...]
+    format: str = "markdown"
+    max_items: int = 50
+    quiet: QuietHours | None = None
+    quiet_digest: bool = False
+    max_per_hour: int | None = None
+    template: str | None = None
+
+
+@dataclass(frozen=True)
+class DeliveryConfig:
+    max_attempts: int = 10
+    give_up_after: timedelta = timedelta(days=2)
+
+
+@dataclass(frozen=True)
+class OpsConfig:
+    channel: str
+    after_failures: int = 3
 
 
 @dataclass(frozen=True)
@@ -93,6 +144,10 @@ class RuleConfig:
     digest: Digest | None = None
     digest_text: str | None = None
     stem: bool = False
+    quiet: QuietHours | None = None
+    urgent: bool = False
+    template: str | None = None
+    digest_empty: bool = False
 
 
 @dataclass(frozen=True)
@@ -100,12 +155,18 @@ class Config:
     path: Path
     database: str
     timezone: ZoneInfo
-    channels: Mapping[str, tuple[str, ...]]
+    channels: Mapping[str, ChannelConfig]
     sources: tuple[SourceConfig, ...]
     concepts: Mapping[str, Concept]
     rules: tuple[RuleConfig, ...]
     ruleset: RuleSet
     warnings: tuple[str, ...] = field(default=())
+    delivery: DeliveryConfig = field(default=DeliveryConfig())
+    ops: OpsConfig | None = None
+
+    @property
+    def channel_urls(self) -> dict[str, tuple[str, ...]]:
+        return {name: channel.urls for name, channel in self.channels.items()}
 
     def source(self, name: str) -> SourceConfig:
         for source in self.sources:
@@ -187,6 +248,7 @@ class _Builder:
         database = self.database(top.get("database"))
         defaults = self.mapping(top["defaults"], "defaults", "defaults") if "defaults" in top else {}
         channels = self.channels(top.get("channels"))
+        ops = self.ops(top["ops"], channels) if "ops" in top else None
         sources = self.sources(top.get("sources"), defaults)
         concepts = self.concepts(top.get("concepts"))
         rules, rule_nodes = self.rules(top.get("rules"), channels, {s.name for s in sources})
@@ -201,6 +263,8 @@ class _Builder:
             rules=rules,
             ruleset=ruleset,
             warnings=tuple(ruleset.warnings),
+            delivery=self.delivery(top["delivery"]) if "delivery" in top else DeliveryConfig(),
+            ops=ops,
         )
 
     def timezone(self, node: Node | None) -> ZoneInfo:
@@ -227,22 +291,92 @@ class _Builder:
             node or Node(url, 1), "database must be a sqlite:/// or postgresql:// URL", "sqlite:///pantau.db"
         )
 
-    def channels(self, node: Node | None) -> dict[str, tuple[str, ...]]:
+    def channels(self, node: Node | None) -> dict[str, ChannelConfig]:
         if node is None:
             return {}
         if not isinstance(node.value, dict):
             raise self.error(node, "channels must map a channel name to an Apprise URL or a list of them")
-        out: dict[str, tuple[str, ...]] = {}
-        for name, value in node.value.items():
-            urls = self.texts(value, f"channel '{name}'")
-            for item, url in zip(
-                value.value if isinstance(value.value, list) else [value], urls, strict=True
-            ):
-                problem = validate_channel_url(url)
-                if problem:
-                    raise self.error(item, f"channel '{name}': {problem}", hint="see the Apprise URL formats")
-            out[name] = urls
-        return out
+        return {name: self.channel(name, value) for name, value in node.value.items()}
+
+    def channel(self, name: str, node: Node) -> ChannelConfig:
+        where = f"channel '{name}'"
+        keys = self.mapping(node, "channel", where) if isinstance(node.value, dict) else {"urls": node}
+        if "urls" not in keys:
+            raise self.error(node, f"{where} needs 'urls'")
+        urls_node = keys["urls"]
+        urls = self.texts(urls_node, where)
+        items = urls_node.value if isinstance(urls_node.value, list) else [urls_node]
+        for item, url in zip(items, urls, strict=True):
+            problem = validate_channel_url(url)
+            if problem:
+                raise self.error(item, f"{where}: {problem}", hint="see the Apprise URL formats")
+        fmt = self.text(keys["format"], f"{where}: format") if "format" in keys else "markdown"
+        if fmt not in FORMATS:
+            raise self.error(
+                keys["format"], f"{where}: format must be one of {', '.join(FORMATS)}, not {fmt!r}"
+            )
+        return ChannelConfig(
+            name=name,
+            urls=urls,
+            format=fmt,
+            max_items=self.count(keys["max_items"], f"{where}: max_items") if "max_items" in keys else 50,
+            quiet=self.quiet(keys["quiet"], where) if "quiet" in keys else None,
+            quiet_digest=self.flag(keys.get("quiet_digest"), f"{where}: quiet_digest"),
+            max_per_hour=self.count(keys["max_per_hour"], f"{where}: max_per_hour")
+            if "max_per_hour" in keys
+            else None,
+            template=self.template(keys["template"], where, fmt) if "template" in keys else None,
+        )
+
+    def count(self, node: Node, where: str) -> int:
+        if isinstance(node.value, bool) or not isinstance(node.value, int) or node.value < 1:
+            raise self.error(node, f"{where} must be a whole number of at least 1")
+        return node.value
+
+    def flag(self, node: Node | None, where: str) -> bool:
+        if node is None:
+            return False
+        if not isinstance(node.value, bool):
+            raise self.error(node, f"{where} must be true or false")
+        return node.value
+
+    def quiet(self, node: Node, where: str) -> QuietHours:
+        try:
+            return parse_quiet(self.text(node, f"{where}: quiet"))
+        except ValueError as exc:
+            raise self.error(node, f"{where}: quiet: {exc}", hint="e.g. 22:00-06:00") from None
+
+    def template(self, node: Node, where: str, fmt: str) -> str:
+        text = self.text(node, f"{where}: template")
+        problem = check_template(text, fmt)
+        if problem:
+            raise self.error(node, f"{where}: {problem}")
+        return text
+
+    def delivery(self, node: Node) -> DeliveryConfig:
+        keys = self.mapping(node, "delivery", "delivery")
+        return DeliveryConfig(
+            max_attempts=self.count(keys["max_attempts"], "delivery: max_attempts")
+            if "max_attempts" in keys
+            else 10,
+            give_up_after=self.duration(keys["give_up_after"], "delivery: give_up_after")
+            if "give_up_after" in keys
+            else timedelta(days=2),
+        )
+
+    def ops(self, node: Node, channels: Mapping[str, ChannelConfig]) -> OpsConfig:
+        keys = self.mapping(node, "ops", "ops")
+        if "channel" not in keys:
+            raise self.error(node, "ops needs 'channel'")
+        channel = self.text(keys["channel"], "ops: channel")
+        if channel not in channels:
+            raise self.error(
+                keys["channel"], f"ops names unknown channel '{channel}'", _known("channels", channels)
+            )
+        failures = (
+            self.count(keys["after_failures"], "ops: after_failures") if "after_failures" in keys else 3
+        )
+        return OpsConfig(channel=channel, after_failures=failures)
 
     def sources(self, node: Node | None, defaults: dict[str, Node]) -> tuple[SourceConfig, ...]:
         if node is None:
@@ -274,6 +408,7 @@ class _Builder:
             return keys.get(key, defaults.get(key))
 
         every_node, ua_node, timeout_node = pick("every"), pick("user_agent"), pick("timeout")
+        stale_node = pick("stale_after")
         links = self.selector(keys["links"], f"{where}: links") if "links" in keys else None
         pattern = self.pattern(keys["link_pattern"], where) if "link_pattern" in keys else None
         return SourceConfig(
@@ -287,6 +422,7 @@ class _Builder:
             links=links,
             link_pattern=pattern,
             article=self.article(keys["article"], where) if "article" in keys else None,
+            stale_after=self.duration(stale_node, f"{where}: stale_after") if stale_node else None,
         )
 
     def name(self, node: Node, kind: str) -> str:
@@ -397,9 +533,7 @@ class _Builder:
                         f"rule '{name}': digest: {exc}",
                         "daily 08:00, weekdays 07:30 or every 2h",
                     ) from None
-            stem = keys["stem"].value if "stem" in keys else False
-            if not isinstance(stem, bool):
-                raise self.error(keys["stem"], f"rule '{name}': stem must be true or false")
+            stem = self.flag(keys.get("stem"), f"rule '{name}': stem")
             nodes[name] = keys
             out.append(
                 RuleConfig(
@@ -410,6 +544,12 @@ class _Builder:
                     digest,
                     digest_text,
                     stem,
+                    quiet=self.quiet(keys["quiet"], f"rule '{name}'") if "quiet" in keys else None,
+                    urgent=self.flag(keys.get("urgent"), f"rule '{name}': urgent"),
+                    template=self.template(keys["template"], f"rule '{name}'", "markdown")
+                    if "template" in keys
+                    else None,
+                    digest_empty=self.flag(keys.get("digest_empty"), f"rule '{name}': digest_empty"),
                 )
             )
         return tuple(out), nodes
@@ -442,5 +582,11 @@ def _known(kind: str, names: Any) -> str:
     return f"known {kind}: " + (", ".join(sorted(names)) or "none defined")
 
 
-def describe_channel(urls: tuple[str, ...]) -> str:
-    return ", ".join(redact_url(url) for url in urls)
+def describe_channel(channel: ChannelConfig) -> str:
+    text = ", ".join(redact_url(url) for url in channel.urls)
+    options = [f"format {channel.format}"] if channel.format != "markdown" else []
+    if channel.quiet:
+        options.append(f"quiet {channel.quiet.start:%H:%M}-{channel.quiet.end:%H:%M}")
+    if channel.max_per_hour:
+        options.append(f"at most {channel.max_per_hour}/hour")
+    return text + (f"  ({', '.join(options)})" if options else "")

@@ -105,7 +105,7 @@ def test_variables_with_defaults_and_relative_database(tmp_path: Path) -> None:
     path.write_text("database: ${DB:-sqlite:///data/p.db}\nchannels:\n  t: ${CHAN:-stdout://}\n")
     config = load_config(path, env={})
     assert config.database == "sqlite:///" + str(tmp_path / "data" / "p.db")
-    assert config.channels == {"t": ("stdout://",)}
+    assert config.channel_urls == {"t": ("stdout://",)}
 
 
 def test_every_config_key_is_documented_in_the_readme() -> None:

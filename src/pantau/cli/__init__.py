@@ -50,6 +50,8 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser("sources", parents=[common], help="each source's health")
     alerts = sub.add_parser("alerts", parents=[common], help="recent alerts and their delivery state")
     alerts.add_argument("--since", default="24h", help="how far back (default 24h)")
+    alerts.add_argument("--failed", action="store_true", help="list deliveries that were given up on")
+    alerts.add_argument("--retry", action="store_true", help="queue every given-up delivery again")
     return parser
 
 

@@ -70,8 +70,10 @@ def cmd_check(args: argparse.Namespace) -> int:
         say(f"  {r.name:<16} -> {', '.join(r.notify)}{extra}{only}")
         say(f"  {'':<16}    {out.dim(r.match)}")
     say(out.bold(f"channels ({len(config.channels)})"))
-    for name, urls in config.channels.items():
-        say(f"  {name:<16} {describe_channel(urls)}")
+    for name, channel in config.channels.items():
+        say(f"  {name:<16} {describe_channel(channel)}")
+    if config.ops:
+        say(f"ops: alerts about pantau itself go to '{config.ops.channel}'")
     say(f"concepts: {', '.join(config.concepts) or 'none'}")
     for warning in config.warnings:
         say(out.paint("warning: ", "33") + warning)
@@ -298,7 +300,7 @@ def _test_rule_stored(args: argparse.Namespace, config: Config, ruleset: RuleSet
 
 def cmd_test_notify(args: argparse.Namespace) -> int:
     from pantau.notify.deliver import Notifier
-    from pantau.notify.render import render_alert
+    from pantau.notify.templates import alert_message
 
     config = _config(args)
     if args.channel not in config.channels:
@@ -318,7 +320,9 @@ def cmd_test_notify(args: argparse.Namespace) -> int:
         snippet="If you can read this, pantau can deliver «alerts» to this channel.",
     )
     try:
-        asyncio.run(Notifier(config.channels).send(args.channel, render_alert(sample, config.timezone)))
+        channel = config.channels[args.channel]
+        message = alert_message(sample, config.timezone, channel.format, channel.template)
+        asyncio.run(Notifier(config.channel_urls).send(args.channel, message))
     except PantauError as exc:
         complain(f"test-notify: {exc}")
         return EXIT_FAILED
@@ -353,6 +357,8 @@ def cmd_sources(args: argparse.Namespace) -> int:
 
 
 def cmd_alerts(args: argparse.Namespace) -> int:
+    if args.failed or args.retry:
+        return _dead_letters(args)
     config = _config(args)
     since = utc_now() - _since(args.since)
     store = Store.open(config.database)
@@ -372,4 +378,32 @@ def cmd_alerts(args: argparse.Namespace) -> int:
             if d.state != "delivered" and d.last_error:
                 detail += f": {d.last_error}"
             say(f"    -> {d.channel}: {state}{detail}")
+    return EXIT_OK
+
+
+def _dead_letters(args: argparse.Namespace) -> int:
+    """`alerts --failed` lists deliveries pantau gave up on; `alerts --retry` gives them a fresh start."""
+    config = _config(args)
+    store = Store.open(config.database)
+    try:
+        dead = store.dead_deliveries()
+        if args.retry:
+            count = store.retry_dead(utc_now())
+            say(
+                f"{count} dead deliver{'ies' if count != 1 else 'y'} queued again; `pantau once` or the service sends them"
+            )
+            return EXIT_OK
+    finally:
+        store.close()
+    if not dead:
+        say("no failed deliveries")
+        return EXIT_OK
+    for alert, state in dead:
+        say(f"{_when(alert.created_at, config)}  [{alert.rule}] {alert.source}: {alert.title}")
+        say(
+            f"    -> {state.channel}: "
+            + err.red("dead")
+            + f" after {state.attempts} attempts: {state.last_error}"
+        )
+    say(f"{len(dead)} failed; `pantau alerts --retry` queues them again")
     return EXIT_OK

@@ -330,7 +330,8 @@ class Notifier:
 
 
 def _body_format(message: Message) -> str:
-    return apprise.NotifyFormat.MARKDOWN if message.format == "markdown" else apprise.NotifyFormat.TEXT
+    formats = {"markdown": apprise.NotifyFormat.MARKDOWN, "html": apprise.NotifyFormat.HTML}
+    return formats.get(message.format, apprise.NotifyFormat.TEXT)
 
 
 def _header_value(key: str) -> str:

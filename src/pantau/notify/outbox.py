@@ -1,9 +1,13 @@
 """Working through the outbox: send what is due, mark it delivered only on success, retry the rest later.
 
-Delivery rows are created with their alert (store.save_article); this module only reads the due ones,
-renders, sends and records the outcome. Channels are worked on concurrently so one dead channel never
-delays another; within a channel, alerts go out in the order they were matched, and a failure postpones
-everything queued behind it so the order survives retries.
+Delivery rows are created with their alert (store.save_article); a pass here claims the due ones, applies
+quiet hours and rate limits, groups digests, renders, sends and records each outcome. Channels are worked
+on concurrently so a dead channel never delays another; within a channel, alerts go out in the order they
+were matched, and a failure postpones everything queued behind it so the order survives retries.
+
+Exactly-once holds in normal operation. After a crash, the only duplicate possible is a message the channel
+accepted in the moment before pantau recorded it (the commit right after a successful send): it is sent
+again with the same idempotency key (header X-Pantau-Delivery), which a receiver can use to drop it.
 """
 
 from __future__ import annotations
@@ -14,16 +18,19 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo
 
 from pantau.clock import Clock
+from pantau.config import ChannelConfig, Config, RuleConfig
 from pantau.errors import DeliveryError
 from pantau.notify.deliver import Notifier
-from pantau.notify.render import Message, render_alert, render_digest
+from pantau.notify.ops import check_health, tell_incidents
+from pantau.notify.render import Message
+from pantau.notify.templates import alert_message, digest_message
 from pantau.store import DueDelivery, Store
 
 BASE_BACKOFF = timedelta(minutes=1)
 MAX_BACKOFF = timedelta(hours=6)
+HOUR = timedelta(hours=1)
 
 
 @dataclass(frozen=True)
@@ -31,16 +38,32 @@ class DeliveryReport:
     delivered: int
     failed: int
     errors: tuple[str, ...]
+    dead: int = 0
 
 
 @dataclass(frozen=True)
 class _Batch:
-    """One message to one channel: a single alert, or a digest of several."""
+    """One message to one channel: a single alert, a digest, or a rate-limit summary."""
 
     channel: str
     message: Message
-    ids: tuple[int, ...]
-    attempts: int
+    items: tuple[DueDelivery, ...]
+
+    @property
+    def ids(self) -> list[int]:
+        return [item.id for item in self.items]
+
+    @property
+    def key(self) -> str:
+        return f"pantau-{self.channel}-{self.items[0].id}"
+
+
+@dataclass(frozen=True)
+class _Outcome:
+    delivered: int = 0
+    failed: int = 0
+    dead: int = 0
+    error: str | None = None
 
 
 def backoff(attempts: int, key: int) -> timedelta:
@@ -51,57 +74,175 @@ def backoff(attempts: int, key: int) -> timedelta:
     return jittered
 
 
-async def deliver_due(store: Store, notifier: Notifier, clock: Clock, tz: ZoneInfo) -> DeliveryReport:
-    due = store.due_deliveries(clock())
-    by_channel: dict[str, list[_Batch]] = defaultdict(list)
-    for batch in _batches(due, tz):
-        by_channel[batch.channel].append(batch)
-    results = await asyncio.gather(
-        *(_send_channel(store, notifier, clock, batches) for batches in by_channel.values())
-    )
-    delivered = sum(r[0] for r in results)
-    errors = tuple(e for r in results for e in r[1])
-    return DeliveryReport(delivered=delivered, failed=sum(r[2] for r in results), errors=errors)
-
-
-def _batches(due: Sequence[DueDelivery], tz: ZoneInfo) -> list[_Batch]:
-    batches: list[_Batch] = []
-    digests: dict[tuple[str, str], list[DueDelivery]] = defaultdict(list)
+async def deliver_due(store: Store, notifier: Notifier, config: Config, clock: Clock) -> DeliveryReport:
+    sender = _Sender(store, notifier, config, clock)
+    await sender.empty_digests()
+    due = store.claim_due(clock())
+    by_channel: dict[str, list[DueDelivery]] = defaultdict(list)
     for item in due:
-        if item.digest:
-            digests[(item.alert.rule, item.channel)].append(item)
-        else:
-            batches.append(_Batch(item.channel, render_alert(item.alert, tz), (item.id,), item.attempts))
-    for (rule, channel), items in digests.items():
-        alerts = [item.alert for item in items]
-        period = _period(alerts[0].created_at, alerts[-1].created_at, tz)
-        message = render_digest(rule, alerts, tz, period)
-        batches.append(_Batch(channel, message, tuple(i.id for i in items), max(i.attempts for i in items)))
-    return batches
+        by_channel[item.channel].append(item)
+    outcomes = await asyncio.gather(*(sender.channel(name, items) for name, items in by_channel.items()))
+    if config.ops is not None:
+        check_health(store, config, clock())
+        await tell_incidents(store, notifier, config, clock)
+    return DeliveryReport(
+        delivered=sum(o.delivered for o in outcomes),
+        failed=sum(o.failed for o in outcomes),
+        errors=tuple(o.error for o in outcomes if o.error),
+        dead=sum(o.dead for o in outcomes),
+    )
 
 
-def _period(first: datetime, last: datetime, tz: ZoneInfo) -> str:
-    a, b = first.astimezone(tz).date(), last.astimezone(tz).date()
-    return a.isoformat() if a == b else f"{a.isoformat()} – {b.isoformat()}"
+class _Sender:
+    def __init__(self, store: Store, notifier: Notifier, config: Config, clock: Clock) -> None:
+        self.store = store
+        self.notifier = notifier
+        self.config = config
+        self.clock = clock
 
-
-async def _send_channel(
-    store: Store, notifier: Notifier, clock: Clock, batches: list[_Batch]
-) -> tuple[int, list[str], int]:
-    delivered = 0
-    for index, batch in enumerate(batches):
+    def rule(self, name: str) -> RuleConfig | None:
         try:
-            await notifier.send(batch.channel, batch.message, key=f"pantau-{batch.channel}-{batch.ids[0]}")
-        except DeliveryError as exc:
-            now = clock()
-            retry_at = now + backoff(batch.attempts, batch.ids[0])
-            store.mark_failed(batch.ids, str(exc), retry_at)
-            behind = [i for later in batches[index + 1 :] for i in later.ids]
-            if behind:
-                store.mark_failed(
-                    behind, f"waiting behind a failed delivery: {exc}", retry_at, attempted=False
+            return self.config.rule(name)
+        except KeyError:  # removed from the config since it matched: deliver it plainly
+            return None
+
+    def settings(self, name: str) -> ChannelConfig:
+        return self.config.channels.get(name) or ChannelConfig(name=name, urls=())
+
+    async def channel(self, name: str, items: list[DueDelivery]) -> _Outcome:
+        channel = self.settings(name)
+        items = self._outside_quiet_hours(channel, items)
+        batches = self._batches(channel, items)
+        batches = self._within_rate_limit(channel, batches)
+        return await self._send_in_order(batches)
+
+    def _outside_quiet_hours(self, channel: ChannelConfig, items: list[DueDelivery]) -> list[DueDelivery]:
+        now, tz = self.clock(), self.config.timezone
+        ready: list[DueDelivery] = []
+        waiting: dict[tuple[datetime, bool], list[int]] = defaultdict(list)
+        for item in items:
+            rule = self.rule(item.alert.rule)
+            quiet = (rule.quiet if rule and rule.quiet else None) or channel.quiet
+            if quiet is None or (rule is not None and rule.urgent) or not quiet.contains(now, tz):
+                ready.append(item)
+                continue
+            waiting[(quiet.ends_after(now, tz), channel.quiet_digest or item.digest)].append(item.id)
+        for (until, as_digest), ids in waiting.items():
+            self.store.postpone(ids, until, digest=as_digest)
+        return ready
+
+    def _batches(self, channel: ChannelConfig, items: list[DueDelivery]) -> list[_Batch]:
+        tz = self.config.timezone
+        batches: list[_Batch] = []
+        digests: dict[str, list[DueDelivery]] = defaultdict(list)
+        for item in items:
+            if item.digest:
+                digests[item.alert.rule].append(item)
+                continue
+            rule = self.rule(item.alert.rule)
+            template = (rule.template if rule else None) or channel.template
+            message = alert_message(item.alert, tz, channel.format, template)
+            batches.append(_Batch(channel.name, message, (item,)))
+        for rule_name, group in digests.items():
+            rule = self.rule(rule_name)
+            template = (rule.template if rule else None) or channel.template
+            for start in range(0, len(group), channel.max_items):
+                part = group[start : start + channel.max_items]
+                alerts = [i.alert for i in part]
+                period = _period(alerts[0].created_at, alerts[-1].created_at, self.config)
+                message = digest_message(rule_name, alerts, tz, period, channel.format, template)
+                batches.append(_Batch(channel.name, message, tuple(part)))
+        return batches
+
+    def _within_rate_limit(self, channel: ChannelConfig, batches: list[_Batch]) -> list[_Batch]:
+        if channel.max_per_hour is None or not batches:
+            return batches
+        now = self.clock()
+        sent, oldest = self.store.messages_sent_since(channel.name, now - HOUR)
+        budget = channel.max_per_hour - sent
+        if budget <= 0:
+            later = (oldest + HOUR) if oldest else now + HOUR
+            self.store.postpone([i for b in batches for i in b.ids], later)
+            return []
+        if len(batches) <= budget:
+            return batches
+        # The last message of the hour carries everything else, so nothing waits and nothing is lost.
+        kept, rest = batches[: budget - 1], batches[budget - 1 :]
+        items = tuple(item for batch in rest for item in batch.items)
+        alerts = [item.alert for item in items]
+        period = f"{len(alerts)} alerts over the limit of {channel.max_per_hour} messages an hour"
+        summary = digest_message("several rules", alerts, self.config.timezone, period, channel.format)
+        title = f"[{channel.name}] {len(alerts)} more alerts (rate limit {channel.max_per_hour}/hour)"
+        return [*kept, _Batch(channel.name, Message(title, summary.body, summary.format), items)]
+
+    async def _send_in_order(self, batches: list[_Batch]) -> _Outcome:
+        delivered = 0
+        for index, batch in enumerate(batches):
+            try:
+                await self.notifier.send(batch.channel, batch.message, key=batch.key)
+            except DeliveryError as exc:
+                return self._failed(batch, batches[index + 1 :], str(exc), delivered)
+            now = self.clock()
+            self.store.mark_delivered(batch.ids, now, batch.key)
+            self.store.close_incident("delivery-dying", batch.channel, now)
+            self._digest_sent(batch, now)
+            delivered += len(batch.items)
+        return _Outcome(delivered=delivered)
+
+    def _failed(self, batch: _Batch, behind: Sequence[_Batch], error: str, delivered: int) -> _Outcome:
+        now = self.clock()
+        limits = self.config.delivery
+        attempts = max(item.attempts for item in batch.items) + 1
+        oldest = min(item.alert.created_at for item in batch.items)
+        retry_at = now + backoff(attempts - 1, batch.items[0].id)
+        dead = attempts >= limits.max_attempts or now - oldest >= limits.give_up_after
+        if dead:
+            self.store.mark_dead(batch.ids, error, now)
+            detail = f"gave up on {len(batch.items)} alert(s) after {attempts} attempts: {error}"
+            self.store.open_incident("delivery-dying", batch.channel, detail, now)
+        else:
+            self.store.mark_failed(batch.ids, error, retry_at)
+        waiting = [i for later in behind for i in later.ids]
+        if waiting:
+            self.store.mark_failed(
+                waiting, f"waiting behind a failed delivery: {error}", retry_at, attempted=False
+            )
+        failed = len(batch.items) + len(waiting)
+        return _Outcome(delivered=delivered, failed=failed, dead=len(batch.items) if dead else 0, error=error)
+
+    def _digest_sent(self, batch: _Batch, now: datetime) -> None:
+        rules = {item.alert.rule for item in batch.items if item.digest}
+        for name in rules:
+            self.store.record_digest(name, batch.channel, now)
+
+    async def empty_digests(self) -> None:
+        """Rules with `digest_empty: true` say "nothing new" when a period passes without alerts."""
+        now, tz = self.clock(), self.config.timezone
+        for rule in self.config.rules:
+            if rule.digest is None or not rule.digest_empty:
+                continue
+            for name in rule.notify:
+                last = self.store.digest_sent(rule.name, name)
+                if last is None:
+                    self.store.record_digest(rule.name, name, now)  # the first period starts now
+                    continue
+                due = rule.digest.next_due(last, tz)
+                if due > now or self.store.has_pending_digest(rule.name, name, now):
+                    continue
+                channel = self.settings(name)
+                period = _period(last, now, self.config)
+                message = digest_message(
+                    rule.name, [], tz, period, channel.format, rule.template or channel.template
                 )
-            return delivered, [str(exc)], len(batches) - index
-        store.mark_delivered(batch.ids, clock())
-        delivered += len(batch.ids)
-    return delivered, [], 0
+                try:
+                    await self.notifier.send(
+                        name, message, key=f"pantau-empty-{rule.name}-{name}-{due:%Y%m%d%H%M}"
+                    )
+                except DeliveryError:
+                    continue  # tried again on the next pass
+                self.store.record_digest(rule.name, name, now)
+
+
+def _period(first: datetime, last: datetime, config: Config) -> str:
+    a, b = first.astimezone(config.timezone).date(), last.astimezone(config.timezone).date()
+    return a.isoformat() if a == b else f"{a.isoformat()} – {b.isoformat()}"

@@ -40,7 +40,7 @@ class Service:
         self.store = store
         self.clock = clock
         self.config_file = config_file
-        self.notifier = Notifier(config.channels)
+        self.notifier = Notifier(config.channel_urls)
         self.scheduler = AsyncIOScheduler(timezone="UTC")
         self.in_flight: set[asyncio.Task[None]] = set()
         self.stopping = asyncio.Event()
@@ -136,7 +136,7 @@ class Service:
     async def _deliver(self) -> None:
         try:
             async with self.delivery_lock:
-                report = await deliver_due(self.store, self.notifier, self.clock, self.config.timezone)
+                report = await deliver_due(self.store, self.notifier, self.config, self.clock)
         except Exception:
             log.exception("delivery failed unexpectedly")
             return
@@ -152,7 +152,7 @@ class Service:
             log.error("reload refused, keeping the running config: %s", exc)
             return
         self.config = config
-        self.notifier = Notifier(config.channels)
+        self.notifier = Notifier(config.channel_urls)
         self.ctx = Context(config, self.store, Fetcher(self.client, clock=self.clock), self.clock)
         for job in self.scheduler.get_jobs():
             if job.id.startswith("poll:"):

@@ -23,5 +23,5 @@ async def run_once(config: Config, store: Store, clock: Clock, *, only: str | No
     async with make_client() as client:
         ctx = Context(config=config, store=store, fetcher=Fetcher(client, clock=clock), clock=clock)
         polls = await poll_all(ctx, only)
-    report = await deliver_due(store, Notifier(config.channels), clock, config.timezone)
+    report = await deliver_due(store, Notifier(config.channel_urls), config, clock)
     return PassResult(tuple(polls), report)

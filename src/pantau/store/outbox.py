@@ -1,6 +1,11 @@
 """The outbox's queries: which deliveries are due, and what became of each attempt.
 
-A mixin of Store (store.queries), kept apart because delivery has its own life: states, retries, digests.
+A mixin of Store (store.queries), kept apart because delivery has its own life: leases, retries, dead
+letters, digests, rate limits and the incidents pantau reports about itself.
+
+A sender first *claims* due rows (a short lease, in one UPDATE), sends, then records the outcome. Two
+senders (two passes, or later two workers) never hold the same row; a sender killed mid-way leaves a lease
+that runs out, after which the row is sent again with the same idempotency key.
 """
 
 from __future__ import annotations
@@ -8,13 +13,15 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Engine, select, update
+from sqlalchemy import Engine, and_, func, or_, select, update
 
 from pantau.models import Alert
-from pantau.store.tables import ALERT, ARTICLE, DELIVERY
+from pantau.store.tables import ALERT, ARTICLE, DELIVERY, DIGEST_STATE, INCIDENT
+
+LEASE = timedelta(minutes=2)
 
 
 @dataclass(frozen=True)
@@ -35,19 +42,65 @@ class DeliveryState:
     delivered_at: datetime | None
 
 
+@dataclass(frozen=True)
+class Incident:
+    id: int
+    kind: str
+    subject: str
+    detail: str
+    opened_at: datetime
+    closed_at: datetime | None
+    open_sent: bool
+    close_sent: bool
+
+
 class OutboxQueries:
     engine: Engine
 
     def _read(self) -> Any:
         raise NotImplementedError
 
+    def _insert(self, table: Any) -> Any:
+        raise NotImplementedError
+
+    # -- sending ------------------------------------------------------------------------------------------
+
+    def claim_due(self, now: datetime, limit: int = 1000, lease: timedelta = LEASE) -> list[DueDelivery]:
+        """Lease the due, unleased pending rows (oldest alert first) and return them with their alerts."""
+        free = or_(DELIVERY.c.lease_until.is_(None), DELIVERY.c.lease_until <= now)
+        due = (
+            select(DELIVERY.c.id)
+            .where(DELIVERY.c.state == "pending", DELIVERY.c.next_attempt_at <= now, free)
+            .order_by(DELIVERY.c.id)
+            .limit(limit)
+        )
+        with self.engine.begin() as conn:
+            ids = [r[0] for r in conn.execute(due)]
+            if not ids:
+                return []
+            conn.execute(update(DELIVERY).where(DELIVERY.c.id.in_(ids), free).values(lease_until=now + lease))
+            rows = conn.execute(
+                select(
+                    DELIVERY.c.id, DELIVERY.c.channel, DELIVERY.c.digest, DELIVERY.c.attempts, *ALERT_COLUMNS
+                )
+                .join(ALERT, ALERT.c.id == DELIVERY.c.alert_id)
+                .join(ARTICLE, ARTICLE.c.id == ALERT.c.article_id)
+                .where(DELIVERY.c.id.in_(ids))
+                .order_by(DELIVERY.c.id)
+            ).mappings()
+            return [
+                DueDelivery(r["id"], r["channel"], r["digest"], r["attempts"], alert_from_row(r))
+                for r in rows
+            ]
+
     def due_deliveries(self, now: datetime, limit: int = 500) -> list[DueDelivery]:
+        """What is due, without claiming it (for display and tests)."""
         query = (
             select(DELIVERY.c.id, DELIVERY.c.channel, DELIVERY.c.digest, DELIVERY.c.attempts, *ALERT_COLUMNS)
             .join(ALERT, ALERT.c.id == DELIVERY.c.alert_id)
             .join(ARTICLE, ARTICLE.c.id == ALERT.c.article_id)
             .where(DELIVERY.c.state == "pending", DELIVERY.c.next_attempt_at <= now)
-            .order_by(DELIVERY.c.next_attempt_at, DELIVERY.c.id)
+            .order_by(DELIVERY.c.id)
             .limit(limit)
         )
         with self._read() as conn:
@@ -56,13 +109,24 @@ class OutboxQueries:
             DueDelivery(r["id"], r["channel"], r["digest"], r["attempts"], alert_from_row(r)) for r in rows
         ]
 
-    def mark_delivered(self, ids: Sequence[int], at: datetime) -> None:
+    def _set(self, ids: Sequence[int], **values: Any) -> None:
         with self.engine.begin() as conn:
-            conn.execute(
-                update(DELIVERY)
-                .where(DELIVERY.c.id.in_(ids), DELIVERY.c.state == "pending")
-                .values(state="delivered", delivered_at=at, attempts=DELIVERY.c.attempts + 1, last_error=None)
-            )
+            for chunk in chunks(list(ids), 500):
+                conn.execute(
+                    update(DELIVERY)
+                    .where(DELIVERY.c.id.in_(chunk), DELIVERY.c.state == "pending")
+                    .values(lease_until=None, **values)
+                )
+
+    def mark_delivered(self, ids: Sequence[int], at: datetime, message_key: str | None = None) -> None:
+        self._set(
+            ids,
+            state="delivered",
+            delivered_at=at,
+            attempts=DELIVERY.c.attempts + 1,
+            last_error=None,
+            message_key=message_key,
+        )
 
     def mark_failed(
         self, ids: Sequence[int], error: str, retry_at: datetime, *, attempted: bool = True
@@ -71,10 +135,160 @@ class OutboxQueries:
         values: dict[str, Any] = {"last_error": error, "next_attempt_at": retry_at}
         if attempted:
             values["attempts"] = DELIVERY.c.attempts + 1
+        self._set(ids, **values)
+
+    def mark_dead(self, ids: Sequence[int], error: str, at: datetime) -> None:
+        self._set(ids, state="dead", dead_at=at, last_error=error, attempts=DELIVERY.c.attempts + 1)
+
+    def postpone(self, ids: Sequence[int], until: datetime, *, digest: bool | None = None) -> None:
+        """Not a failure: quiet hours or a rate limit. `digest=True` folds the rows into one message later."""
+        values: dict[str, Any] = {"next_attempt_at": until}
+        if digest is not None:
+            values["digest"] = digest
+        self._set(ids, **values)
+
+    def release(self, ids: Sequence[int]) -> None:
+        self._set(ids)
+
+    def messages_sent_since(self, channel: str, since: datetime) -> tuple[int, datetime | None]:
+        """Messages (not rows: a digest is one) delivered to a channel since `since`, and the oldest's time."""
+        query = select(
+            func.count(func.distinct(DELIVERY.c.message_key)), func.min(DELIVERY.c.delivered_at)
+        ).where(
+            DELIVERY.c.channel == channel, DELIVERY.c.state == "delivered", DELIVERY.c.delivered_at > since
+        )
+        with self._read() as conn:
+            count, oldest = conn.execute(query).one()
+        return int(count), oldest
+
+    # -- dead letters -------------------------------------------------------------------------------------
+
+    def dead_deliveries(self) -> list[tuple[Alert, DeliveryState]]:
+        query = (
+            select(DELIVERY, *ALERT_COLUMNS)
+            .join(ALERT, ALERT.c.id == DELIVERY.c.alert_id)
+            .join(ARTICLE, ARTICLE.c.id == ALERT.c.article_id)
+            .where(DELIVERY.c.state == "dead")
+            .order_by(DELIVERY.c.id)
+        )
+        with self._read() as conn:
+            rows = conn.execute(query).mappings().all()
+        return [(alert_from_row(r), _state(r)) for r in rows]
+
+    def retry_dead(self, now: datetime) -> int:
+        """Give every dead delivery a fresh start; returns how many."""
         with self.engine.begin() as conn:
-            conn.execute(
-                update(DELIVERY).where(DELIVERY.c.id.in_(ids), DELIVERY.c.state == "pending").values(**values)
+            result = conn.execute(
+                update(DELIVERY)
+                .where(DELIVERY.c.state == "dead")
+                .values(state="pending", attempts=0, next_attempt_at=now, dead_at=None, lease_until=None)
             )
+        return int(result.rowcount)
+
+    # -- digests ------------------------------------------------------------------------------------------
+
+    def digest_sent(self, rule: str, channel: str) -> datetime | None:
+        query = select(DIGEST_STATE.c.last_due_at).where(
+            DIGEST_STATE.c.rule == rule, DIGEST_STATE.c.channel == channel
+        )
+        with self._read() as conn:
+            found = conn.execute(query).first()
+        return found[0] if found else None
+
+    def has_pending_digest(self, rule: str, channel: str, now: datetime) -> bool:
+        query = (
+            select(DELIVERY.c.id)
+            .join(ALERT, ALERT.c.id == DELIVERY.c.alert_id)
+            .where(
+                ALERT.c.rule == rule,
+                DELIVERY.c.channel == channel,
+                DELIVERY.c.state == "pending",
+                DELIVERY.c.digest.is_(True),
+                DELIVERY.c.next_attempt_at <= now,
+            )
+            .limit(1)
+        )
+        with self._read() as conn:
+            return conn.execute(query).first() is not None
+
+    def record_digest(self, rule: str, channel: str, due_at: datetime) -> None:
+        stmt = self._insert(DIGEST_STATE).values(rule=rule, channel=channel, last_due_at=due_at)
+        stmt = stmt.on_conflict_do_update(index_elements=["rule", "channel"], set_={"last_due_at": due_at})
+        with self.engine.begin() as conn:
+            conn.execute(stmt)
+
+    # -- history ------------------------------------------------------------------------------------------
+
+    def alerts_since(self, since: datetime) -> list[tuple[Alert, list[DeliveryState]]]:
+        query = (
+            select(*ALERT_COLUMNS)
+            .join(ARTICLE, ARTICLE.c.id == ALERT.c.article_id)
+            .where(ALERT.c.created_at >= since)
+            .order_by(ALERT.c.created_at, ALERT.c.id)
+        )
+        with self._read() as conn:
+            alerts = [alert_from_row(r) for r in conn.execute(query).mappings()]
+            states: dict[int, list[DeliveryState]] = {a.id: [] for a in alerts}
+            for chunk in chunks(list(states), 500):
+                rows = conn.execute(
+                    select(DELIVERY).where(DELIVERY.c.alert_id.in_(chunk)).order_by(DELIVERY.c.channel)
+                ).mappings()
+                for r in rows:
+                    states[r["alert_id"]].append(_state(r))
+        return [(alert, states[alert.id]) for alert in alerts]
+
+    # -- incidents ----------------------------------------------------------------------------------------
+
+    def open_incident(self, kind: str, subject: str, detail: str, at: datetime) -> bool:
+        """Open an incident unless one of this kind is already open for the subject; True if opened."""
+        with self.engine.begin() as conn:
+            found = conn.execute(
+                select(INCIDENT.c.id).where(
+                    INCIDENT.c.kind == kind, INCIDENT.c.subject == subject, INCIDENT.c.closed_at.is_(None)
+                )
+            ).first()
+            if found:
+                return False
+            conn.execute(INCIDENT.insert().values(kind=kind, subject=subject, detail=detail, opened_at=at))
+        return True
+
+    def close_incident(self, kind: str, subject: str, at: datetime) -> bool:
+        with self.engine.begin() as conn:
+            result = conn.execute(
+                update(INCIDENT)
+                .where(INCIDENT.c.kind == kind, INCIDENT.c.subject == subject, INCIDENT.c.closed_at.is_(None))
+                .values(closed_at=at)
+            )
+        return bool(result.rowcount)
+
+    def incidents_to_tell(self) -> list[Incident]:
+        """Opened but not yet told, or closed but the close not yet told."""
+        query = (
+            select(INCIDENT)
+            .where(
+                or_(
+                    INCIDENT.c.open_sent.is_(False),
+                    and_(INCIDENT.c.closed_at.is_not(None), INCIDENT.c.close_sent.is_(False)),
+                )
+            )
+            .order_by(INCIDENT.c.id)
+        )
+        with self._read() as conn:
+            return [Incident(**r) for r in conn.execute(query).mappings()]
+
+    def incident_told(self, incident_id: int, *, opening: bool, closing: bool) -> None:
+        values: dict[str, Any] = {}
+        if opening:
+            values["open_sent"] = True
+        if closing:
+            values["close_sent"] = True
+        with self.engine.begin() as conn:
+            conn.execute(update(INCIDENT).where(INCIDENT.c.id == incident_id).values(**values))
+
+    def open_incidents(self) -> list[Incident]:
+        with self._read() as conn:
+            rows = conn.execute(select(INCIDENT).where(INCIDENT.c.closed_at.is_(None))).mappings()
+            return [Incident(**r) for r in rows]
 
 
 ALERT_COLUMNS = (
@@ -102,6 +316,10 @@ def alert_from_row(row: Any) -> Alert:
         terms=tuple(json.loads(row["terms"])),
         snippet=row["snippet"],
     )
+
+
+def _state(r: Any) -> DeliveryState:
+    return DeliveryState(r["channel"], r["state"], r["attempts"], r["last_error"], r["delivered_at"])
 
 
 def chunks(items: list[Any], size: int) -> Iterable[list[Any]]:

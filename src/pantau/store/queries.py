@@ -16,9 +16,9 @@ from typing import Any
 from sqlalchemy import Engine, and_, bindparam, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
-from pantau.models import Alert, Article, Match
+from pantau.models import Article, Match
 from pantau.store.db import make_engine, migrate
-from pantau.store.outbox import ALERT_COLUMNS, DeliveryState, OutboxQueries, alert_from_row, chunks
+from pantau.store.outbox import OutboxQueries, chunks
 from pantau.store.tables import ALERT, ARTICLE, DELIVERY, SEEN_LINK, SOURCE_STATE
 
 
@@ -233,28 +233,6 @@ class Store(OutboxQueries):
             ).mappings()
             for row in rows:
                 yield _stored(row)
-
-    def alerts_since(self, since: datetime) -> list[tuple[Alert, list[DeliveryState]]]:
-        query = (
-            select(*ALERT_COLUMNS)
-            .join(ARTICLE, ARTICLE.c.id == ALERT.c.article_id)
-            .where(ALERT.c.created_at >= since)
-            .order_by(ALERT.c.created_at, ALERT.c.id)
-        )
-        with self._read() as conn:
-            alerts = [alert_from_row(r) for r in conn.execute(query).mappings()]
-            states: dict[int, list[DeliveryState]] = {a.id: [] for a in alerts}
-            for chunk in chunks(list(states), 500):
-                rows = conn.execute(
-                    select(DELIVERY).where(DELIVERY.c.alert_id.in_(chunk)).order_by(DELIVERY.c.channel)
-                ).mappings()
-                for r in rows:
-                    states[r["alert_id"]].append(
-                        DeliveryState(
-                            r["channel"], r["state"], r["attempts"], r["last_error"], r["delivered_at"]
-                        )
-                    )
-        return [(alert, states[alert.id]) for alert in alerts]
 
     def counts(self) -> dict[str, int]:
         with self._read() as conn:

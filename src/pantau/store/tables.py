@@ -106,12 +106,43 @@ class DeliveryRow(SQLModel, table=True):
         sa_column=Column(Integer, ForeignKey("alert.id", ondelete="CASCADE"), nullable=False)
     )
     channel: str
-    state: str = "pending"  # pending | delivered
+    state: str = "pending"  # pending | delivered | dead
     digest: bool = False
     attempts: int = 0
     next_attempt_at: datetime | None = _when(nullable=False)
     last_error: str | None = Field(default=None, sa_column=Column(Text))
     delivered_at: datetime | None = _when()
+    # While a sender holds a lease nobody else sends the row; a crashed sender's lease simply runs out.
+    lease_until: datetime | None = _when()
+    message_key: str | None = None  # the idempotency key of the message that carried it
+    dead_at: datetime | None = _when()
+
+
+class DigestStateRow(SQLModel, table=True):
+    """When a digest rule last went out to a channel (for digests sent even when empty)."""
+
+    __tablename__ = "digest_state"
+
+    rule: str = Field(primary_key=True)
+    channel: str = Field(primary_key=True)
+    last_due_at: datetime | None = _when()
+
+
+class IncidentRow(SQLModel, table=True):
+    """Something wrong with pantau itself (a failing source, dying deliveries), told to the ops channel
+    once when it opens and once when it closes."""
+
+    __tablename__ = "incident"
+    __table_args__ = (Index("ix_incident_open", "kind", "subject", "closed_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    kind: str  # source-failing | source-silent | delivery-dying
+    subject: str  # the source or channel name
+    detail: str = Field(sa_column=Column(Text, nullable=False))
+    opened_at: datetime | None = _when(nullable=False)
+    closed_at: datetime | None = _when()
+    open_sent: bool = False
+    close_sent: bool = False
 
 
 # Core Table objects for queries: typed columns (`ARTICLE.c.url`) that work the same on every dialect.
@@ -120,3 +151,5 @@ SEEN_LINK: Table = SeenLinkRow.__table__  # type: ignore[attr-defined]
 ARTICLE: Table = ArticleRow.__table__  # type: ignore[attr-defined]
 ALERT: Table = AlertRow.__table__  # type: ignore[attr-defined]
 DELIVERY: Table = DeliveryRow.__table__  # type: ignore[attr-defined]
+DIGEST_STATE: Table = DigestStateRow.__table__  # type: ignore[attr-defined]
+INCIDENT: Table = IncidentRow.__table__  # type: ignore[attr-defined]

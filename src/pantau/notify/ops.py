@@ -1,0 +1,75 @@
+"""Alerts about pantau itself: a source failing poll after poll, a source gone silent, deliveries dying.
+
+Each problem is an incident row: opened once, closed once, and each of the two told to the `ops` channel
+exactly once (a failed telling is retried on the next pass). Decisions read the store's source health; no
+network I/O happens here except the sending in `tell_incidents`.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from pantau.clock import Clock
+from pantau.config import Config
+from pantau.errors import DeliveryError
+from pantau.notify.deliver import Notifier
+from pantau.notify.render import Message, format_time
+from pantau.store import Store
+
+KINDS = {
+    "source-failing": "failing",
+    "source-silent": "silent",
+    "delivery-dying": "deliveries dying",
+}
+
+
+def check_health(store: Store, config: Config, now: datetime) -> None:
+    """Open or close the source incidents that the store's health figures call for."""
+    if config.ops is None:
+        return
+    health = {h.name: h for h in store.all_source_health()}
+    for source in config.sources:
+        h = health.get(source.name)
+        if h is None or h.last_poll_at is None:
+            continue
+        if h.consecutive_failures >= config.ops.after_failures:
+            detail = f"{h.consecutive_failures} polls in a row failed; last error: {h.last_error}"
+            store.open_incident("source-failing", source.name, detail, now)
+        elif h.consecutive_failures == 0:
+            store.close_incident("source-failing", source.name, now)
+        if source.stale_after is None:
+            continue
+        since = h.last_new_article_at or h.last_success_at
+        if since is not None and now - since > source.stale_after:
+            detail = f"no new article since {format_time(since, config.timezone)} (expected within {source.stale_after})"
+            store.open_incident("source-silent", source.name, detail, now)
+        elif h.last_new_article_at is not None and now - h.last_new_article_at <= source.stale_after:
+            store.close_incident("source-silent", source.name, now)
+
+
+async def tell_incidents(store: Store, notifier: Notifier, config: Config, clock: Clock) -> None:
+    if config.ops is None:
+        return
+    for incident in store.incidents_to_tell():
+        what = KINDS.get(incident.kind, incident.kind)
+        tz = config.timezone
+        if not incident.open_sent and incident.closed_at is not None:
+            # Opened and resolved between two passes: one message says both.
+            title = f"[pantau] {incident.subject}: {what}, now recovered"
+            body = f"{incident.detail}\nRecovered at {format_time(incident.closed_at, tz)}."
+        elif not incident.open_sent:
+            title = f"[pantau] {incident.subject}: {what}"
+            body = f"{incident.detail}\nSince {format_time(incident.opened_at, tz)}. You will hear when it recovers."
+        else:
+            title = f"[pantau] {incident.subject}: recovered"
+            assert incident.closed_at is not None
+            body = f"{incident.subject} is back to normal at {format_time(incident.closed_at, tz)} ({what} since {format_time(incident.opened_at, tz)})."
+        try:
+            await notifier.send(
+                config.ops.channel,
+                Message(title, body, "text"),
+                key=f"pantau-incident-{incident.id}-{int(incident.closed_at is not None)}",
+            )
+        except DeliveryError:
+            return  # the ops channel itself is down: tell it all on a later pass
+        store.incident_told(incident.id, opening=True, closing=incident.closed_at is not None)
