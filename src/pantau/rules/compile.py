@@ -19,11 +19,10 @@ import ahocorasick
 
 from pantau.errors import RuleError
 from pantau.rules import syntax as ast
-from pantau.rules.match import EXACT, PREFIX, SUB, DocContext, Scanner, TermDef
+from pantau.rules.match import CLITICS, EXACT, PREFIX, SUB, DocContext, Scanner, TermDef
 from pantau.rules.nodes import AndNode, ExceptNode, Leaf, MetaLeaf, NearNode, Node, NotNode, OrNode
 from pantau.rules.normalize import fold_words, is_no_space
 
-CLITICS = ("nya", "lah", "kah", "pun", "ku", "mu")
 MIN_PREFIX = 3
 # Prefixes that are Indonesian or English affixes: as wildcards they would match a large share of all words.
 AFFIX_PREFIXES = frozenset(
@@ -175,32 +174,34 @@ class Compiler:
         return sum(self.refs[w] for w in words)
 
     def scanner(self) -> Scanner:
-        keys: dict[str, list[tuple[int, int, int, bool]]] = {}
+        # Each entry: (word id, start = key end - back, end = key end + fwd (fwd < 0: token end))
+        keys: dict[str, list[tuple[int, int, int]]] = {}
         for (word, mode), wid in self.word_ids.items():
             if mode == SUB:
-                keys.setdefault(word, []).append((wid, len(word) - 1, 1, False))
+                keys.setdefault(word, []).append((wid, len(word) - 1, 1))
             elif mode == PREFIX:
-                keys.setdefault(f" {word}", []).append((wid, len(word) - 1, -1, False))
+                keys.setdefault(f" {word}", []).append((wid, len(word) - 1, -1))
             else:
-                keys.setdefault(f" {word} ", []).append((wid, len(word), 0, False))
-                for c in CLITICS:
-                    keys.setdefault(f" {word}{c} ", []).append((wid, len(word) + len(c), 0, True))
-        word_keys: list[list[int]] = [[] for _ in self.word_ids]
+                keys.setdefault(f" {word} ", []).append((wid, len(word), 0))
         if not keys:
             return Scanner(None, (), ())
+        word_keys: list[list[int]] = [[] for _ in self.word_ids]
         automaton = ahocorasick.Automaton()
         for kid, (key, entries) in enumerate(keys.items()):
             automaton.add_word(key, kid)
             for entry in entries:
                 word_keys[entry[0]].append(kid)
+        # Tokens that end in a clitic are reported by these keys; match.py looks their stems up.
+        for i, c in enumerate(CLITICS):
+            automaton.add_word(f"{c} ", len(keys) + i)
         automaton.make_automaton()
         quick = tuple(
             frozenset(word_keys[t.wids[0]]) if len(t.wids) == 1 and t.case_words is None else None
             for t in self.terms
         )
-        return Scanner(
-            automaton, tuple(tuple(e) for e in keys.values()), tuple(tuple(k) for k in word_keys), quick
-        )
+        exact = {key.strip(): kid for kid, key in enumerate(keys) if key.endswith(" ")}
+        entries_by_key = tuple(tuple(e) for e in keys.values())
+        return Scanner(automaton, entries_by_key, tuple(tuple(k) for k in word_keys), exact, len(keys), quick)
 
 
 def matches_nothing_required(node: Node, terms: Sequence[TermDef]) -> bool:

@@ -9,18 +9,19 @@ Pure: nothing here does I/O, reads a clock or mutates a compiled node.
 
 from __future__ import annotations
 
-from bisect import bisect_right
-from collections import defaultdict
-from collections.abc import Sequence
-from dataclasses import dataclass
+from bisect import bisect_left, bisect_right
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from itertools import accumulate, repeat
-from operator import add
+from operator import add, itemgetter
 from typing import Any
 
 from pantau.models import Hit
 from pantau.rules.normalize import Folded, fold, fold_words, token_starts, tokens
 
 EXACT, CLITIC, PREFIX, SUB = 0, 1, 2, 3
+_second = itemgetter(1)
+CLITICS = ("nya", "lah", "kah", "pun", "ku", "mu")
 TITLE, BODY = 0, 1
 FIELD_NAMES = ("title", "body")
 
@@ -80,14 +81,16 @@ class FieldText:
 class Scanner:
     """The compiled automaton and what each of its keys means.
 
-    The automaton's value for a key is the key id. `key_entries[kid]` lists (word id, back, fwd, clitic?):
+    The automaton's value for a key is the key id. `key_entries[kid]` lists (word id, back, fwd):
     the word starts at `key end - back` and ends at `key end + fwd` (fwd < 0: a prefix key, whose word runs
     on to the end of the token). `word_keys[wid]` lists the keys that can find a word.
     """
 
     automaton: Any
-    key_entries: tuple[tuple[tuple[int, int, int, bool], ...], ...]
+    key_entries: tuple[tuple[tuple[int, int, int], ...], ...]
     word_keys: tuple[tuple[int, ...], ...]
+    exact_words: Mapping[str, int] = field(default_factory=dict)  # word -> key id of " word "
+    first_clitic_key: int = 0  # key ids from here on are "nya ", "lah " … in CLITICS order
     # Per term: the keys of a one-word term that is not case-sensitive (seeing any of them means the term
     # occurs), else None.
     quick: tuple[frozenset[int] | None, ...] = ()
@@ -113,16 +116,44 @@ class DocContext:
         self.scanner = scanner
         # The scan keeps the automaton's raw output; occurrences are worked out only for words that a
         # candidate rule asks about, which is a small share of the words seen.
-        self._raw: list[list[tuple[int, int]]] = []
+        self._by_key: list[tuple[list[tuple[int, int]], list[int]]] = []
+        self._clitic: list[list[tuple[int, int, int]]] = []
         self.seen: set[int] = set()
         self.quick = scanner.quick if scanner is not None else ()
         if scanner is not None and scanner.automaton is not None:
-            self._raw = [list(scanner.automaton.iter(ft.stream)) for ft in self.fields]
-            self.seen = {kid for raw in self._raw for _, kid in raw}
-        self._groups: list[defaultdict[int, list[int]]] | None = None
+            self._scan(scanner)
         self._words: dict[int, list[WordOcc]] = {}
         self._term_occ: dict[int, list[TermOcc]] = {}
         self._lead_end: int | None = None
+
+    def _scan(self, scanner: Scanner) -> None:
+        iterate, first_clitic, exact = scanner.automaton.iter, scanner.first_clitic_key, scanner.exact_words
+        for ft in self.fields:
+            stream = ft.stream
+            # Raw hits sorted by key id (C speed): later lookups of one key's hits are a bisect.
+            ordered = sorted(iterate(stream), key=_second)
+            kids = list(map(_second, ordered))
+            hits: list[tuple[int, int, int]] = []
+            # Indonesian clitics (Ukrainanya, Jepangpun): the automaton also reports every token ending
+            # in "nya ", "pun " … (the highest key ids); the rest of such a token is looked up as a whole
+            # word. Keeping clitic forms out of the automaton keeps it small enough to stay in the CPU cache.
+            cut = bisect_left(kids, first_clitic)
+            for end, kid in ordered[cut:]:
+                n = len(CLITICS[kid - first_clitic])
+                start = stream.rfind(" ", 0, end - n) + 1
+                word_kid = exact.get(stream[start : end - n])
+                if word_kid is not None:
+                    hits.append((start, end, word_kid))
+                    self.seen.add(word_kid)
+            self._by_key.append((ordered, kids))
+            self._clitic.append(hits)
+            self.seen.update(kids)
+
+    def _key_hits(self, fi: int, kid: int) -> list[tuple[int, int]]:
+        """The raw (end, key) hits of one key in one field."""
+        ordered, kids = self._by_key[fi]
+        lo = bisect_left(kids, kid)
+        return ordered[lo : bisect_right(kids, kid, lo)]
 
     def word_occ(self, wid: int) -> list[WordOcc]:
         occ = self._words.get(wid)
@@ -131,27 +162,21 @@ class DocContext:
         occ = self._words[wid] = []
         if self.scanner is None:
             return occ
-        if self._groups is None:
-            self._groups = []
-            for raw in self._raw:
-                groups: defaultdict[int, list[int]] = defaultdict(list)
-                for end, kid in raw:
-                    groups[kid].append(end)
-                self._groups.append(groups)
-        entries = self.scanner.key_entries
+        entries, seen = self.scanner.key_entries, self.seen
         for kid in self.scanner.word_keys[wid]:
-            for fi, groups in enumerate(self._groups):
-                ends = groups.get(kid)
-                if not ends:
-                    continue
+            if kid not in seen:
+                continue
+            for fi in (TITLE, BODY):
                 stream = self.fields[fi].stream
-                for w, back, fwd, clitic in entries[kid]:
-                    if w == wid:
-                        for end in ends:
-                            e = end + fwd if fwd >= 0 else stream.find(" ", end + 1)
-                            occ.append((fi, end - back, e, clitic))
-        if len(self.scanner.word_keys[wid]) > 1:
-            occ.sort()
+                for w, back, fwd in entries[kid]:
+                    if w != wid:
+                        continue
+                    for end, _ in self._key_hits(fi, kid):
+                        e = end + fwd if fwd >= 0 else stream.find(" ", end + 1)
+                        occ.append((fi, end - back, e, False))
+                    if fwd == 0:
+                        occ.extend((fi, s, e, True) for s, e, k in self._clitic[fi] if k == kid)
+        occ.sort()
         return occ
 
     @property
