@@ -136,7 +136,7 @@ def clean_paragraphs(blocks: Iterable[_Block], title: str) -> list[str]:
         density = block.link_chars / len(text)
         if density > 0.5 and len(text) < 400:
             continue
-        if len(text) < 250 and hints.BOILERPLATE_LINE.match(text):
+        if len(text) < 250 and hints.is_boilerplate_line(text):
             continue
         if len(text) <= 80 and is_dateline(text):
             continue

@@ -169,7 +169,8 @@ def _furniture_to_skip(
     mass = _mass(furniture, paragraphs, None)
     total = sum(value for _, value, _ in paragraphs)
     skipped = {key for key, held in mass.items() if held <= 0.5 * total or total == 0}
-    if not skipped.intersection(key for _, _, path in paragraphs for key in path):
+    # Only a wrapper that holds a fair share of the text can be the article's: otherwise skip the extra pass.
+    if all(mass[key] < 0.1 * total for key in skipped):
         return skipped
     final, nodes = _score(paragraphs, set(), densities)
     if not final:

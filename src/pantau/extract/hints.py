@@ -132,3 +132,69 @@ def class_weight(class_and_id: str) -> float:
     if _NEGATIVE_SCORE.search(class_and_id):
         weight -= 10.0
     return weight
+
+
+# First words of BOILERPLATE_LINE's alternatives: most lines start otherwise and skip the big regex.
+_LINE_STARTERS = frozenset(
+    [
+        "baca",
+        "lihat",
+        "simak",
+        "berita",
+        "artikel",
+        "tonton",
+        "cek",
+        "dapatkan",
+        "ikuti",
+        "gabung",
+        "unduh",
+        "download",
+        "klik",
+        "read",
+        "related",
+        "see",
+        "also",
+        "more",
+        "recommended",
+        "advertisement",
+        "advertising",
+        "advert",
+        "ad",
+        "ads",
+        "iklan",
+        "sponsored",
+        "sponsor",
+        "scroll",
+        "sign",
+        "subscribe",
+        "click",
+        "share",
+        "like",
+        "follow",
+        "get",
+        "let",
+        "if",
+        "have",
+        "email",
+        "this",
+        "image",
+        "photo",
+        "foto",
+        "back",
+        "don",
+        "explore",
+    ]
+)
+_CJK_STARTERS = ("関連記事", "あわせて読みたい", "広告")
+_FIRST_WORD = re.compile(r"[^\W\d_]+")
+
+
+def is_boilerplate_line(text: str) -> bool:
+    """Is this line a "Baca juga"/"Read more" pointer, an ad label, or a newsletter or social plug?"""
+    first = _FIRST_WORD.search(text, 0, 60)
+    if first is None:
+        return False
+    word = first.group().lower()
+    if word not in _LINE_STARTERS and not word.startswith(_CJK_STARTERS):
+        return False
+    return BOILERPLATE_LINE.match(text) is not None
