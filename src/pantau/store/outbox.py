@@ -165,7 +165,14 @@ class OutboxQueries:
 
     def dead_deliveries(self) -> list[tuple[Alert, DeliveryState]]:
         query = (
-            select(DELIVERY, *ALERT_COLUMNS)
+            select(
+                DELIVERY.c.channel,
+                DELIVERY.c.state,
+                DELIVERY.c.attempts,
+                DELIVERY.c.last_error,
+                DELIVERY.c.delivered_at,
+                *ALERT_COLUMNS,
+            )
             .join(ALERT, ALERT.c.id == DELIVERY.c.alert_id)
             .join(ARTICLE, ARTICLE.c.id == ALERT.c.article_id)
             .where(DELIVERY.c.state == "dead")
