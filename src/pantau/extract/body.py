@@ -63,6 +63,7 @@ BLOCK_TAGS = frozenset(
     ]
 )
 _SPACE = re.compile(r"\s+")
+_BARE_URL = re.compile(r"(?:https?://|www\.)\S+$", re.IGNORECASE)
 _WORD_CHAR = re.compile(r"[^\W_]")
 
 
@@ -129,7 +130,8 @@ def clean_paragraphs(blocks: Iterable[_Block], title: str) -> list[str]:
     paragraphs: list[str] = []
     for block in blocks:
         text = _SPACE.sub(" ", block.text).strip()
-        if not _WORD_CHAR.search(text):
+        # A bare URL (a share box's "copy link") is no prose, and its slug must not feed matching.
+        if not _WORD_CHAR.search(text) or _BARE_URL.match(text):
             continue
         if block.tag == "h1" or (title_key and text.casefold() == title_key):
             continue

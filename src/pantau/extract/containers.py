@@ -317,7 +317,15 @@ def _with_siblings(
 
 
 def _is_plain_paragraph(node: LexborNode) -> bool:
-    if node.tag != "p":
+    """A sibling of the best container that is itself an article paragraph (a <p>, or a <div> holding its
+    own text as CNN's are) with a few links at most."""
+    if node.tag == "p":
+        text = node.text(deep=True).strip()
+    elif node.tag == "div":
+        own, _ = _own_text(node)
+        text = own.strip()
+        if not text or len(text) < 0.8 * len(node.text(deep=True).strip()):
+            return False
+    else:
         return False
-    text = node.text(deep=True).strip()
     return len(text) > 80 and _link_density(node) < 0.25
