@@ -20,7 +20,7 @@ import ahocorasick
 from pantau.errors import RuleError
 from pantau.rules import syntax as ast
 from pantau.rules.match import CLITICS, EXACT, PREFIX, SUB, DocContext, Scanner, TermDef
-from pantau.rules.nodes import AndNode, ExceptNode, Leaf, MetaLeaf, NearNode, Node, NotNode, OrNode
+from pantau.rules.nodes import AndNode, ExceptNode, Leaf, MetaLeaf, NearNode, Node, NotNode, OrNode, leaves
 from pantau.rules.normalize import fold_words, is_no_space
 
 MIN_PREFIX = 3
@@ -195,13 +195,18 @@ class Compiler:
         for i, c in enumerate(CLITICS):
             automaton.add_word(f"{c} ", len(keys) + i)
         automaton.make_automaton()
-        quick = tuple(
-            frozenset(word_keys[t.wids[0]]) if len(t.wids) == 1 and t.case_words is None else None
-            for t in self.terms
-        )
         exact = {key.strip(): kid for kid, key in enumerate(keys) if key.endswith(" ")}
         entries_by_key = tuple(tuple(e) for e in keys.values())
-        return Scanner(automaton, entries_by_key, tuple(tuple(k) for k in word_keys), exact, len(keys), quick)
+        return Scanner(automaton, entries_by_key, tuple(tuple(k) for k in word_keys), exact, len(keys))
+
+
+def bind(node: Node, terms: Sequence[TermDef], scanner: Scanner) -> None:
+    """Give each leaf the automaton keys it needs (known only once every rule is compiled)."""
+    for leaf in leaves(node):
+        term = terms[leaf.tid]
+        if scanner.word_keys:
+            leaf.need = frozenset(scanner.word_keys[term.wids[0]])
+        leaf.exact = len(term.wids) == 1 and term.case_words is None
 
 
 def matches_nothing_required(node: Node, terms: Sequence[TermDef]) -> bool:

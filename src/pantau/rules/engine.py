@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from pantau.errors import RuleError
 from pantau.models import Hit, Match
-from pantau.rules.compile import Compiler, first_not_column, matches_nothing_required
+from pantau.rules.compile import Compiler, bind, first_not_column, matches_nothing_required
 from pantau.rules.match import DocContext, Scanner, TermDef
 from pantau.rules.nodes import HitRef, Node
 from pantau.rules.snippet import make_snippet
@@ -140,6 +140,8 @@ def compile_rules(specs: Sequence[RuleSpec], concepts: Mapping[str, Concept]) ->
         warnings.extend(f"rule '{spec.name}': {note}" for note in notes)
         rules.append(_Rule(spec.name, node, spec.sources))
     scanner = compiler.scanner()
+    for rule in rules:
+        bind(rule.node, compiler.terms, scanner)
     return RuleSet(
         tuple(rules), tuple(compiler.terms), scanner, _presearch(rules, compiler, scanner), tuple(warnings)
     )

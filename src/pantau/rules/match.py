@@ -91,9 +91,6 @@ class Scanner:
     word_keys: tuple[tuple[int, ...], ...]
     exact_words: Mapping[str, int] = field(default_factory=dict)  # word -> key id of " word "
     first_clitic_key: int = 0  # key ids from here on are "nya ", "lah " … in CLITICS order
-    # Per term: the keys of a one-word term that is not case-sensitive (seeing any of them means the term
-    # occurs), else None.
-    quick: tuple[frozenset[int] | None, ...] = ()
 
 
 class DocContext:
@@ -119,7 +116,6 @@ class DocContext:
         self._by_key: list[tuple[list[tuple[int, int]], list[int]]] = []
         self._clitic: list[list[tuple[int, int, int]]] = []
         self.seen: set[int] = set()
-        self.quick = scanner.quick if scanner is not None else ()
         if scanner is not None and scanner.automaton is not None:
             self._scan(scanner)
         self._words: dict[int, list[WordOcc]] = {}
@@ -192,13 +188,6 @@ class DocContext:
                 n = len(tokens(fold(text[:cut]).text))
                 self._lead_end = body.starts[n] if n < len(body.starts) else len(body.stream)
         return self._lead_end
-
-    def term_seen(self, tid: int) -> bool:
-        """Does the term occur anywhere (title or body)? Answered from the scan alone when it can be."""
-        keys = self.quick[tid] if tid < len(self.quick) else None
-        if keys is not None:
-            return not self.seen.isdisjoint(keys)
-        return bool(self.term_occ(tid))
 
     def term_occ(self, tid: int) -> list[TermOcc]:
         occ = self._term_occ.get(tid)

@@ -30,16 +30,23 @@ class Node:
 class Leaf(Node):
     """One term (a word, prefix, phrase or one alias of a concept), maybe restricted to a field."""
 
-    __slots__ = ("field", "label", "tid")
+    __slots__ = ("exact", "field", "label", "need", "tid")
     positional = True
 
     def __init__(self, tid: int, label: str, field: str | None) -> None:
         self.tid, self.label, self.field = tid, label, field
+        # Set once by compile after the automaton is built: the keys of the term's first word (none seen:
+        # the term is absent) and whether seeing one proves the term is present (one word, any case).
+        self.need: frozenset[int] = frozenset()
+        self.exact = False
 
     def test(self, ctx: DocContext) -> bool:
+        if ctx.seen.isdisjoint(self.need):
+            return False
         if self.field is None:
-            return ctx.term_seen(self.tid)
-        return any(ctx.in_field(self.field, o[0], o[3]) for o in ctx.term_occ(self.tid))
+            return self.exact or bool(ctx.term_occ(self.tid))
+        field, in_field = self.field, ctx.in_field
+        return any(in_field(field, o[0], o[3]) for o in ctx.term_occ(self.tid))
 
     def spans(self, ctx: DocContext) -> list[Span]:
         label, field, positioned = self.label, self.field, ctx.positioned
@@ -76,7 +83,10 @@ class OrNode(Node):
         self.positional = all(c.positional for c in children)
 
     def test(self, ctx: DocContext) -> bool:
-        return any(c.test(ctx) for c in self.children)
+        for c in self.children:  # noqa: SIM110 - a plain loop: no generator per call on the hot path
+            if c.test(ctx):
+                return True
+        return False
 
     def spans(self, ctx: DocContext) -> list[Span]:
         return [s for c in self.children for s in c.spans(ctx)]
@@ -94,11 +104,26 @@ class AndNode(Node):
         self.children = children
 
     def test(self, ctx: DocContext) -> bool:
-        return all(c.test(ctx) for c in self.children)
+        for c in self.children:  # noqa: SIM110 - a plain loop: no generator per call on the hot path
+            if not c.test(ctx):
+                return False
+        return True
 
     def collect(self, ctx: DocContext, out: list[HitRef | Hit]) -> None:
         for c in self.children:
             c.collect(ctx, out)
+
+
+def leaves(node: Node) -> list[Leaf]:
+    if isinstance(node, Leaf):
+        return [node]
+    if isinstance(node, OrNode | AndNode):
+        return [leaf for c in node.children for leaf in leaves(c)]
+    if isinstance(node, NotNode):
+        return leaves(node.child)
+    if isinstance(node, NearNode | ExceptNode):
+        return leaves(node.left) + leaves(node.right)
+    return []
 
 
 class NotNode(Node):

