@@ -157,6 +157,8 @@ def extract_body(tree: LexborHTMLParser, body_selector: str | None, title: str) 
             skipped: set[int] = set()
             for node in chosen:
                 skipped.update(furniture_keys(node))
+            # Lexbor's node.css() matches the node itself: what the user chose is never furniture.
+            skipped.difference_update(node.mem_id for node in chosen)
             return clean_paragraphs(read_blocks(chosen, skipped), title)
         # A redesign that breaks the selector should degrade to automatic extraction, not silence alerts.
     containers, skipped = select_containers(root)
