@@ -27,3 +27,17 @@ def test_line(case: dict[str, Any]) -> None:
     assert paragraphs[0].startswith("Menteri Pertahanan Jepang")
     assert paragraphs[-1].startswith("Kedua menteri")
     assert (case["line"] not in paragraphs) is case["drop"]
+
+
+@pytest.mark.parametrize(
+    "heading", ["Komentar", "3 Komentar", "Tanggapan (2)", "Comments", "Leave a Reply", "コメント"]
+)
+def test_comment_thread_without_class_names_is_left_out(heading: str) -> None:
+    page = PAGE.replace(
+        "</article>",
+        f"<h3>{heading}</h3><div><b>warga62</b><p>NATO harus keluar dari Asia, saya tidak setuju dengan "
+        "kerja sama ini sama sekali.</p></div></article>",
+    ).format(line="Latihan dijadwalkan pada bulan September di perairan utara Australia.")
+    body = extract_article(page, "https://kabarnusa.example/b/2").body
+    assert "Kedua menteri" in body
+    assert "NATO" not in body

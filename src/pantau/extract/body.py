@@ -75,10 +75,14 @@ class _Block:
 
 
 def read_blocks(containers: Iterable[LexborNode], skipped: set[int]) -> Iterator[_Block]:
-    """Text blocks in document order, leaving out `skipped` elements: each block element (and each <br>)
-    starts a new one."""
+    """Text blocks in document order, leaving out `skipped` elements and anything after a comments heading:
+    each block element (and each <br>) starts a new one."""
     for container in containers:
-        yield from _walk(container, skipped)
+        for block in _walk(container, skipped):
+            # Comment threads without telling class names still start with a "Komentar" heading.
+            if len(block.text) < 60 and hints.COMMENTS_HEADING.match(block.text.strip()):
+                break
+            yield block
 
 
 def _walk(container: LexborNode, skipped: set[int]) -> Iterator[_Block]:

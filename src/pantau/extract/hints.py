@@ -198,3 +198,12 @@ def is_boilerplate_line(text: str) -> bool:
     if word not in _LINE_STARTERS and not word.startswith(_CJK_STARTERS):
         return False
     return BOILERPLATE_LINE.match(text) is not None
+
+
+# A heading that opens the comment thread; nothing after it in the same container is article text.
+COMMENTS_HEADING = re.compile(
+    r"^\W*(?:\d+\s+)?(?:komentar|tanggapan|diskusi|comments?|responses?|replies|leave\s+a\s+(?:reply|comment)|"
+    r"tinggalkan\s+(?:balasan|komentar)|berikan\s+komentar|tulis\s+komentar|join\s+the\s+(?:discussion|conversation)|"
+    r"コメント)(?:\s*\(\d+\))?\W*$",
+    re.IGNORECASE,
+)
