@@ -82,7 +82,7 @@ def furniture_keys(root: LexborNode) -> dict[int, LexborNode]:
     found = {node_key(n): n for n in root.css(hints.FURNITURE_SELECTOR)}
     for node in root.css(_CLASSED_CONTAINERS):
         attrs = node.attributes
-        words = f"{attrs.get('class') or ''} {attrs.get('id') or ''}"
+        words = hints.class_words(attrs.get("class"), attrs.get("id"))
         # "entry-content read-more" is an article body with a modifier; WordPress puts "tag-<topic>" on
         # the <article> itself.
         if hints.is_furniture(words) and node.tag != "article" and hints.class_weight(words) <= 0:
@@ -162,13 +162,19 @@ def _furniture_to_skip(
     """Furniture minus the layout wrappers that merely carry a furniture word (Blogger wraps every post in a
     "widget", The Verge puts articles in "l-sidebar-fixed", The Hill in "content-with-sidebar-wrp", Business
     Insider in a display:none <div>). A wrapper is kept when it holds most of the page's paragraph text, or
-    surrounds or holds most of the container that scores best before anything is skipped; comment and
-    related-link boxes are never kept that way."""
+    surrounds or holds most of the container that scores best before anything is skipped; comment threads,
+    related-link boxes and share bars (hints.is_strong_furniture) are never kept."""
     if not furniture:
         return set()
     mass = _mass(furniture, paragraphs, None)
     total = sum(value for _, value, _ in paragraphs)
-    skipped = {key for key, held in mass.items() if held <= 0.5 * total or total == 0}
+    # Comment threads and related-link boxes stay out whatever their size: a NATO headline in them must
+    # never reach matching. Other furniture words also name layout wrappers, which hold most of the text.
+    skipped = {
+        key
+        for key, held in mass.items()
+        if held <= 0.5 * total or total == 0 or hints.is_strong_furniture(_class_words(furniture[key]))
+    }
     # Only a wrapper that holds a fair share of the text can be the article's: otherwise skip the extra pass.
     if all(mass[key] < 0.1 * total for key in skipped):
         return skipped
@@ -280,7 +286,7 @@ def _own_text(node: LexborNode) -> tuple[str, int]:
 
 def _class_words(node: LexborNode) -> str:
     attrs = node.attributes
-    return f"{attrs.get('class') or ''} {attrs.get('id') or ''}".strip()
+    return hints.class_words(attrs.get("class"), attrs.get("id"))
 
 
 def _initial_score(node: LexborNode) -> float:

@@ -88,6 +88,19 @@ BOILERPLATE_LINE = re.compile(
 )
 
 
+_WORDPRESS_POST = re.compile(r"(?:^|\s)(?:hentry|type-post|status-publish)(?:\s|$)")
+_WORDPRESS_TERMS = re.compile(r"(?:^|\s)(?:tag|category|categories)-\S+")
+
+
+def class_words(classes: str | None, element_id: str | None) -> str:
+    """An element's class and id as one string of words for the checks below. WordPress puts the post's
+    "tag-<topic>" and "category-<topic>" classes on the post wrapper itself: those say nothing about it."""
+    words = f"{classes or ''} {element_id or ''}".strip()
+    if "-" in words and _WORDPRESS_POST.search(words):
+        words = _WORDPRESS_TERMS.sub(" ", words)
+    return words
+
+
 @functools.lru_cache(maxsize=8192)
 def is_furniture(class_and_id: str) -> bool:
     """Do these class/id words name page furniture (comments, related links, share bars ...)?"""
