@@ -1,7 +1,7 @@
 """Rules engine speed: synthetic mixed Indonesian/English articles (~5 KB) against 1,000 and 10,000 rules.
 
 Prints compile time, articles/s with the presearcher, articles/s evaluating every rule (the baseline, measured
-in the same run) and the speed-up. Targets (one core): >= 1,000 articles/s with 10,000 rules, >= 5x the
+in the same run) and the speed-up. Each figure is the best of a few passes, because the machine is shared. Targets (one core): >= 1,000 articles/s with 10,000 rules, >= 5x the
 baseline, compile 10,000 rules in < 2 s. Exit status 1 when a target is missed.
 
     PYTHONPATH=src .venv/bin/python benchmarks/rules.py [--articles 400] [--seed 7]
@@ -105,12 +105,16 @@ def make_rule(rng: random.Random, vocab: list[str], i: int) -> RuleSpec:
     return RuleSpec(f"r{i}", rng.choice(templates)())
 
 
-def throughput(rules: RuleSet, docs: list[Document], prefilter: bool) -> tuple[float, int]:
-    matched = 0
-    start = time.perf_counter()
-    for doc in docs:
-        matched += len(rules.match(doc, prefilter=prefilter))
-    return len(docs) / (time.perf_counter() - start), matched
+def throughput(rules: RuleSet, docs: list[Document], prefilter: bool, passes: int = 3) -> tuple[float, int]:
+    """Articles per second, best of `passes` (the machine is shared: the best pass is the least disturbed)."""
+    best, matched = 0.0, 0
+    for _ in range(passes):
+        matched = 0
+        start = time.perf_counter()
+        for doc in docs:
+            matched += len(rules.match(doc, prefilter=prefilter))
+        best = max(best, len(docs) / (time.perf_counter() - start))
+    return best, matched
 
 
 def main() -> int:
@@ -128,14 +132,16 @@ def main() -> int:
     ok = True
     for n in (1000, 10000):
         specs = [make_rule(rng, vocab, i) for i in range(n)]
-        start = time.perf_counter()
-        rules = compile_rules(specs, concepts)
-        compile_s = time.perf_counter() - start
+        compile_s = float("inf")
+        for _ in range(2):
+            start = time.perf_counter()
+            rules = compile_rules(specs, concepts)
+            compile_s = min(compile_s, time.perf_counter() - start)
         fast, hits_fast = throughput(rules, docs, prefilter=True)
         base_docs = docs[: max(20, len(docs) // 8)]
         slow, _ = throughput(rules, base_docs, prefilter=False)
-        _, hits_check = throughput(rules, base_docs, prefilter=True)
-        _, hits_slow = throughput(rules, base_docs, prefilter=False)
+        _, hits_check = throughput(rules, base_docs, prefilter=True, passes=1)
+        _, hits_slow = throughput(rules, base_docs, prefilter=False, passes=1)
         speedup = fast / slow
         print(
             f"{n:>6} rules: compile {compile_s:.2f} s | presearcher {fast:,.0f} articles/s | "

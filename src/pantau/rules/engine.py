@@ -15,7 +15,7 @@ from pantau.models import Hit, Match
 from pantau.rules.compile import Compiler, bind, first_not_column, matches_nothing_required
 from pantau.rules.match import DocContext, Scanner, TermDef
 from pantau.rules.nodes import HitRef, Node
-from pantau.rules.snippet import make_snippet
+from pantau.rules.snippet import SentenceCache, make_snippet
 from pantau.rules.syntax import parse
 
 
@@ -98,7 +98,7 @@ class RuleSet:
         ctx = DocContext(doc.title, doc.body, doc.source, doc.lang, self._scanner, self._terms)
         order = self.candidates(ctx) if prefilter else range(len(self._rules))
         out: list[Match] = []
-        cache: dict[str, list[tuple[int, int]]] = {}
+        cache: SentenceCache = {}
         for i in order:
             rule = self._rules[i]
             if rule.sources is not None and doc.source not in rule.sources:
@@ -108,7 +108,7 @@ class RuleSet:
         return out
 
 
-def _evidence(rule: _Rule, ctx: DocContext, doc: Document, cache: dict[str, list[tuple[int, int]]]) -> Match:
+def _evidence(rule: _Rule, ctx: DocContext, doc: Document, cache: SentenceCache) -> Match:
     refs: list[HitRef | Hit] = []
     rule.node.collect(ctx, refs)
     seen: dict[tuple[str, int, int], Hit] = {}

@@ -66,7 +66,7 @@ class FieldText:
         return self._starts
 
     def pos(self, s: int) -> int:
-        return bisect_right(self.starts, s) - 1
+        return bisect_right(self._starts or self.starts, s) - 1
 
     def original_span(self, s: int, e: int) -> tuple[int, int]:
         if self._fspans is None:
@@ -114,13 +114,14 @@ class DocContext:
         # The scan keeps the automaton's raw output; occurrences are worked out only for words that a
         # candidate rule asks about, which is a small share of the words seen.
         self._by_key: list[tuple[list[tuple[int, int]], list[int]]] = []
-        self._clitic: list[list[tuple[int, int, int]]] = []
+        self._clitic: list[dict[int, list[tuple[int, int]]]] = []  # per field: word key -> (start, end)
         self.seen: set[int] = set()
         if scanner is not None and scanner.automaton is not None:
             self._scan(scanner)
         self._words: dict[int, list[WordOcc]] = {}
         self._term_occ: dict[int, list[TermOcc]] = {}
         self._lead_end: int | None = None
+        self._hits: dict[tuple[int, int, int, str], Hit] = {}  # rules that share a term share its hits
 
     def _scan(self, scanner: Scanner) -> None:
         iterate, first_clitic, exact = scanner.automaton.iter, scanner.first_clitic_key, scanner.exact_words
@@ -129,7 +130,7 @@ class DocContext:
             # Raw hits sorted by key id (C speed): later lookups of one key's hits are a bisect.
             ordered = sorted(iterate(stream), key=_second)
             kids = list(map(_second, ordered))
-            hits: list[tuple[int, int, int]] = []
+            hits: dict[int, list[tuple[int, int]]] = {}
             # Indonesian clitics (Ukrainanya, Jepangpun): the automaton also reports every token ending
             # in "nya ", "pun " … (the highest key ids); the rest of such a token is looked up as a whole
             # word. Keeping clitic forms out of the automaton keeps it small enough to stay in the CPU cache.
@@ -139,7 +140,7 @@ class DocContext:
                 start = stream.rfind(" ", 0, end - n) + 1
                 word_kid = exact.get(stream[start : end - n])
                 if word_kid is not None:
-                    hits.append((start, end, word_kid))
+                    hits.setdefault(word_kid, []).append((start, end))
                     self.seen.add(word_kid)
             self._by_key.append((ordered, kids))
             self._clitic.append(hits)
@@ -171,7 +172,7 @@ class DocContext:
                         e = end + fwd if fwd >= 0 else stream.find(" ", end + 1)
                         occ.append((fi, end - back, e, False))
                     if fwd == 0:
-                        occ.extend((fi, s, e, True) for s, e, k in self._clitic[fi] if k == kid)
+                        occ.extend((fi, s, e, True) for s, e in self._clitic[fi].get(kid, ()))
         occ.sort()
         return occ
 
@@ -266,6 +267,13 @@ class DocContext:
         return FIELD_NAMES[f] == field
 
     def hit(self, f: int, s: int, e: int, label: str) -> Hit:
+        key = (f, s, e, label)
+        hit = self._hits.get(key)
+        if hit is None:
+            hit = self._hits[key] = self._make_hit(f, s, e, label)
+        return hit
+
+    def _make_hit(self, f: int, s: int, e: int, label: str) -> Hit:
         ft = self.fields[f]
         a, b = ft.original_span(s, e)
         return Hit(term=label, field=FIELD_NAMES[f], start=a, end=b, text=ft.original[a:b])

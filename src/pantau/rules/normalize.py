@@ -98,9 +98,17 @@ class Folded:
         return ostart + olen if end else ostart
 
 
+# Non-ASCII punctuation and spaces common in Latin-script news: each is a word boundary, so it may become
+# one ASCII space without changing any offset. Text with no other non-ASCII character skips the slow path.
+_COMMON_PUNCT_RE = re.compile("[\u00a0\u00ab\u00bb\u2013\u2014\u2018\u2019\u201c\u201d\u2026\u2022]")
+
+
 def fold(text: str) -> Folded:
     if text.isascii():
         return Folded(text.lower(), None)
+    plain = _COMMON_PUNCT_RE.sub(" ", text)
+    if plain.isascii():
+        return Folded(plain.lower(), None)
     pieces: list[str] = []
     segments: list[tuple[int, int, int, int]] = []
     identity = True

@@ -31,7 +31,10 @@ def sentences(text: str) -> list[tuple[int, int]]:
     return out
 
 
-def make_snippet(title: str, body: str, hits: list[Hit], cache: dict[str, list[tuple[int, int]]]) -> str:
+SentenceCache = dict[str, tuple[list[tuple[int, int]], list[int]]]
+
+
+def make_snippet(title: str, body: str, hits: list[Hit], cache: SentenceCache) -> str:
     """`cache` keeps each field's sentence spans across the matches of one article."""
     body_hits = [h for h in hits if h.field == "body"]
     title_hits = [h for h in hits if h.field == "title"]
@@ -39,10 +42,11 @@ def make_snippet(title: str, body: str, hits: list[Hit], cache: dict[str, list[t
     if not field_hits:
         return _trim(_SPACES.sub(" ", title).strip(), 0)
     field = "body" if body_hits else "title"
-    spans = cache.get(field)
-    if spans is None:
-        spans = cache[field] = sentences(text)
-    starts = [a for a, _ in spans]
+    cached = cache.get(field)
+    if cached is None:
+        spans = sentences(text)
+        cached = cache[field] = (spans, [a for a, _ in spans])
+    spans, starts = cached
     terms: dict[int, set[str]] = {}
     for h in field_hits:
         i = bisect_right(starts, h.start) - 1
