@@ -94,8 +94,10 @@ KEYS: dict[str, dict[str, str]] = {
         "urgent": "optional: true sends at once even in quiet hours",
         "template": "optional: Jinja2 template for this rule's message bodies",
         "digest_empty": "optional: true sends a digest even when the period had nothing",
+        "repeat": "optional: per-story (default: one alert per story) or per-source (one per outlet)",
     },
 }
+REPEAT_MODES = ("per-story", "per-source")
 
 
 @dataclass(frozen=True)
@@ -148,6 +150,7 @@ class RuleConfig:
     urgent: bool = False
     template: str | None = None
     digest_empty: bool = False
+    repeat: str = "per-story"  # one of REPEAT_MODES
 
 
 @dataclass(frozen=True)
@@ -312,9 +315,7 @@ class _Builder:
                 raise self.error(item, f"{where}: {problem}", hint="see the Apprise URL formats")
         fmt = self.text(keys["format"], f"{where}: format") if "format" in keys else "markdown"
         if fmt not in FORMATS:
-            raise self.error(
-                keys["format"], f"{where}: format must be one of {', '.join(FORMATS)}, not {fmt!r}"
-            )
+            raise self.error(keys["format"], f"{where}: format must be one of {', '.join(FORMATS)}, not {fmt!r}")
         return ChannelConfig(
             name=name,
             urls=urls,
@@ -322,9 +323,7 @@ class _Builder:
             max_items=self.count(keys["max_items"], f"{where}: max_items") if "max_items" in keys else 50,
             quiet=self.quiet(keys["quiet"], where) if "quiet" in keys else None,
             quiet_digest=self.flag(keys.get("quiet_digest"), f"{where}: quiet_digest"),
-            max_per_hour=self.count(keys["max_per_hour"], f"{where}: max_per_hour")
-            if "max_per_hour" in keys
-            else None,
+            max_per_hour=self.count(keys["max_per_hour"], f"{where}: max_per_hour") if "max_per_hour" in keys else None,
             template=self.template(keys["template"], where, fmt) if "template" in keys else None,
         )
 
@@ -356,9 +355,7 @@ class _Builder:
     def delivery(self, node: Node) -> DeliveryConfig:
         keys = self.mapping(node, "delivery", "delivery")
         return DeliveryConfig(
-            max_attempts=self.count(keys["max_attempts"], "delivery: max_attempts")
-            if "max_attempts" in keys
-            else 10,
+            max_attempts=self.count(keys["max_attempts"], "delivery: max_attempts") if "max_attempts" in keys else 10,
             give_up_after=self.duration(keys["give_up_after"], "delivery: give_up_after")
             if "give_up_after" in keys
             else timedelta(days=2),
@@ -370,12 +367,8 @@ class _Builder:
             raise self.error(node, "ops needs 'channel'")
         channel = self.text(keys["channel"], "ops: channel")
         if channel not in channels:
-            raise self.error(
-                keys["channel"], f"ops names unknown channel '{channel}'", _known("channels", channels)
-            )
-        failures = (
-            self.count(keys["after_failures"], "ops: after_failures") if "after_failures" in keys else 3
-        )
+            raise self.error(keys["channel"], f"ops names unknown channel '{channel}'", _known("channels", channels))
+        failures = self.count(keys["after_failures"], "ops: after_failures") if "after_failures" in keys else 3
         return OpsConfig(channel=channel, after_failures=failures)
 
     def sources(self, node: Node | None, defaults: dict[str, Node]) -> tuple[SourceConfig, ...]:
@@ -534,6 +527,13 @@ class _Builder:
                         "daily 08:00, weekdays 07:30 or every 2h",
                     ) from None
             stem = self.flag(keys.get("stem"), f"rule '{name}': stem")
+            repeat = self.text(keys["repeat"], f"rule '{name}': repeat") if "repeat" in keys else "per-story"
+            if repeat not in REPEAT_MODES:
+                raise self.error(
+                    keys["repeat"],
+                    f"rule '{name}': repeat must be per-story or per-source, not '{repeat}'",
+                    "per-story alerts once per story; per-source once per outlet that reports it",
+                )
             nodes[name] = keys
             out.append(
                 RuleConfig(
@@ -550,6 +550,7 @@ class _Builder:
                     if "template" in keys
                     else None,
                     digest_empty=self.flag(keys.get("digest_empty"), f"rule '{name}': digest_empty"),
+                    repeat=repeat,
                 )
             )
         return tuple(out), nodes

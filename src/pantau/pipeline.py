@@ -1,21 +1,25 @@
-"""The one path an article takes: source page -> links -> article pages -> extract -> dedupe -> match -> store.
+"""The one path an article takes: source page -> links -> article pages -> extract -> story -> match -> store.
 
 `poll_source` is idempotent and keeps all of its state in the store, so the embedded scheduler and, later,
 distributed workers can call it for the same source without creating a second alert: links already done are
 skipped, an article URL is stored once, and alert and outbox rows are written in the same transaction as the
-article. A failing source or article is recorded and reported, never raised.
+article. Before rules are matched, the article is placed in a story (an earlier copy from any outlet within
+the story window): a rule alerts once per story, so later copies are only recorded as "also reported by".
+A failing source or article is recorded and reported, never raised.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
+from functools import cached_property
 
 from pantau.clock import Clock
 from pantau.config import Config, SourceConfig
-from pantau.dedupe import canonical_url, content_hash
+from pantau.dedupe import canonical_url, cites_wire, content_hash, fingerprint, plan_alerts
 from pantau.discover import discover
 from pantau.errors import DiscoverError, ExtractError, FetchError
 from pantau.extract import decode_html, extract_article
@@ -23,12 +27,14 @@ from pantau.fetch import Fetcher
 from pantau.models import Article, Discovery, Link, Match, Page
 from pantau.rules import Document, RuleSet
 from pantau.store import Outgoing, Store
+from pantau.store.queries import StoryLink
 
 log = logging.getLogger(__name__)
 
 MAX_LINK_ATTEMPTS = 3  # an article page that fails this many polls in a row is given up on
 MAX_ARTICLES_PER_POLL = 200  # a huge first listing is worked through over several polls
 MAX_CHILD_SITEMAPS = 5
+STORY_WINDOW = timedelta(hours=72)  # copies further apart than this are separate stories
 
 
 @dataclass(frozen=True)
@@ -43,6 +49,21 @@ class Context:
     @property
     def ruleset(self) -> RuleSet:
         return self.config.ruleset
+
+    @cached_property
+    def per_source_rules(self) -> frozenset[str]:
+        return frozenset(r.name for r in self.config.rules if r.repeat == "per-source")
+
+    @cached_property
+    def term_key(self) -> Callable[[str], str]:
+        """Matched term -> the watched term it stands for: every alias of a concept is that concept."""
+        aliases = {
+            alias.casefold(): "@" + concept.name
+            for concept in self.config.concepts.values()
+            for terms in concept.terms.values()
+            for alias in terms
+        }
+        return lambda term: aliases.get(term.casefold(), term.casefold())
 
 
 @dataclass(frozen=True)
@@ -85,6 +106,8 @@ async def poll_source(source: SourceConfig, ctx: Context) -> PollResult:
     store.record_poll(
         source.name, ctx.clock(), etag=page.etag, last_modified=page.last_modified, feed_url=feed_url
     )
+    if todo:
+        store.prune_story_index(now - STORY_WINDOW)
     errors = tuple(o.error for o in outcomes if o.error)
     return PollResult(
         source.name,
@@ -150,12 +173,16 @@ async def _process_link(source: SourceConfig, link: Link, identity: str, ctx: Co
         content_hash=content_hash(extracted.title, extracted.body),
         fetched_at=now,
     )
-    if store.known_article(article.url, article.content_hash):
+    if store.known_article(article.url, article.content_hash, article.source):
         store.mark_link(source.name, identity, now, done=True)
         return _ArticleOutcome()
+    fp = fingerprint(article.body, article.title)
+    cited = article.lang != "en" and cites_wire(article.body)
+    story = store.find_story(fp, now - STORY_WINDOW, lang=article.lang, cited=cited)
     matches = ctx.ruleset.match(Document(article.title, article.body, article.source, article.lang))
-    planned = [(match, _outgoing(match, ctx.config, now)) for match in matches]
-    stored = store.save_article(article, planned, identity)
+    due = plan_alerts(matches, story, source.name, per_source=ctx.per_source_rules, term_key=ctx.term_key)
+    planned = [(match, _outgoing(match, ctx.config, now)) for match in due]
+    stored = store.save_article(article, planned, identity, StoryLink(story.id if story else None, fp))
     if stored is None:
         return _ArticleOutcome()
     return _ArticleOutcome(stored=True, alerts=len(planned))

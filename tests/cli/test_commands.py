@@ -165,5 +165,5 @@ def test_help_lists_every_contract_command(capsys: pytest.CaptureFixture[str]) -
 def test_demo_runs_offline_and_shows_the_alerts(capsys: pytest.CaptureFixture[str]) -> None:
     assert run_cli(["demo"]) == 0
     out = capsys.readouterr().out
-    assert "8 alerts from 17 articles" in out
+    assert "7 alerts from 17 articles" in out
     assert "[nato-indo-pacific] warta: NATO Undang Jepang" in out

@@ -8,18 +8,29 @@ pipeline fetches first, then hands finished values to one write. The same SQL ru
 from __future__ import annotations
 
 import json
+import zlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Engine, and_, bindparam, func, select, update
+from sqlalchemy import Engine, and_, bindparam, delete, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
+from pantau.dedupe import Candidate, Fingerprint, PriorAlert, StoryView, choose_story
 from pantau.models import Article, Match
 from pantau.store.db import make_engine, migrate
 from pantau.store.outbox import OutboxQueries, chunks
-from pantau.store.tables import ALERT, ARTICLE, DELIVERY, SEEN_LINK, SOURCE_STATE
+from pantau.store.tables import (
+    ALERT,
+    ARTICLE,
+    DELIVERY,
+    SEEN_LINK,
+    SOURCE_STATE,
+    STORY,
+    STORY_BAND,
+    STORY_SIGNATURE,
+)
 
 
 @dataclass(frozen=True)
@@ -51,7 +62,171 @@ class StoredArticle:
     article: Article
 
 
-class Store(OutboxQueries):
+@dataclass(frozen=True)
+class StoryLink:
+    """Where `save_article` puts a new article: into story `story_id`, or a new story when it is None.
+
+    With a fingerprint the article also enters the near-duplicate index (until `prune_story_index`).
+    """
+
+    story_id: int | None = None
+    fingerprint: Fingerprint | None = None
+
+
+FIGURE_BAND = 1023  # band number of the index keys made from an article's figures (cross-language links)
+MAX_CANDIDATES = 20  # articles sharing the most band keys; enough since a true copy shares many
+
+
+def figure_keys(fp: Fingerprint) -> list[int]:
+    figures = [e for e in fp.entities if e[:1].isdigit()][:8]
+    return [(FIGURE_BAND << 32) | zlib.crc32(f.encode()) for f in figures]
+
+
+class StoryQueries:
+    """The story index: stories, near-duplicate signatures and band keys (a mixin of Store)."""
+
+    engine: Engine
+
+    def _read(self) -> Any:
+        raise NotImplementedError
+
+    def _insert(self, table: Any) -> Any:
+        raise NotImplementedError
+
+    def find_story(
+        self, fp: Fingerprint, since: datetime, *, lang: str | None = None, cited: bool = False
+    ) -> StoryView | None:
+        """The story an article with this fingerprint joins (indexed since `since`), with its alerts."""
+        if not fp.signature and not (cited and fp.entities):
+            return None
+        with self._read() as conn:
+            candidates = self._candidates(conn, fp, since, cited)
+            story_id = choose_story(fp, candidates, lang=lang, cited=cited)
+            if story_id is None:
+                return None
+            rows = conn.execute(self._story_alerts, {"story_id": story_id}).all()
+            sources = conn.execute(self._story_sources, {"story_id": story_id}).scalars().all()
+        alerts = tuple(PriorAlert(r.rule, r.source, tuple(json.loads(r.terms))) for r in rows)
+        return StoryView(story_id, alerts, tuple(sources))
+
+    def _candidates(self, conn: Any, fp: Fingerprint, since: datetime, cited: bool) -> list[Candidate]:
+        if fp.exact:
+            rows = conn.execute(self._exact_copy, {"exact": fp.exact, "since": since}).mappings().all()
+            if rows:
+                return [_candidate(r) for r in rows]
+        keys = list(fp.bands) + (figure_keys(fp) if cited else [])
+        if not keys:
+            return []
+        top = (
+            select(STORY_BAND.c.article_id, func.count().label("n"))
+            .where(STORY_BAND.c.band.in_(keys), STORY_BAND.c.at >= since)
+            .group_by(STORY_BAND.c.article_id)
+            .order_by(func.count().desc())
+            .limit(MAX_CANDIDATES)
+            .subquery()
+        )
+        query = select(STORY_SIGNATURE).join(top, top.c.article_id == STORY_SIGNATURE.c.article_id)
+        return [_candidate(r) for r in conn.execute(query).mappings()]
+
+    def _add_to_story(self, conn: Any, article_id: int, article: Article, story: StoryLink | None) -> int:
+        at = article.fetched_at
+        story_id = story.story_id if story else None
+        if story_id is None:
+            story_id = conn.execute(
+                self._insert(STORY).values(first_seen_at=at, last_seen_at=at).returning(STORY.c.id)
+            ).scalar_one()
+        else:
+            conn.execute(update(STORY).where(STORY.c.id == story_id).values(last_seen_at=at))
+        conn.execute(update(ARTICLE).where(ARTICLE.c.id == article_id).values(story_id=story_id))
+        fp = story.fingerprint if story else None
+        if fp is not None and (fp.signature or fp.entities):
+            conn.execute(
+                self._insert(STORY_SIGNATURE).values(
+                    article_id=article_id,
+                    story_id=story_id,
+                    source=article.source,
+                    lang=article.lang,
+                    exact=fp.exact,
+                    signature=fp.signature,
+                    size=fp.size,
+                    entities="\n".join(fp.entities),
+                    at=at,
+                )
+            )
+            keys = list(dict.fromkeys([*fp.bands, *figure_keys(fp)]))
+            if keys:
+                conn.execute(
+                    self._insert(STORY_BAND),
+                    [{"band": k, "article_id": article_id, "at": at} for k in keys],
+                )
+        return story_id
+
+    def prune_story_index(self, before: datetime) -> int:
+        """Forget index entries older than the window; stories and articles stay. Returns rows removed."""
+        with self.engine.begin() as conn:
+            bands = conn.execute(delete(STORY_BAND).where(STORY_BAND.c.at < before)).rowcount
+            signatures = conn.execute(delete(STORY_SIGNATURE).where(STORY_SIGNATURE.c.at < before)).rowcount
+        return int(bands or 0) + int(signatures or 0)
+
+    def index_size(self) -> tuple[int, int]:
+        """(signature rows, band rows) currently in the near-duplicate index."""
+        with self._read() as conn:
+            return (
+                conn.execute(select(func.count()).select_from(STORY_SIGNATURE)).scalar_one(),
+                conn.execute(select(func.count()).select_from(STORY_BAND)).scalar_one(),
+            )
+
+    def story_of(self, article_id: int) -> int | None:
+        with self._read() as conn:
+            found = conn.execute(select(ARTICLE.c.story_id).where(ARTICLE.c.id == article_id)).scalar()
+        return int(found) if found is not None else None
+
+    def also_reported_by(self, alert_ids: Sequence[int]) -> dict[int, tuple[str, ...]]:
+        """For each alert id: the other sources that reported its story, earliest first (absent: none)."""
+        own, other = ARTICLE.alias("own"), ARTICLE.alias("other")
+        first = func.min(other.c.fetched_at)
+        out: dict[int, tuple[str, ...]] = {}
+        with self._read() as conn:
+            for chunk in chunks(list(dict.fromkeys(alert_ids)), 500):
+                query = (
+                    select(ALERT.c.id, other.c.source, first.label("first"))
+                    .join(own, own.c.id == ALERT.c.article_id)
+                    .join(other, and_(other.c.story_id == own.c.story_id, other.c.source != own.c.source))
+                    .where(ALERT.c.id.in_(chunk))
+                    .group_by(ALERT.c.id, other.c.source)
+                    .order_by(ALERT.c.id, first, other.c.source)
+                )
+                for alert_id, source, _first in conn.execute(query):
+                    out[alert_id] = (*out.get(alert_id, ()), source)
+        return out
+
+    _exact_copy = (
+        select(STORY_SIGNATURE)
+        .where(STORY_SIGNATURE.c.exact == bindparam("exact"), STORY_SIGNATURE.c.at >= bindparam("since"))
+        .order_by(STORY_SIGNATURE.c.at)
+        .limit(1)
+    )
+    _story_alerts = (
+        select(ALERT.c.rule, ALERT.c.terms, ARTICLE.c.source)
+        .join(ARTICLE, ARTICLE.c.id == ALERT.c.article_id)
+        .where(ARTICLE.c.story_id == bindparam("story_id"))
+        .order_by(ALERT.c.id)
+    )
+    _story_sources = (
+        select(ARTICLE.c.source)
+        .where(ARTICLE.c.story_id == bindparam("story_id"))
+        .group_by(ARTICLE.c.source)
+        .order_by(func.min(ARTICLE.c.fetched_at))
+    )
+
+
+def _candidate(row: Any) -> Candidate:
+    entities = tuple(row["entities"].split("\n")) if row["entities"] else ()
+    fp = Fingerprint(row["exact"], bytes(row["signature"]), row["size"], entities)
+    return Candidate(row["story_id"], row["article_id"], row["source"], row["lang"], fp)
+
+
+class Store(StoryQueries, OutboxQueries):
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
         # The hot path's statements, built once: an article, its alerts and outbox rows, the link it came from.
@@ -78,6 +253,10 @@ class Store(OutboxQueries):
             select(ARTICLE.c.id)
             .where((ARTICLE.c.url == bindparam("url")) | (ARTICLE.c.content_hash == bindparam("hash")))
             .limit(1)
+        )
+        same_text = (ARTICLE.c.content_hash == bindparam("hash")) & (ARTICLE.c.source == bindparam("source"))
+        self._find_own_article = (
+            select(ARTICLE.c.id).where((ARTICLE.c.url == bindparam("url")) | same_text).limit(1)
         )
 
     def _read(self) -> Any:
@@ -167,23 +346,35 @@ class Store(OutboxQueries):
 
     # -- articles and alerts ------------------------------------------------------------------------------
 
-    def known_article(self, url: str, content_hash: str) -> bool:
+    def known_article(self, url: str, content_hash: str, source: str | None = None) -> bool:
+        """Is this URL stored, or this text (from `source`, when given: another outlet's identical copy is
+        a report of the same story, not a re-fetch)?"""
         with self._read() as conn:
-            found = conn.execute(self._find_article, {"url": url, "hash": content_hash}).first()
+            if source is None:
+                found = conn.execute(self._find_article, {"url": url, "hash": content_hash}).first()
+            else:
+                params = {"url": url, "hash": content_hash, "source": source}
+                found = conn.execute(self._find_own_article, params).first()
         return found is not None
 
     def save_article(
-        self, article: Article, matches: Sequence[tuple[Match, Sequence[Outgoing]]], link_url: str
+        self,
+        article: Article,
+        matches: Sequence[tuple[Match, Sequence[Outgoing]]],
+        link_url: str,
+        story: StoryLink | None = None,
     ) -> int | None:
-        """Store an article with its alerts and their outbox rows in one transaction.
+        """Store an article, its story, its alerts and their outbox rows in one transaction.
 
         Returns the article's id, or None when another poll stored the same URL first (then nothing is
-        written, so a re-poll or a second worker never creates a second alert).
+        written, so a re-poll or a second worker never creates a second alert). Without `story` the
+        article starts a story of its own and stays out of the near-duplicate index.
         """
         now = article.fetched_at
         with self.engine.begin() as conn:
             article_id = conn.execute(self._add_article, article.__dict__).scalar()
             if article_id is not None:
+                self._add_to_story(conn, article_id, article, story)
                 for match, outgoing in matches:
                     alert_id = conn.execute(
                         self._add_alert,

@@ -10,7 +10,18 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Column, DateTime, ForeignKey, Index, Integer, Table, Text, UniqueConstraint
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    Table,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import Field, SQLModel
 
@@ -75,6 +86,48 @@ class ArticleRow(SQLModel, table=True):
     lang: str | None = None
     content_hash: str = Field(index=True)
     fetched_at: datetime | None = _when(nullable=False, index=True)
+    # Every article belongs to one story (NULL only between migration steps); no FK: see migration 0002.
+    story_id: int | None = Field(default=None, sa_column=Column(Integer, nullable=True, index=True))
+
+
+class StoryRow(SQLModel, table=True):
+    """One event as many outlets report it: its articles point here (article.story_id)."""
+
+    __tablename__ = "story"
+
+    id: int | None = Field(default=None, primary_key=True)
+    first_seen_at: datetime | None = _when(nullable=False)
+    last_seen_at: datetime | None = _when(nullable=False)
+
+
+class StorySignatureRow(SQLModel, table=True):
+    """The near-duplicate index: one row per article fetched within the window, pruned after it."""
+
+    __tablename__ = "story_signature"
+
+    article_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("article.id", ondelete="CASCADE"), primary_key=True)
+    )
+    story_id: int = Field(sa_column=Column(Integer, nullable=False))
+    source: str
+    lang: str | None = None
+    exact: str = Field(index=True)
+    signature: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+    size: int
+    entities: str = Field(sa_column=Column(Text, nullable=False))  # newline-separated
+    at: datetime | None = _when(nullable=False, index=True)
+
+
+class StoryBandRow(SQLModel, table=True):
+    """LSH band keys of indexed articles (MinHash bands, and figures for cross-language links)."""
+
+    __tablename__ = "story_band"
+
+    band: int = Field(sa_column=Column(BigInteger, primary_key=True, autoincrement=False))
+    article_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("article.id", ondelete="CASCADE"), primary_key=True)
+    )
+    at: datetime | None = _when(nullable=False, index=True)
 
 
 class AlertRow(SQLModel, table=True):
@@ -114,6 +167,7 @@ class DeliveryRow(SQLModel, table=True):
     delivered_at: datetime | None = _when()
     # While a sender holds a lease nobody else sends the row; a crashed sender's lease simply runs out.
     lease_until: datetime | None = _when()
+    lease_owner: str | None = None  # "host:pid" of the sender holding the lease
     message_key: str | None = None  # the idempotency key of the message that carried it
     dead_at: datetime | None = _when()
 
@@ -151,5 +205,8 @@ SEEN_LINK: Table = SeenLinkRow.__table__  # type: ignore[attr-defined]
 ARTICLE: Table = ArticleRow.__table__  # type: ignore[attr-defined]
 ALERT: Table = AlertRow.__table__  # type: ignore[attr-defined]
 DELIVERY: Table = DeliveryRow.__table__  # type: ignore[attr-defined]
+STORY: Table = StoryRow.__table__  # type: ignore[attr-defined]
+STORY_SIGNATURE: Table = StorySignatureRow.__table__  # type: ignore[attr-defined]
+STORY_BAND: Table = StoryBandRow.__table__  # type: ignore[attr-defined]
 DIGEST_STATE: Table = DigestStateRow.__table__  # type: ignore[attr-defined]
 INCIDENT: Table = IncidentRow.__table__  # type: ignore[attr-defined]

@@ -6,8 +6,8 @@ that the store uses as the article's identity. `content_hash` fingerprints a tit
 unchanged article re-fetched under a new URL can be recognised.
 
 Pure string functions: no network, no clock, and never an exception for any URL text — a URL that cannot
-be parsed comes back stripped but otherwise as given. Story-level near-duplicate clustering does not live
-here yet.
+be parsed comes back stripped but otherwise as given. Story-level near-duplicates live in fingerprint.py
+and stories.py.
 """
 
 from __future__ import annotations

@@ -1,0 +1,140 @@
+"""Text fingerprints: what an article's words look like to the story index.
+
+A fingerprint holds three things about an article body:
+- `exact`: a hash of the normalised words, the same for copies that differ only in case, punctuation,
+  spacing or Unicode spelling (the cheap path);
+- `signature`: a MinHash of the body's 5-word shingles (128 values), from which the Jaccard similarity and
+  the containment of one text in another can be estimated (wrapped, trimmed and lightly edited copies);
+- `bands`: the first `BANDS` signature values as integer keys for the store's index (one row each), so
+  candidates are found by exact lookups instead of comparing against every stored article;
+- `entities`: numbers and capitalised names, for linking an Indonesian rewrite to the English wire story it
+  cites (numbers and proper nouns survive translation; sentences do not).
+
+MinHash is computed with numpy (multiply-shift hashing over 64-bit shingle hashes) rather than datasketch:
+the same estimate, about 10x faster per article (benchmarks/dedupe.py measures both). Hashes are stable
+across processes and machines (crc32 and fixed constants, never Python's salted `hash()`), because
+signatures are stored and compared across restarts.
+
+Pure functions: no I/O, no clock, never an exception for any text.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import unicodedata
+import zlib
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+
+__all__ = ["BANDS", "PERMUTATIONS", "SHINGLE", "Fingerprint", "fingerprint", "similarity"]
+
+SHINGLE = 5  # words per shingle: long enough that unrelated texts share almost none
+PERMUTATIONS = 128  # signature length: the Jaccard estimate's standard error is at most ~0.045
+BANDS = 24  # one-value bands: a copy sharing 18% of its shingles is still a candidate 99% of the time
+
+_U64 = np.uint64
+_rng = np.random.Generator(np.random.PCG64(20261125))  # fixed seed: signatures must not change between runs
+_A = _rng.integers(1, 2**63, size=PERMUTATIONS, dtype=np.uint64) * _U64(2) + _U64(1)  # odd multipliers
+_B = _rng.integers(0, 2**63, size=PERMUTATIONS, dtype=np.uint64)
+# Position weights that turn 5 word hashes into one shingle hash (order matters: "a b" != "b a").
+_W = [_U64(c) for c in (0x9E3779B97F4A7C15, 0xC2B2AE3D27D4EB4F, 0x165667B19E3779F9, 0xD6E8FEB86659FD93, 1)]
+
+_WORD = re.compile(r"\w+")
+_NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
+_NAME = re.compile(r"[A-Z][^\W\d_]+")
+_MAX_ENTITIES = 40
+
+
+@dataclass(frozen=True)
+class Fingerprint:
+    exact: str  # 16 hex digits; "" when the text has no words
+    signature: bytes  # PERMUTATIONS little-endian uint32 values; b"" when the text has no words
+    size: int  # number of distinct shingles
+    entities: tuple[str, ...] = ()  # sorted numbers and names, casefolded
+
+    @property
+    def bands(self) -> tuple[int, ...]:
+        """Index keys: band number in the high bits, one signature value in the low 32 (fits a BIGINT)."""
+        if not self.signature:
+            return ()
+        values = np.frombuffer(self.signature, dtype="<u4")[:BANDS]
+        return tuple((i << 32) | int(v) for i, v in enumerate(values))
+
+
+def words(text: str) -> list[str]:
+    """Casefolded words without accents or width differences: `İstanbul`, `ＮＡＴＯ` → `istanbul`, `nato`."""
+    folded = unicodedata.normalize("NFKC", text).casefold()
+    if not folded.isascii():
+        folded = "".join(c for c in unicodedata.normalize("NFKD", folded) if not unicodedata.combining(c))
+    return _WORD.findall(folded)
+
+
+def fingerprint(body: str, title: str = "") -> Fingerprint:
+    """The fingerprint of an article body (the title is used only when the body has too few words)."""
+    tokens = words(body)
+    if len(tokens) < SHINGLE:
+        tokens = words(title) + tokens
+    entities = _entities(title + "\n" + body)
+    if not tokens:
+        return Fingerprint("", b"", 0, entities)
+    exact = hashlib.blake2b(" ".join(tokens).encode("utf-8", "surrogatepass"), digest_size=8).hexdigest()
+    shingles = _shingles(tokens)
+    return Fingerprint(exact, _minhash(shingles).astype("<u4").tobytes(), len(shingles), entities)
+
+
+def _shingles(tokens: list[str]) -> npt.NDArray[np.uint64]:
+    # 32-bit word hashes are plenty for a vocabulary; the shingle hash below spreads them over 64 bits.
+    hashes = np.fromiter(
+        (zlib.crc32(t.encode("utf-8", "surrogatepass")) for t in tokens), dtype=np.uint64, count=len(tokens)
+    )
+    width = min(SHINGLE, len(hashes))  # a text shorter than a shingle is one shingle
+    n = len(hashes) - width + 1
+    acc = np.zeros(n, dtype=np.uint64)
+    with np.errstate(over="ignore"):
+        for i, weight in enumerate(_W[SHINGLE - width :]):
+            acc += hashes[i : i + n] * weight
+        return np.unique(_mix(acc))
+
+
+def _mix(x: npt.NDArray[np.uint64]) -> npt.NDArray[np.uint64]:
+    """splitmix64's finaliser: every input bit reaches every output bit."""
+    with np.errstate(over="ignore"):
+        x = (x ^ (x >> _U64(30))) * _U64(0xBF58476D1CE4E5B9)
+        x = (x ^ (x >> _U64(27))) * _U64(0x94D049BB133111EB)
+        return x ^ (x >> _U64(31))
+
+
+def _minhash(shingles: npt.NDArray[np.uint64]) -> npt.NDArray[np.uint64]:
+    # Multiply-shift: the top 32 bits of a*x+b (mod 2^64) for random odd a: one permutation per row.
+    # Unsigned arithmetic wraps silently in numpy; the shift commutes with min, so it runs on 128 values.
+    table = np.multiply.outer(_A, shingles)
+    table += _B[:, None]
+    result: npt.NDArray[np.uint64] = table.min(axis=1) >> _U64(32)
+    return result
+
+
+def similarity(a: Fingerprint, b: Fingerprint) -> tuple[float, float]:
+    """(estimated Jaccard, estimated containment of the smaller text in the larger), both 0..1."""
+    if not a.signature or not b.signature:
+        return 0.0, 0.0
+    if a.exact == b.exact:
+        return 1.0, 1.0
+    sa = np.frombuffer(a.signature, dtype="<u4")
+    sb = np.frombuffer(b.signature, dtype="<u4")
+    jaccard = float(np.count_nonzero(sa == sb)) / PERMUTATIONS
+    shared = jaccard / (1.0 + jaccard) * (a.size + b.size)
+    return jaccard, min(1.0, shared / max(1, min(a.size, b.size)))
+
+
+def _entities(text: str) -> tuple[str, ...]:
+    found: set[str] = set()
+    for number in _NUMBER.findall(text):
+        digits = number.replace(",", "").replace(".", "")
+        if len(digits) >= 2 and not (len(digits) == 4 and digits.startswith(("19", "20"))):
+            found.add(digits.lstrip("0") or "0")
+    for name in _NAME.findall(text):
+        found.add(name.casefold())
+    return tuple(sorted(found))[:_MAX_ENTITIES]

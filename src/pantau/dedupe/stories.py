@@ -1,0 +1,163 @@
+"""Stories: which earlier story a new article joins, and which alerts the article may still raise.
+
+Two pure decisions, both on plain values the store has already loaded:
+- `choose_story(fingerprint, candidates)`: the story of the candidate this article copies (an exact copy,
+  or a near-duplicate confirmed by estimated containment, so a copy trimmed to its lead or lightly edited
+  joins), or None for a new story. An article that cites a wire service can also join an English story
+  through shared numbers and names (`cites_wire`, `entity_overlap`).
+- `plan_alerts(matches, story, ...)`: a rule alerts once per story; with `repeat: per-source` once per
+  (story, source); a copy that adds a watched term the story's earlier alerts lacked raises one follow-up
+  alert whose snippet says what it adds.
+
+Never reads the store, the clock or the network: candidates come from the store's index (bounded by the
+window), and the caller records the result in the same transaction as the article.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Collection, Sequence
+from dataclasses import dataclass, replace
+
+from pantau.dedupe.fingerprint import Fingerprint, similarity
+from pantau.models import Match
+
+__all__ = [
+    "MIN_CONTAINMENT",
+    "Candidate",
+    "PriorAlert",
+    "StoryView",
+    "choose_story",
+    "cites_wire",
+    "entity_overlap",
+    "plan_alerts",
+    "same_story",
+]
+
+# Estimated share of the shorter text's shingles found in the longer one. Copies edited by 15% keep ~0.44,
+# trimmed and wrapped copies ~1.0; unrelated articles on one topic stay under ~0.05.
+MIN_CONTAINMENT = 0.3
+MIN_SHARED_SHINGLES = 8.0  # two short texts that share one stock phrase are not one story
+MIN_SHARED_ENTITIES = 4
+MIN_ENTITY_OVERLAP = 0.5
+
+_WIRES = (
+    r"kyodo\w*|reuters|afp|ap|associated\s+press|xinhua|yonhap|bernama|bloomberg|nikkei|nhk|"
+    r"anadolu|tass|efe|dpa|aap|kantor\s+berita"
+)
+_CITATION = re.compile(
+    r"\b(?:melansir|dilansir|lansir|dikutip|mengutip|menurut|seperti\s+dilaporkan|dilaporkan|laporan)\b"
+    rf"[^.\n]{{0,80}}?\b(?:{_WIRES})\b",
+    re.IGNORECASE,
+)
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A stored article from the index window that may be an earlier copy of a new one."""
+
+    story_id: int
+    article_id: int
+    source: str
+    lang: str | None
+    fingerprint: Fingerprint
+
+
+@dataclass(frozen=True)
+class PriorAlert:
+    """An alert already raised for a story."""
+
+    rule: str
+    source: str
+    terms: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class StoryView:
+    """An existing story as alert planning sees it."""
+
+    id: int
+    alerts: tuple[PriorAlert, ...] = ()
+    sources: tuple[str, ...] = ()
+
+
+def same_story(a: Fingerprint, b: Fingerprint) -> bool:
+    """Are these two texts copies of one story (same language)?"""
+    if a.exact and a.exact == b.exact:
+        return True
+    containment = similarity(a, b)[1]
+    shared = containment * min(a.size, b.size)
+    return containment >= MIN_CONTAINMENT and shared >= MIN_SHARED_SHINGLES
+
+
+def cites_wire(text: str) -> bool:
+    """Does the text say it is based on a wire service ("Melansir Kyodo", "dikutip dari Reuters")?"""
+    return _CITATION.search(text) is not None
+
+
+def entity_overlap(a: Fingerprint, b: Fingerprint) -> tuple[int, float]:
+    """(shared numbers and names, their share of the smaller set) of two fingerprints."""
+    left, right = set(a.entities), set(b.entities)
+    shared = left & right
+    if not shared or not any(e[0].isdigit() for e in shared):
+        return 0, 0.0  # without a shared figure, shared names alone only say "same topic"
+    return len(shared), len(shared) / min(len(left), len(right))
+
+
+def choose_story(
+    fp: Fingerprint, candidates: Sequence[Candidate], *, lang: str | None = None, cited: bool = False
+) -> int | None:
+    """The story id this article joins, or None. The closest copy wins; ties go to the oldest story."""
+    best: tuple[float, int] | None = None
+    for cand in candidates:
+        if fp.exact and fp.exact == cand.fingerprint.exact:
+            score = 2.0
+        elif same_story(fp, cand.fingerprint):
+            score = 1.0 + similarity(fp, cand.fingerprint)[1] / 2
+        elif cited and lang and cand.lang and cand.lang != lang:
+            shared, overlap = entity_overlap(fp, cand.fingerprint)
+            if shared < MIN_SHARED_ENTITIES or overlap < MIN_ENTITY_OVERLAP:
+                continue
+            score = overlap / 2
+        else:
+            continue
+        key = (score, -cand.story_id)
+        if best is None or key > best:
+            best = key
+    return None if best is None else -best[1]
+
+
+def plan_alerts(
+    matches: Sequence[Match],
+    story: StoryView | None,
+    source: str,
+    *,
+    per_source: Collection[str] = (),
+    term_key: Callable[[str], str] = str.casefold,
+) -> list[Match]:
+    """The matches that still alert for this copy, follow-ups with their snippet saying what is new.
+
+    `per_source` names the rules with `repeat: per-source`; `term_key` maps a matched term to the watched
+    term it stands for (a concept's aliases are one term, so "Kiev" after "Kyiv" adds nothing).
+    """
+    if story is None:
+        return list(matches)
+    out: list[Match] = []
+    for match in matches:
+        earlier = [a for a in story.alerts if a.rule == match.rule]
+        if not earlier:
+            out.append(match)
+            continue
+        if match.rule in per_source and all(a.source != source for a in earlier):
+            out.append(match)
+            continue
+        known = {term_key(t) for a in earlier for t in a.terms}
+        added: dict[str, str] = {}
+        for hit in match.hits:
+            key = term_key(hit.term)
+            if key not in known:
+                added.setdefault(key, hit.term)
+        if added:
+            note = "Follow-up: this report adds " + ", ".join(added.values()) + ". "
+            out.append(replace(match, snippet=note + match.snippet))
+    return out
