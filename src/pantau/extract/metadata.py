@@ -52,6 +52,13 @@ _AUTHOR_META = (
 _BYLINE = re.compile(
     r"^\s*(?:by|oleh|penulis|reporter|editor|writer|written by|文|記者)(?:\s*[:：]\s*|\s+)", re.IGNORECASE
 )
+# What follows the name in a byline: a job title, a handle, a date, a reading time.
+_BYLINE_TAIL = re.compile(
+    r"\s+[/|•·]\s+|\s+@\w|\s+(?:\d{1,2}[/.-]\d|\d{4}\b|(?:jan|feb|mar|apr|may|mei|jun|jul|aug|agu|sep|oct|okt|nov|"
+    r"dec|des)[a-z]*\.?\s+\d)",
+    re.IGNORECASE,
+)
+_EARLIEST_YEAR = 1990
 _STOP_WORDS = {
     "id": frozenset(
         [
@@ -222,25 +229,36 @@ def _page_dates(tree: LexborHTMLParser) -> Iterator[str | None]:
 def _first_date(candidates: Iterable[str | None], lang: str | None) -> datetime | None:
     for candidate in candidates:
         parsed = parse_date(candidate, lang)
-        if parsed is not None:
+        # CMS placeholders ("0001-01-01T00:00:00") are no publication time; look further.
+        if parsed is not None and parsed.year >= _EARLIEST_YEAR:
             return parsed
     return None
 
 
 def _author(tree: LexborHTMLParser, meta: dict[str, str], ld: dict[str, Any]) -> str | None:
-    names = _ld_names(ld.get("author"))
+    names = [name for name in map(_clean_author, _ld_names(ld.get("author"))) if name]
     if names:
         return ", ".join(names)
     for key in _AUTHOR_META:
-        value = _text(meta.get(key))
+        value = _clean_author(meta.get(key))
         if value and not value.startswith(("http://", "https://")):
             return value
     for node in tree.css("[rel=author], [itemprop=author], .author, .byline, .penulis, .reporter")[:3]:
-        # "By KENJI SATO / Staff Writer": the name, not the job title.
-        value = _text(re.split(r"\s+[/|]\s+", _BYLINE.sub("", node.text(deep=True)))[0])
+        value = _clean_author(node.text(deep=True))
         if value and len(value) < 100:
             return value
     return None
+
+
+def _clean_author(value: str | None) -> str | None:
+    """The name(s) in a byline: "By KENJI SATO / Staff Writer" -> "KENJI SATO", "Bryan DeArdo @BryanDeArdo
+    Nov 18, 2019 at 9:24 pm ET" -> "Bryan DeArdo"."""
+    text = _text(value)
+    if text is None:
+        return None
+    text = _BYLINE.sub("", text)
+    text = _BYLINE_TAIL.split(text, maxsplit=1)[0]
+    return _text(text.strip(" ,;:-–—"))
 
 
 def _ld_names(value: Any) -> list[str]:
