@@ -21,7 +21,7 @@ from pantau.extract import hints
 _INLINE_TAGS = frozenset(
     ["span", "a", "b", "strong", "i", "em", "font", "u", "small", "sup", "sub", "mark", "q"]
 )
-_SELF_CONTAINED = frozenset(["div", "article", "section"])
+_SELF_CONTAINED = frozenset(["div", "article", "section", "td", "blockquote"])
 _SCORED = "p, pre, blockquote, td, div, article, section"
 _TAG_BASE = {
     "div": 5.0,
@@ -266,9 +266,10 @@ def _chunks(
 def _own_text(node: LexborNode) -> tuple[str, int]:
     """The text a block holds itself (for a <div>: its text and inline children, not nested blocks), and how
     many of its characters are link text."""
-    if node.tag in ("p", "pre", "blockquote", "td"):
+    if node.tag in ("p", "pre"):
+        # Phrasing content only (the parser closes a <p> at any block), so the deep text is its own.
         text = node.text(deep=True)
-        linked = sum(len(a.text(deep=True)) for a in node.css("a")) if node.css_first("a") is not None else 0
+        linked = sum(len(child.text(deep=True)) for child in node.traverse() if child.tag == "a")
         return text, linked
     parts = []
     linked = 0
