@@ -22,6 +22,7 @@ from pantau.rules import syntax as ast
 from pantau.rules.match import CLITICS, EXACT, PREFIX, SUB, DocContext, Scanner, TermDef
 from pantau.rules.nodes import AndNode, ExceptNode, Leaf, MetaLeaf, NearNode, Node, NotNode, OrNode, leaves
 from pantau.rules.normalize import fold_words, is_no_space
+from pantau.rules.stem import forms as stem_forms
 
 MIN_PREFIX = 3
 # Prefixes that are Indonesian or English affixes: as wildcards they would match a large share of all words.
@@ -57,6 +58,7 @@ class Compiler:
         self._term_ids: dict[tuple[object, ...], int] = {}
         self._term_cache: dict[tuple[object, ...], int] = {}
         self.refs: Counter[int] = Counter()
+        self.stem = False  # set per rule: RuleSpec.stem
 
     # -- terms ------------------------------------------------------------------------------------------
     def term(self, text: str, col: int, *, prefix: bool = False, case: bool = False, slop: int = 0) -> int:
@@ -93,6 +95,8 @@ class Compiler:
     # -- nodes ------------------------------------------------------------------------------------------
     def build(self, node: ast.Node) -> Node:
         if isinstance(node, ast.Term):
+            if self.stem and _stemmable(node):
+                return self._stemmed(node)
             tid = self.term(node.text, node.col, prefix=node.prefix, case=node.case, slop=node.slop)
             return Leaf(tid, node.text + ("*" if node.prefix else ""), node.field)
         if isinstance(node, ast.ConceptRef):
@@ -116,6 +120,12 @@ class Compiler:
         if isinstance(node, ast.Except):
             return ExceptNode(left, right)
         return NearNode(left, right, node.distance, node.ordered)
+
+    def _stemmed(self, node: ast.Term) -> Node:
+        words = fold_words(node.text)
+        variants = stem_forms(words[0]) if len(words) == 1 else (node.text,)
+        leaves: list[Node] = [Leaf(self.term(v, node.col), node.text, node.field) for v in variants]
+        return leaves[0] if len(leaves) == 1 else OrNode(tuple(leaves))
 
     def _concept(self, ref: ast.ConceptRef) -> Node:
         concept = self.concepts.get(ref.name)
@@ -198,6 +208,11 @@ class Compiler:
         exact = {key.strip(): kid for kid, key in enumerate(keys) if key.endswith(" ")}
         entries_by_key = tuple(tuple(e) for e in keys.values())
         return Scanner(automaton, entries_by_key, tuple(tuple(k) for k in word_keys), exact, len(keys))
+
+
+def _stemmable(term: ast.Term) -> bool:
+    """Plain lower-case words only: names (capitalised), phrases, wildcards and `!` terms stay as written."""
+    return not (term.phrase or term.prefix or term.case) and term.text[:1].islower() and term.text.isalpha()
 
 
 def bind(node: Node, terms: Sequence[TermDef], scanner: Scanner) -> None:

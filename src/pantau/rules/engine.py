@@ -127,6 +127,7 @@ def compile_rules(specs: Sequence[RuleSpec], concepts: Mapping[str, Concept]) ->
     for spec in specs:
         try:
             tree, notes = parse(spec.query)
+            compiler.stem = spec.stem
             node = compiler.build(tree)
             if matches_nothing_required(node, compiler.terms):
                 raise RuleError(
