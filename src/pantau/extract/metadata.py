@@ -15,7 +15,7 @@ from itertools import chain
 from typing import Any
 from urllib.parse import urljoin
 
-from selectolax.lexbor import LexborHTMLParser
+from selectolax.lexbor import LexborHTMLParser, LexborNode
 
 from pantau.extract.dates import parse_date
 
@@ -139,13 +139,26 @@ def read_metadata(tree: LexborHTMLParser, url: str) -> Metadata:
 
 def _meta_map(tree: LexborHTMLParser) -> dict[str, str]:
     found: dict[str, str] = {}
-    for node in tree.css("meta[content]"):
+    # <meta> belongs in <head>, and searching only there spares a walk over the whole body; pages that keep
+    # their dates, authors or images in body <meta> (microdata, misplaced tags) get the full search.
+    if tree.head is not None:
+        _read_metas(tree.head, found)
+    if tree.root is not None and (
+        tree.head is None
+        or not any(key.lower() in found for key in _PUBLISHED_META)
+        or "og:image" not in found
+    ):
+        _read_metas(tree.root, found)
+    return found
+
+
+def _read_metas(scope: LexborNode, found: dict[str, str]) -> None:
+    for node in scope.css("meta[content]"):
         attrs = node.attributes
         key = attrs.get("property") or attrs.get("name") or attrs.get("itemprop") or ""
         content = (attrs.get("content") or "").strip()
         if key and content:
             found.setdefault(key.strip().lower(), content)
-    return found
 
 
 def _metas(meta: dict[str, str], keys: tuple[str, ...]) -> list[str | None]:
