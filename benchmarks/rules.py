@@ -56,7 +56,8 @@ def zipf_picker(rng: random.Random, items: list[str]) -> list[str]:
 
 
 def make_article(rng: random.Random, content: list[str]) -> Document:
-    paragraphs, size = [], 0
+    paragraphs: list[str] = []
+    size = 0
     while size < 5000:
         sentence = []
         for _ in range(rng.randint(8, 22)):

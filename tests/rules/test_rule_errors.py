@@ -49,13 +49,17 @@ def test_concept_with_a_bad_alias_names_the_concept() -> None:
     [
         ("Selandia Baru", "rule 'r': `Selandia Baru` looks like a phrase; quote it"),
         ("NATO AND South Korea", "rule 'r': `South Korea` looks like a phrase; quote it"),
+        ("nato or japan", "rule 'r': `or` is searched as a word; operators are upper case (OR)"),
+        ("nato and japan", "rule 'r': `and` is searched as a word; operators are upper case (AND)"),
     ],
 )
-def test_bare_capitalised_pair_warns(query: str, warning: str) -> None:
+def test_suspicious_queries_warn(query: str, warning: str) -> None:
     assert compile_rules([RuleSpec("r", query)], {}).warnings == (warning,)
 
 
-@pytest.mark.parametrize("query", ['"Selandia Baru"', "nato japan", "NATO AND Japan", "title:Japan Korea"])
+@pytest.mark.parametrize(
+    "query", ['"Selandia Baru"', "nato japan", "NATO AND Japan", "title:Japan Korea", '"rock and roll"']
+)
 def test_no_warning_when_intent_is_clear(query: str) -> None:
     assert compile_rules([RuleSpec("r", query)], {}).warnings == ()
 

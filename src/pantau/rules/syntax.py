@@ -231,6 +231,11 @@ class _Parser:
         fielded = self.i >= 2 and self.toks[self.i - 2].kind == "field"
         if both_words and not fielded and prev.text[:1].isupper() and nxt.text[:1].isupper():
             self.warnings.append(f"`{prev.text} {nxt.text}` looks like a phrase; quote it")
+        after = self.toks[self.i + 1] if self.i + 1 < len(self.toks) else nxt
+        if nxt.kind == "word" and nxt.text.upper() in ("AND", "OR", "NOT") and after.kind != "end":
+            self.warnings.append(
+                f"`{nxt.text}` is searched as a word; operators are upper case ({nxt.text.upper()})"
+            )
 
     def not_(self) -> Node:
         t = self.tok
