@@ -50,16 +50,18 @@ ARTICLE_BODY_SELECTOR = (
     ".detail__body-text, .read__content, .post-content, .itp_bodycontent, .isi-berita, .detail-content"
 )
 
-_POSITIVE = re.compile(
-    r"article|content|entry|story|post-?body|post-?text|body-?text|main|detail|isi|konten|berita|"
-    r"text|read__|itp|prose|caas|paywall-article|hentry|blog",
-    re.IGNORECASE,
-)
-_NEGATIVE_SCORE = re.compile(
-    r"comment|komentar|related|terkait|share|social|sidebar|widget|footer|promo|sponsor|popular|populer|"
-    r"recommend|rekomendasi|trending|menu|nav|banner|newsletter|tag",
-    re.IGNORECASE,
-)
+# Substrings (of the lower-cased class and id) that tilt a container's score. Plain substring tests: this
+# runs for every candidate container, and a regex alternation over long Tailwind class lists is slow.
+_POSITIVE_PARTS = (
+    "article", "content", "entry", "story", "postbody", "post-body", "post_body", "posttext", "post-text",
+    "bodytext", "body-text", "main", "detail", "isi", "konten", "berita", "text", "read__", "itp", "prose",
+    "caas", "hentry", "blog",
+)  # fmt: skip
+_NEGATIVE_PARTS = (
+    "comment", "komentar", "related", "terkait", "share", "social", "sidebar", "widget", "footer", "promo",
+    "sponsor", "popular", "populer", "recommend", "rekomendasi", "trending", "menu", "nav", "banner",
+    "newsletter", "tag",
+)  # fmt: skip
 
 # Lines that introduce a box of links or an ad inside the body ("Baca juga: ..."), in several languages.
 BOILERPLATE_LINE = re.compile(
@@ -96,7 +98,9 @@ def class_words(classes: str | None, element_id: str | None) -> str:
     """An element's class and id as one string of words for the checks below. WordPress puts the post's
     "tag-<topic>" and "category-<topic>" classes on the post wrapper itself: those say nothing about it."""
     words = f"{classes or ''} {element_id or ''}".strip()
-    if "-" in words and _WORDPRESS_POST.search(words):
+    if ("hentry" in words or "type-post" in words or "status-publish" in words) and _WORDPRESS_POST.search(
+        words
+    ):
         words = _WORDPRESS_TERMS.sub(" ", words)
     return words
 
@@ -128,6 +132,7 @@ _STRONG = re.compile(
 )
 
 
+@functools.lru_cache(maxsize=8192)
 def is_strong_furniture(class_and_id: str) -> bool:
     """Furniture words that never describe a layout wrapper: a "comments" box stays furniture even when a
     long comment outscores a short article."""
@@ -139,10 +144,11 @@ def class_weight(class_and_id: str) -> float:
     """A readability-style bonus for containers whose class/id says "article" and a malus for furniture."""
     if not class_and_id:
         return 0.0
+    words = class_and_id.lower()
     weight = 0.0
-    if _POSITIVE.search(class_and_id):
+    if any(part in words for part in _POSITIVE_PARTS):
         weight += 10.0
-    if _NEGATIVE_SCORE.search(class_and_id):
+    if any(part in words for part in _NEGATIVE_PARTS):
         weight -= 10.0
     return weight
 
