@@ -12,7 +12,7 @@ from __future__ import annotations
 from bisect import bisect_left, bisect_right
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from itertools import accumulate, repeat
+from itertools import accumulate, compress, repeat
 from operator import add, itemgetter
 from typing import Any
 
@@ -21,6 +21,7 @@ from pantau.rules.normalize import Folded, fold, fold_words, token_starts, token
 
 EXACT, CLITIC, PREFIX, SUB = 0, 1, 2, 3
 _second = itemgetter(1)
+_ASCII_SEPARATORS = {i: " " for i in range(128) if not chr(i).isalnum()}
 CLITICS = ("nya", "lah", "kah", "pun", "ku", "mu")
 TITLE, BODY = 0, 1
 FIELD_NAMES = ("title", "body")
@@ -45,15 +46,27 @@ class TermDef:
 
 
 class FieldText:
-    """One text field of the article: original, folded, tokens and the space-joined stream."""
+    """One text field of the article: original, folded, and the stream the automaton scans.
 
-    __slots__ = ("_fspans", "_starts", "_toks", "folded", "original", "stream")
+    In the stream every token has a space on each side, so whole-word keys (" nato ") enforce word
+    boundaries. Folded text that is all ASCII (most Latin-script news) keeps its offsets: each non-word
+    character becomes a space (one C-speed translate). Other text is re-joined from its tokens, so that a
+    no-space-script run and a Latin word that touch (NATO軍) become separate tokens.
+    """
+
+    __slots__ = ("_fspans", "_identity", "_starts", "_toks", "folded", "original", "stream")
 
     def __init__(self, original: str) -> None:
         self.original = original
         self.folded: Folded = fold(original)
-        self._toks = tokens(self.folded.text)
-        self.stream = " " + " ".join(self._toks) + " "
+        text = self.folded.text
+        self._identity = text.isascii()
+        self._toks: list[str] = []
+        if self._identity:
+            self.stream = " " + text.translate(_ASCII_SEPARATORS) + " "
+        else:
+            self._toks = tokens(text)
+            self.stream = " " + " ".join(self._toks) + " "
         self._starts: list[int] | None = None
         self._fspans: list[int] | None = None
 
@@ -61,14 +74,21 @@ class FieldText:
     def starts(self) -> list[int]:
         """Stream offset of each token (built on first use: most articles never need positions)."""
         if self._starts is None:
-            # Each token takes its length plus one separating space; map/accumulate keep this at C speed.
-            self._starts = list(accumulate(map(add, map(len, self._toks), repeat(1)), initial=1))
+            # map/accumulate/compress keep this at C speed.
+            if self._identity:
+                parts = self.stream.split(" ")
+                offsets = accumulate(map(add, map(len, parts), repeat(1)), initial=0)
+                self._starts = list(compress(offsets, parts))
+            else:
+                self._starts = list(accumulate(map(add, map(len, self._toks), repeat(1)), initial=1))
         return self._starts
 
     def pos(self, s: int) -> int:
         return bisect_right(self._starts or self.starts, s) - 1
 
     def original_span(self, s: int, e: int) -> tuple[int, int]:
+        if self._identity:
+            return self.folded.original_span(s - 1, e - 1)
         if self._fspans is None:
             self._fspans = token_starts(self.folded.text)
         i, j = self.pos(s), self.pos(e - 1)
