@@ -35,10 +35,8 @@ _TAG_BASE = {
 _PLAIN_CLASS = re.compile(r"^-?[A-Za-z_][\w-]*$")
 # Elements whose class/id is checked for furniture words. Links, list items, images and headings are left
 # out: they are many (half of all classed elements) and their container already says what they are.
-_CLASSED_CONTAINERS = ", ".join(
-    f"{tag}[{attr}]"
-    for tag in ("div", "section", "ul", "ol", "p", "span", "form", "table", "figure", "dl", "center", "font")
-    for attr in ("class", "id")
+_CLASSED_CONTAINER_TAGS = frozenset(
+    ["div", "section", "ul", "ol", "p", "span", "form", "table", "figure", "dl", "center", "font"]
 )
 # Ancestor levels a paragraph's score reaches, and the share each receives.
 _LEVEL_SHARE = (1.0, 0.5, 1 / 3, 0.25)
@@ -80,7 +78,10 @@ def remove_all(nodes: Iterable[LexborNode]) -> None:
 def furniture_keys(root: LexborNode) -> dict[int, LexborNode]:
     """Elements under `root` that look like navigation, asides, comments, related links, share bars ..."""
     found = {node_key(n): n for n in root.css(hints.FURNITURE_SELECTOR)}
-    for node in root.css(_CLASSED_CONTAINERS):
+    for node in root.css("[class], [id]"):
+        # One simple selector and a tag test in Python: Lexbor pays per selector in a list.
+        if node.tag not in _CLASSED_CONTAINER_TAGS:
+            continue
         attrs = node.attributes
         words = hints.class_words(attrs.get("class"), attrs.get("id"))
         # "entry-content read-more" is an article body with a modifier; WordPress puts "tag-<topic>" on
