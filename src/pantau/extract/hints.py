@@ -126,8 +126,11 @@ def is_furniture(class_and_id: str) -> bool:
 
 
 _STRONG = re.compile(
-    r"comment|komentar|disqus|related|terkait|baca-?juga|share|sharing|social|sosmed|newsletter|recommend|"
-    r"rekomendasi|popular|populer|trending|outbrain|taboola|breadcrumb|(?:^|[\s_-])tags?(?:$|[\s_-])",
+    r"(?:^|[\s_-])(?:comments?|comment-\w+|komentar\w*|disqus\w*|related\w*|terkait\w*|baca-?juga\w*|"
+    r"share(?:s|bar|this|r|-\w+)?|sharing\w*|social\w*|sosmed\w*|newsletter\w*|recommend\w*|rekomendasi\w*|popular\w*|"
+    r"populer\w*|trending\w*|outbrain\w*|taboola\w*|breadcrumbs?|tags|"
+    # "tag" alone or as a list ("tag-list", "tag-cloud"), not a topic ("tag-nato" marks the article itself)
+    r"tag(?=$|\s|[-_](?:list|cloud|box|links?|wrap\w*|container|area|section|bar|group)\b))(?=$|[\s_-])",
     re.IGNORECASE,
 )
 

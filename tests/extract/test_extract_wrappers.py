@@ -1,0 +1,40 @@
+"""Layout wrappers whose class names contain furniture words ("sidebar", "widget", "ad", "tag-<topic>") still
+hold the article: it must come out whole, while a real comment box next to it stays out."""
+
+from __future__ import annotations
+
+import pytest
+
+from pantau.extract import extract_article
+
+PARAGRAPHS = [
+    "Menteri Luar Negeri Jepang tiba di Jakarta untuk membahas kerja sama maritim dan energi bersih.",
+    "Kedua menteri sepakat mempercepat perundingan soal pelatihan penjaga pantai dan hibah kapal patroli.",
+    "Pertemuan berikutnya dijadwalkan berlangsung di Tokyo pada akhir tahun, kata juru bicara kementerian.",
+]
+
+
+@pytest.mark.parametrize(
+    "wrapper_class",
+    [
+        "l-sidebar-fixed l-article-body-segment",
+        "content-with-sidebar-wrp",
+        "widget Blog",
+        "commentary sidebar-layout",
+        "article tag-nato",
+        "post type-post status-publish hentry tag-nato tag-ukraina",
+        "entry-content entry-content-read-more",
+        "non-ad-column",
+        "shared-content",
+        "box article modal-enabled",
+    ],
+)
+def test_article_inside_a_furniture_sounding_wrapper_is_kept(wrapper_class: str) -> None:
+    article = "".join(f"<p>{text}</p>" for text in PARAGRAPHS)
+    page = (
+        f'<html><body><nav><a href="/">Beranda</a> <a href="/nato">NATO</a></nav><div class="{wrapper_class}">'
+        f'<h1>Menlu Jepang ke Jakarta</h1>{article}</div><div class="comments-area"><p>Komentar pembaca: NATO '
+        "jangan masuk Asia, kata saya, dan saya ulangi lagi di sini.</p></div></body></html>"
+    )
+    body = extract_article(page, "https://kabarnusa.example/b/4").body
+    assert body.split("\n\n") == PARAGRAPHS
