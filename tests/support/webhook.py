@@ -29,6 +29,7 @@ class WebhookSink:
     def __init__(self) -> None:
         self.requests: list[WebhookRequest] = []
         self.statuses: list[int] = []
+        self.delay = 0.0  # seconds to wait before answering each request (a slow receiver)
         self.lock = threading.Lock()
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
@@ -61,12 +62,17 @@ class WebhookSink:
                 body = self.rfile.read(length)
                 headers = {name.lower(): value for name, value in self.headers.items()}
                 status = sink._record(self.path, headers, body)
+                if sink.delay:
+                    time.sleep(sink.delay)
                 payload = b'{"ok": true}' if status < 400 else b'{"error": "scripted failure"}'
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(payload)))
-                self.end_headers()
-                self.wfile.write(payload)
+                try:
+                    self.send_response(status)
+                    self.send_header("Content-Type", "application/json")
+                    self.send_header("Content-Length", str(len(payload)))
+                    self.end_headers()
+                    self.wfile.write(payload)
+                except (BrokenPipeError, ConnectionResetError):
+                    pass  # the sender went away (a test killed it): what arrived is recorded all the same
 
             do_PUT = do_POST
 

@@ -6,12 +6,14 @@ Every PantauError becomes one line on standard error and an exit status; a trace
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from types import FrameType
 
 from pantau import __version__
-from pantau.cli.output import EXIT_FAILED, EXIT_USAGE, complain, err
+from pantau.cli.output import EXIT_FAILED, EXIT_OK, EXIT_USAGE, complain, err
 from pantau.errors import ConfigError, PantauError
 
 
@@ -68,8 +70,13 @@ def run_cli(argv: Sequence[str] | None = None) -> int:
     from pantau.cli import commands
 
     handler = getattr(commands, "cmd_" + args.command.replace("-", "_"))
+    if args.command == "run":
+        # Until the service installs its own handlers, a stop request simply ends the start-up cleanly.
+        signal.signal(signal.SIGTERM, _stop_during_startup)
     try:
         return int(handler(args))
+    except _StoppedDuringStartup:
+        return EXIT_OK
     except ConfigError as exc:
         complain(err.red("error: ") + str(exc))
         return EXIT_USAGE
@@ -79,3 +86,11 @@ def run_cli(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         complain("interrupted")
         return 130
+
+
+class _StoppedDuringStartup(BaseException):
+    """SIGTERM arrived before the service was running: nothing was in flight."""
+
+
+def _stop_during_startup(signum: int, frame: FrameType | None) -> None:
+    raise _StoppedDuringStartup

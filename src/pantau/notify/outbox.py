@@ -76,6 +76,7 @@ def backoff(attempts: int, key: int) -> timedelta:
 
 async def deliver_due(store: Store, notifier: Notifier, config: Config, clock: Clock) -> DeliveryReport:
     sender = _Sender(store, notifier, config, clock)
+    store.release_orphaned_leases(clock())
     await sender.empty_digests()
     due = store.claim_due(clock())
     by_channel: dict[str, list[DueDelivery]] = defaultdict(list)

@@ -11,6 +11,8 @@ that runs out, after which the row is sent again with the same idempotency key.
 from __future__ import annotations
 
 import json
+import os
+import socket
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -65,7 +67,9 @@ class OutboxQueries:
 
     # -- sending ------------------------------------------------------------------------------------------
 
-    def claim_due(self, now: datetime, limit: int = 1000, lease: timedelta = LEASE) -> list[DueDelivery]:
+    def claim_due(
+        self, now: datetime, limit: int = 1000, lease: timedelta = LEASE, owner: str | None = None
+    ) -> list[DueDelivery]:
         """Lease the due, unleased pending rows (oldest alert first) and return them with their alerts."""
         free = or_(DELIVERY.c.lease_until.is_(None), DELIVERY.c.lease_until <= now)
         due = (
@@ -75,10 +79,16 @@ class OutboxQueries:
             .limit(limit)
         )
         with self.engine.begin() as conn:
-            ids = [r[0] for r in conn.execute(due)]
+            # The WHERE is checked again row by row, so a row another sender claimed meanwhile is skipped.
+            claimed = conn.execute(
+                update(DELIVERY)
+                .where(DELIVERY.c.id.in_(due.scalar_subquery()), free)
+                .values(lease_until=now + lease, lease_owner=owner or lease_owner())
+                .returning(DELIVERY.c.id)
+            )
+            ids = [r[0] for r in claimed]
             if not ids:
                 return []
-            conn.execute(update(DELIVERY).where(DELIVERY.c.id.in_(ids), free).values(lease_until=now + lease))
             rows = conn.execute(
                 select(
                     DELIVERY.c.id, DELIVERY.c.channel, DELIVERY.c.digest, DELIVERY.c.attempts, *ALERT_COLUMNS
@@ -115,7 +125,7 @@ class OutboxQueries:
                 conn.execute(
                     update(DELIVERY)
                     .where(DELIVERY.c.id.in_(chunk), DELIVERY.c.state == "pending")
-                    .values(lease_until=None, **values)
+                    .values(lease_until=None, lease_owner=None, **values)
                 )
 
     def mark_delivered(self, ids: Sequence[int], at: datetime, message_key: str | None = None) -> None:
@@ -149,6 +159,27 @@ class OutboxQueries:
 
     def release(self, ids: Sequence[int]) -> None:
         self._set(ids)
+
+    def release_orphaned_leases(self, now: datetime) -> int:
+        """Free the leases of senders on this host that no longer run (killed, crashed), so their rows go
+        out now rather than when the lease would have run out. Returns how many rows were freed."""
+        host = socket.gethostname()
+        with self._read() as conn:
+            owners = conn.execute(
+                select(DELIVERY.c.lease_owner)
+                .where(DELIVERY.c.lease_until > now, DELIVERY.c.lease_owner.like(f"{host}:%"))
+                .distinct()
+            ).scalars()
+            dead = [owner for owner in owners if not _alive(int(owner.rsplit(":", 1)[1]))]
+        if not dead:
+            return 0
+        with self.engine.begin() as conn:
+            result = conn.execute(
+                update(DELIVERY)
+                .where(DELIVERY.c.lease_owner.in_(dead), DELIVERY.c.state == "pending")
+                .values(lease_until=None, lease_owner=None)
+            )
+        return int(result.rowcount)
 
     def messages_sent_since(self, channel: str, since: datetime) -> tuple[int, datetime | None]:
         """Messages (not rows: a digest is one) delivered to a channel since `since`, and the oldest's time."""
@@ -327,6 +358,22 @@ def alert_from_row(row: Any) -> Alert:
 
 def _state(r: Any) -> DeliveryState:
     return DeliveryState(r["channel"], r["state"], r["attempts"], r["last_error"], r["delivered_at"])
+
+
+def lease_owner() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def _alive(pid: int) -> bool:
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def chunks(items: list[Any], size: int) -> Iterable[list[Any]]:

@@ -18,6 +18,7 @@ depends_on: str | Sequence[str] | None = None
 def upgrade() -> None:
     with op.batch_alter_table("delivery", schema=None) as batch_op:
         batch_op.add_column(sa.Column("lease_until", sa.DateTime(), nullable=True))
+        batch_op.add_column(sa.Column("lease_owner", sa.String(), nullable=True))
         batch_op.add_column(sa.Column("message_key", sa.String(), nullable=True))
         batch_op.add_column(sa.Column("dead_at", sa.DateTime(), nullable=True))
     op.create_table(
@@ -49,4 +50,5 @@ def downgrade() -> None:
     with op.batch_alter_table("delivery", schema=None) as batch_op:
         batch_op.drop_column("dead_at")
         batch_op.drop_column("message_key")
+        batch_op.drop_column("lease_owner")
         batch_op.drop_column("lease_until")
