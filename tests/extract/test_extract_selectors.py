@@ -9,7 +9,7 @@ import pytest
 import yaml
 
 from pantau.errors import ExtractError
-from pantau.extract import extract_article
+from pantau.extract import extract_article, selector_error
 from pantau.models import ArticleSelectors
 
 CASES: list[dict[str, Any]] = yaml.safe_load(
@@ -48,3 +48,17 @@ def test_unparsable_selector_is_an_extract_error(selectors: ArticleSelectors) ->
         extract_article(
             "<article><p>Teks berita yang cukup panjang untuk dibaca.</p></article>", URL, selectors
         )
+
+
+@pytest.mark.parametrize(
+    ("selector", "usable"),
+    [
+        (".detail-content", True),
+        ("div.isi > p, .baca-juga", True),
+        ("div[", False),
+        ("p:::x", False),
+        ("  ", False),
+    ],
+)
+def test_selector_error_for_config_validation(selector: str, usable: bool) -> None:
+    assert (selector_error(selector) is None) is usable

@@ -20,7 +20,9 @@ from pantau.extract.metadata import read_metadata
 from pantau.extract.nesting import limit_nesting
 from pantau.models import ArticleSelectors, Extracted
 
-__all__ = ["decode_html", "extract_article"]
+__all__ = ["decode_html", "extract_article", "selector_error"]
+
+_PROBE = "<html><body><p>probe</p></body></html>"
 
 
 def extract_article(html: str, url: str, selectors: ArticleSelectors | None = None) -> Extracted:
@@ -34,6 +36,19 @@ def extract_article(html: str, url: str, selectors: ArticleSelectors | None = No
     except Exception as err:
         # Last line of defence: a page must never crash a poll with a raw traceback.
         raise ExtractError(f"extract: could not read {url}: {type(err).__name__}: {err}") from err
+
+
+def selector_error(selector: str) -> str | None:
+    """Why Lexbor cannot use this CSS selector, or None when it can: for config validation at load time."""
+    if not selector.strip():
+        return "empty CSS selector"
+    try:
+        LexborHTMLParser(_PROBE).css(selector)
+    except SelectolaxError as err:
+        return f"bad CSS selector {selector!r}: {err}"
+    except Exception as err:  # Lexbor reports some malformed selectors as other errors
+        return f"bad CSS selector {selector!r}: {err}"
+    return None
 
 
 def _extract(html: str, url: str, selectors: ArticleSelectors) -> Extracted:
