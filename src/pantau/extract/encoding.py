@@ -23,6 +23,7 @@ _WINDOWS_1252_ALIASES = frozenset({"iso-8859-1", "iso8859-1", "latin-1", "latin1
 _META_CHARSET = re.compile(rb"""<meta[^>]+?charset\s*=\s*["']?\s*([A-Za-z0-9._:-]+)""", re.IGNORECASE)
 
 _LENIENT = "cp1252+latin-1"
+_ASCII = bytes(range(128))
 
 # How far into the page to look for <meta charset>; the HTML standard says 1024 bytes, real pages put
 # long comments and scripts first.
@@ -80,7 +81,7 @@ def _guess(body: bytes) -> str:
         # A page truncated by the size cap, or with a stray byte, is still UTF-8: only when invalid
         # sequences are common is it really a legacy single-byte page.
         text = body.decode("utf-8", errors="replace")
-        non_ascii = sum(1 for b in body[: 1 << 16] if b >= 0x80) or 1
+        non_ascii = len(body[: 1 << 16].translate(None, _ASCII)) or 1
         bad = text.count("\ufffd", 0, 1 << 16)
         if err.start >= len(body) - 3 or bad * 10 < non_ascii:
             return text
