@@ -21,47 +21,10 @@ from pantau.extract.containers import furniture_keys, outermost, select_containe
 from pantau.extract.dates import is_dateline
 
 BLOCK_TAGS = frozenset(
-    [
-        "p",
-        "div",
-        "section",
-        "article",
-        "main",
-        "h1",
-        "h2",
-        "h3",
-        "h4",
-        "h5",
-        "h6",
-        "li",
-        "ul",
-        "ol",
-        "dl",
-        "dt",
-        "dd",
-        "blockquote",
-        "pre",
-        "table",
-        "tbody",
-        "thead",
-        "tr",
-        "td",
-        "th",
-        "br",
-        "hr",
-        "figure",
-        "header",
-        "footer",
-        "address",
-        "center",
-        "details",
-        "summary",
-        "form",
-        "fieldset",
-        "nav",
-        "aside",
-    ]
-)
+    ("p", "div", "section", "article", "main", "h1", "h2", "h3", "h4", "h5", "h6", "li", "ul", "ol", "dl", "dt",
+     "dd", "blockquote", "pre", "table", "tbody", "thead", "tr", "td", "th", "br", "hr", "figure", "header",
+     "footer", "address", "center", "details", "summary", "form", "fieldset", "nav", "aside")
+)  # fmt: skip
 _SPACE = re.compile(r"\s+")
 _BARE_URL = re.compile(r"(?:https?://|www\.)\S+$", re.IGNORECASE)
 _WORD_CHAR = re.compile(r"[^\W_]")

@@ -158,55 +158,12 @@ def class_weight(class_and_id: str) -> float:
 
 # First words of BOILERPLATE_LINE's alternatives: most lines start otherwise and skip the big regex.
 _LINE_STARTERS = frozenset(
-    [
-        "baca",
-        "lihat",
-        "simak",
-        "berita",
-        "artikel",
-        "tonton",
-        "cek",
-        "dapatkan",
-        "ikuti",
-        "gabung",
-        "unduh",
-        "download",
-        "klik",
-        "read",
-        "related",
-        "see",
-        "also",
-        "more",
-        "recommended",
-        "advertisement",
-        "advertising",
-        "advert",
-        "ad",
-        "ads",
-        "iklan",
-        "sponsored",
-        "sponsor",
-        "scroll",
-        "sign",
-        "subscribe",
-        "click",
-        "share",
-        "like",
-        "follow",
-        "get",
-        "let",
-        "if",
-        "have",
-        "email",
-        "this",
-        "image",
-        "photo",
-        "foto",
-        "back",
-        "don",
-        "explore",
-    ]
-)
+    ("baca", "lihat", "simak", "berita", "artikel", "tonton", "cek", "dapatkan", "ikuti", "gabung", "unduh",
+     "download", "klik", "read", "related", "see", "also", "more", "recommended", "advertisement",
+     "advertising", "advert", "ad", "ads", "iklan", "sponsored", "sponsor", "scroll", "sign", "subscribe",
+     "click", "share", "like", "follow", "get", "let", "if", "have", "email", "this", "image", "photo",
+     "foto", "back", "don", "explore")
+)  # fmt: skip
 _CJK_STARTERS = ("関連記事", "あわせて読みたい", "広告")
 _FIRST_WORD = re.compile(r"[^\W\d_]+")
 

@@ -60,48 +60,11 @@ _BYLINE_TAIL = re.compile(
 )
 _EARLIEST_YEAR = 1990
 _STOP_WORDS = {
-    "id": frozenset(
-        [
-            "yang",
-            "dan",
-            "di",
-            "dengan",
-            "untuk",
-            "dari",
-            "ini",
-            "itu",
-            "pada",
-            "dalam",
-            "tidak",
-            "akan",
-            "juga",
-            "ke",
-            "adalah",
-            "oleh",
-        ]
-    ),
-    "en": frozenset(
-        [
-            "the",
-            "and",
-            "of",
-            "to",
-            "in",
-            "is",
-            "that",
-            "for",
-            "on",
-            "with",
-            "was",
-            "as",
-            "by",
-            "it",
-            "are",
-            "from",
-            "at",
-        ]
-    ),
-}
+    "id": frozenset(("yang", "dan", "di", "dengan", "untuk", "dari", "ini", "itu", "pada", "dalam", "tidak",
+                     "akan", "juga", "ke", "adalah", "oleh")),
+    "en": frozenset(("the", "and", "of", "to", "in", "is", "that", "for", "on", "with", "was", "as", "by", "it",
+                     "are", "from", "at")),
+}  # fmt: skip
 _KANA = re.compile(r"[\u3040-\u30ff]")
 
 
