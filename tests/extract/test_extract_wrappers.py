@@ -38,3 +38,19 @@ def test_article_inside_a_furniture_sounding_wrapper_is_kept(wrapper_class: str)
     )
     body = extract_article(page, "https://kabarnusa.example/b/4").body
     assert body.split("\n\n") == PARAGRAPHS
+
+
+def test_embedded_post_quoted_by_the_article_is_kept_but_share_bar_is_not() -> None:
+    article = "".join(f"<p>{text}</p>" for text in PARAGRAPHS)
+    tweet = (
+        '<div class="social-media-embed"><blockquote class="twitter-tweet"><p>Kami menyambut Jepang sebagai '
+        "mitra penting di kawasan ini, tulis juru bicara kementerian.</p></blockquote></div>"
+    )
+    page = (
+        f"<html><body><article><h1>Menlu Jepang ke Jakarta</h1>{article}{tweet}"
+        '<div class="social-share"><a href="#">Bagikan ke X</a> Bagikan berita NATO ini ke teman anda sekarang juga'
+        "</div></article></body></html>"
+    )
+    body = extract_article(page, "https://kabarnusa.example/b/5").body
+    assert "Kami menyambut Jepang sebagai mitra penting" in body
+    assert "NATO" not in body

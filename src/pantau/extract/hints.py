@@ -39,6 +39,7 @@ _NEGATIVE_PREFIXES = tuple(w[:-1] for w in _NEGATIVE_WORDS if w.endswith("*") an
 _PAIR_EXACT = frozenset(w for w in _NEGATIVE_WORDS if not w.endswith("*") and "-" in w)
 _PAIR_PREFIXES = tuple(w[:-1] for w in _NEGATIVE_WORDS if w.endswith("*") and "-" in w)
 _PAIR_STARTS = frozenset(w.split("-")[0] for w in _NEGATIVE_WORDS if "-" in w)
+_EMBED_TOKENS = frozenset(("embed", "embedded", "tweet", "instagram", "tiktok"))
 _CLASS_SPLIT = re.compile(r"[\s_-]+")
 # token -> is it a furniture word? Tokens repeat across sites far more than whole class strings do.
 _TOKEN_CACHE: dict[str, bool] = {}
@@ -110,6 +111,9 @@ def is_furniture(class_and_id: str) -> bool:
     """Do these class/id words name page furniture (comments, related links, share bars ...)?"""
     # Tokens rather than one big regex: this runs on every element with a class or id.
     tokens = _CLASS_SPLIT.split(class_and_id.lower())
+    # An embedded post ("social-media-embed", "twitter-tweet") is quoted by the article, so part of it.
+    if _EMBED_TOKENS.intersection(tokens):
+        return False
     for index, token in enumerate(tokens):
         negative = _TOKEN_CACHE.get(token)
         if negative is None:
