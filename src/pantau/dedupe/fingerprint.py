@@ -46,6 +46,13 @@ _WORD = re.compile(r"\w+")
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
 _NAME = re.compile(r"[A-Z][^\W\d_]+")
 _MAX_ENTITIES = 40
+# Capitalised words that start sentences or name dates in either language: not names of anything.
+_NOT_NAMES_TEXT = """the a an in on at it its he she they this that these after before but and as for of by with from
+    monday tuesday wednesday thursday friday saturday sunday january february march april may june july
+    august september october november december senin selasa rabu kamis jumat sabtu minggu januari februari
+    maret mei juni juli agustus oktober desember di ke dari dan ia ini itu pada dalam menurut sejak
+    setelah namun"""
+_NOT_NAMES = frozenset(_NOT_NAMES_TEXT.split())
 
 
 @dataclass(frozen=True)
@@ -136,5 +143,7 @@ def _entities(text: str) -> tuple[str, ...]:
         if len(digits) >= 2 and not (len(digits) == 4 and digits.startswith(("19", "20"))):
             found.add(digits.lstrip("0") or "0")
     for name in _NAME.findall(text):
-        found.add(name.casefold())
+        folded = name.casefold()
+        if folded not in _NOT_NAMES:
+            found.add(folded)
     return tuple(sorted(found))[:_MAX_ENTITIES]

@@ -38,8 +38,9 @@ __all__ = [
 # trimmed and wrapped copies ~1.0; unrelated articles on one topic stay under ~0.05.
 MIN_CONTAINMENT = 0.3
 MIN_SHARED_SHINGLES = 8.0  # two short texts that share one stock phrase are not one story
-MIN_SHARED_ENTITIES = 4
-MIN_ENTITY_OVERLAP = 0.5
+# A cross-language link needs shared figures and names: two figures and two names, or one figure and four
+# names, making up at least this share of the smaller article's figures and names.
+MIN_ENTITY_OVERLAP = 0.3
 
 _WIRES = (
     r"kyodo\w*|reuters|afp|ap|associated\s+press|xinhua|yonhap|bernama|bloomberg|nikkei|nhk|"
@@ -95,13 +96,16 @@ def cites_wire(text: str) -> bool:
     return _CITATION.search(text) is not None
 
 
-def entity_overlap(a: Fingerprint, b: Fingerprint) -> tuple[int, float]:
-    """(shared numbers and names, their share of the smaller set) of two fingerprints."""
+def entity_overlap(a: Fingerprint, b: Fingerprint) -> float:
+    """The share of the smaller article's figures and names found in the other, or 0.0 when they share
+    too few figures (shared names alone only say "same topic")."""
     left, right = set(a.entities), set(b.entities)
     shared = left & right
-    if not shared or not any(e[0].isdigit() for e in shared):
-        return 0, 0.0  # without a shared figure, shared names alone only say "same topic"
-    return len(shared), len(shared) / min(len(left), len(right))
+    figures = sum(1 for e in shared if e[0].isdigit())
+    names = len(shared) - figures
+    if not ((figures >= 2 and names >= 2) or (figures >= 1 and names >= 4)):
+        return 0.0
+    return len(shared) / min(len(left), len(right))
 
 
 def choose_story(
@@ -115,8 +119,8 @@ def choose_story(
         elif same_story(fp, cand.fingerprint):
             score = 1.0 + similarity(fp, cand.fingerprint)[1] / 2
         elif cited and lang and cand.lang and cand.lang != lang:
-            shared, overlap = entity_overlap(fp, cand.fingerprint)
-            if shared < MIN_SHARED_ENTITIES or overlap < MIN_ENTITY_OVERLAP:
+            overlap = entity_overlap(fp, cand.fingerprint)
+            if overlap < MIN_ENTITY_OVERLAP:
                 continue
             score = overlap / 2
         else:

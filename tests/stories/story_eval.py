@@ -1,0 +1,74 @@
+"""Runs the labelled stream through the store's story index and scores "same story" pairwise."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from itertools import combinations
+
+from story_corpus import Item
+
+from pantau.dedupe import cites_wire, content_hash, fingerprint
+from pantau.models import Article
+from pantau.pipeline import STORY_WINDOW
+from pantau.store import Store
+from pantau.store.queries import StoryLink
+
+
+@dataclass(frozen=True)
+class Score:
+    precision: float
+    recall: float
+    true_pairs: int
+    found_pairs: int
+    wrong_pairs: int
+
+
+def assign_stories(store: Store, items: Iterable[Item]) -> dict[str, int]:
+    """item key -> story id, as the pipeline would decide them (same calls, same order)."""
+    out: dict[str, int] = {}
+    for n, item in enumerate(items):
+        fp = fingerprint(item.body, item.title)
+        cited = item.lang != "en" and cites_wire(item.body)
+        story = store.find_story(fp, item.at - STORY_WINDOW, lang=item.lang, cited=cited)
+        article = Article(
+            source=item.source,
+            url=f"https://{item.source}.test/{n}",
+            title=item.title,
+            body=item.body,
+            published=item.at,
+            author=None,
+            lang=item.lang,
+            content_hash=content_hash(item.title, item.body),
+            fetched_at=item.at,
+        )
+        article_id = store.save_article(article, [], article.url, StoryLink(story.id if story else None, fp))
+        assert article_id is not None
+        story_id = store.story_of(article_id)
+        assert story_id is not None
+        out[item.key] = story_id
+    return out
+
+
+def score(items: list[Item], stories: dict[str, int], keep: set[str]) -> Score:
+    """Pairwise precision and recall over the items whose key is in `keep`."""
+    chosen = [it for it in items if it.key in keep]
+    truth = {frozenset(p) for p in _pairs(chosen, lambda it: it.group)}
+    found = {frozenset(p) for p in _pairs(chosen, lambda it: str(stories[it.key]))}
+    right = len(truth & found)
+    return Score(
+        precision=right / len(found) if found else 1.0,
+        recall=right / len(truth) if truth else 1.0,
+        true_pairs=len(truth),
+        found_pairs=len(found),
+        wrong_pairs=len(found - truth),
+    )
+
+
+def _pairs(items: list[Item], key: object) -> Iterable[tuple[str, str]]:
+    groups: dict[str, list[str]] = defaultdict(list)
+    for it in items:
+        groups[key(it)].append(it.key)  # type: ignore[operator]
+    for members in groups.values():
+        yield from combinations(sorted(members), 2)
