@@ -48,6 +48,15 @@ class Leaf(Node):
         field, in_field = self.field, ctx.in_field
         return any(in_field(field, o[0], o[3]) for o in ctx.term_occ(self.tid))
 
+    def collect(self, ctx: DocContext, out: list[HitRef | Hit]) -> None:
+        # Evidence needs no token positions: skip `spans`, which would compute them.
+        label, field = self.label, self.field
+        out.extend(
+            (f, s, e, label)
+            for f, _, _, s, e in ctx.term_occ(self.tid)
+            if field is None or ctx.in_field(field, f, s)
+        )
+
     def spans(self, ctx: DocContext) -> list[Span]:
         label, field, positioned = self.label, self.field, ctx.positioned
         return [
