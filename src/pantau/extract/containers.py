@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-from selectolax.lexbor import LexborNode
+from selectolax.lexbor import LexborNode, SelectolaxError
 
 from pantau.extract import hints
 
@@ -253,11 +253,15 @@ def _chunks(
     if not classes or '"' in classes or "\\" in classes:
         return [best]
     names = classes.split()
-    if names and all(_PLAIN_CLASS.match(name) for name in names):
-        # Every class of the best chunk, and maybe more ("block-text block-text_initial-letter").
-        twins = root.css((best.tag or "div") + "".join(f".{name}" for name in names))
-    else:
-        twins = root.css(f'{best.tag}[class="{classes}"]')
+    try:
+        if names and all(_PLAIN_CLASS.match(name) for name in names):
+            # Every class of the best chunk, and maybe more ("block-text block-text_initial-letter").
+            twins = root.css((best.tag or "div") + "".join(f".{name}" for name in names))
+        else:
+            twins = root.css(f'{best.tag}[class="{classes}"]')
+    except SelectolaxError:
+        # A class Lexbor cannot put in a selector: the page's fault, not the user's settings.
+        return [best]
     kept = [
         n for n in twins if node_key(n) == node_key(best) or final.get(node_key(n), 0.0) >= 0.1 * best_score
     ]
@@ -307,6 +311,8 @@ def _link_density(node: LexborNode) -> float:
 def _with_siblings(
     best: LexborNode, best_score: float, final: dict[int, float], skipped: set[int]
 ) -> list[LexborNode]:
+    """The best container and those of its siblings that score well or are article paragraphs themselves
+    (an article whose paragraphs sit beside an inline ad box rather than inside one wrapper)."""
     parent = best.parent
     if parent is None:
         return [best]
