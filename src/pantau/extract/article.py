@@ -12,7 +12,7 @@ from selectolax.lexbor import LexborHTMLParser, SelectolaxError
 
 from pantau.errors import ExtractError
 from pantau.extract import hints
-from pantau.extract.body import extract_body
+from pantau.extract.body import extract_body, user_css
 from pantau.extract.containers import remove_all
 from pantau.extract.dates import parse_date
 from pantau.extract.encoding import decode_html
@@ -31,8 +31,6 @@ def extract_article(html: str, url: str, selectors: ArticleSelectors | None = No
         return _extract(html, url, selectors or ArticleSelectors())
     except ExtractError:
         raise
-    except SelectolaxError as err:
-        raise ExtractError(f"extract: bad CSS selector in the source's article settings ({err})") from err
     except Exception as err:
         # Last line of defence: a page must never crash a poll with a raw traceback.
         raise ExtractError(f"extract: could not read {url}: {type(err).__name__}: {err}") from err
@@ -46,15 +44,13 @@ def selector_error(selector: str) -> str | None:
         LexborHTMLParser(_PROBE).css(selector)
     except SelectolaxError as err:
         return f"bad CSS selector {selector!r}: {err}"
-    except Exception as err:  # Lexbor reports some malformed selectors as other errors
-        return f"bad CSS selector {selector!r}: {err}"
     return None
 
 
 def _extract(html: str, url: str, selectors: ArticleSelectors) -> Extracted:
     tree = LexborHTMLParser(limit_nesting(html))
     for selector in selectors.drop:
-        remove_all(tree.css(selector))
+        remove_all(user_css(tree, selector))
     meta = read_metadata(tree, url)
     title = _override_text(tree, selectors.title) or meta.title or ""
     published = meta.published
@@ -79,15 +75,17 @@ def _extract(html: str, url: str, selectors: ArticleSelectors) -> Extracted:
 def _override_text(tree: LexborHTMLParser, selector: str | None) -> str | None:
     if not selector:
         return None
-    node = tree.css_first(selector)
+    found = user_css(tree, selector)
+    node = found[0] if found else None
     text = " ".join(node.text(deep=True).split()) if node else ""
     return text or None
 
 
 def _override_date(tree: LexborHTMLParser, selector: str, lang: str | None) -> datetime | None:
-    node = tree.css_first(selector)
-    if node is None:
+    found = user_css(tree, selector)
+    if not found:
         return None
+    node = found[0]
     attrs = node.attributes
     for candidate in (attrs.get("datetime"), attrs.get("content"), node.text(deep=True)):
         parsed = parse_date(candidate, lang)

@@ -14,8 +14,9 @@ import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
-from selectolax.lexbor import LexborHTMLParser, LexborNode
+from selectolax.lexbor import LexborHTMLParser, LexborNode, SelectolaxError
 
+from pantau.errors import ExtractError
 from pantau.extract import hints
 from pantau.extract.containers import furniture_keys, outermost, select_containers
 from pantau.extract.dates import is_dateline
@@ -113,13 +114,23 @@ def clean_paragraphs(blocks: Iterable[_Block], title: str) -> list[str]:
     return paragraphs
 
 
+def user_css(tree: LexborHTMLParser, selector: str) -> list[LexborNode]:
+    """Matches of a selector from the source's settings; one Lexbor cannot parse is the user's error."""
+    try:
+        return tree.css(selector)
+    except SelectolaxError as err:
+        raise ExtractError(
+            f"extract: bad CSS selector {selector!r} in the source's article settings ({err})"
+        ) from err
+
+
 def extract_body(tree: LexborHTMLParser, body_selector: str | None, title: str) -> list[str]:
     """Paragraphs of the article; `body_selector` (all matches, in order) overrides the automatic choice."""
     root = tree.body
     if root is None:
         return []
     if body_selector:
-        chosen = outermost(tree.css(body_selector))
+        chosen = outermost(user_css(tree, body_selector))
         if chosen:
             skipped: set[int] = set()
             for node in chosen:
