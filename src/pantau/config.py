@@ -17,9 +17,8 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from selectolax.lexbor import LexborHTMLParser, SelectolaxError
-
 from pantau.errors import ConfigError, RuleError
+from pantau.extract import selector_error
 from pantau.models import ArticleSelectors
 from pantau.notify.deliver import redact_url, validate_channel_url
 from pantau.notify.schedule import Digest, QuietHours, parse_digest, parse_duration, parse_quiet
@@ -315,7 +314,9 @@ class _Builder:
                 raise self.error(item, f"{where}: {problem}", hint="see the Apprise URL formats")
         fmt = self.text(keys["format"], f"{where}: format") if "format" in keys else "markdown"
         if fmt not in FORMATS:
-            raise self.error(keys["format"], f"{where}: format must be one of {', '.join(FORMATS)}, not {fmt!r}")
+            raise self.error(
+                keys["format"], f"{where}: format must be one of {', '.join(FORMATS)}, not {fmt!r}"
+            )
         return ChannelConfig(
             name=name,
             urls=urls,
@@ -323,7 +324,9 @@ class _Builder:
             max_items=self.count(keys["max_items"], f"{where}: max_items") if "max_items" in keys else 50,
             quiet=self.quiet(keys["quiet"], where) if "quiet" in keys else None,
             quiet_digest=self.flag(keys.get("quiet_digest"), f"{where}: quiet_digest"),
-            max_per_hour=self.count(keys["max_per_hour"], f"{where}: max_per_hour") if "max_per_hour" in keys else None,
+            max_per_hour=self.count(keys["max_per_hour"], f"{where}: max_per_hour")
+            if "max_per_hour" in keys
+            else None,
             template=self.template(keys["template"], where, fmt) if "template" in keys else None,
         )
 
@@ -355,7 +358,9 @@ class _Builder:
     def delivery(self, node: Node) -> DeliveryConfig:
         keys = self.mapping(node, "delivery", "delivery")
         return DeliveryConfig(
-            max_attempts=self.count(keys["max_attempts"], "delivery: max_attempts") if "max_attempts" in keys else 10,
+            max_attempts=self.count(keys["max_attempts"], "delivery: max_attempts")
+            if "max_attempts" in keys
+            else 10,
             give_up_after=self.duration(keys["give_up_after"], "delivery: give_up_after")
             if "give_up_after" in keys
             else timedelta(days=2),
@@ -367,8 +372,12 @@ class _Builder:
             raise self.error(node, "ops needs 'channel'")
         channel = self.text(keys["channel"], "ops: channel")
         if channel not in channels:
-            raise self.error(keys["channel"], f"ops names unknown channel '{channel}'", _known("channels", channels))
-        failures = self.count(keys["after_failures"], "ops: after_failures") if "after_failures" in keys else 3
+            raise self.error(
+                keys["channel"], f"ops names unknown channel '{channel}'", _known("channels", channels)
+            )
+        failures = (
+            self.count(keys["after_failures"], "ops: after_failures") if "after_failures" in keys else 3
+        )
         return OpsConfig(channel=channel, after_failures=failures)
 
     def sources(self, node: Node | None, defaults: dict[str, Node]) -> tuple[SourceConfig, ...]:
@@ -426,9 +435,8 @@ class _Builder:
 
     def selector(self, node: Node, where: str) -> str:
         css = self.text(node, where)
-        try:
-            LexborHTMLParser("<p></p>").css(css)
-        except SelectolaxError:
+        problem = selector_error(css)
+        if problem:
             raise self.error(node, f"{where}: invalid CSS selector {css!r}") from None
         return css
 

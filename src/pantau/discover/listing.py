@@ -14,6 +14,7 @@ from selectolax.lexbor import LexborHTMLParser, LexborNode, SelectolaxError
 
 from pantau.discover.common import absolute_http, clean_text, unique_links
 from pantau.errors import DiscoverError
+from pantau.extract import decode_html
 from pantau.models import Link, Page
 
 FEED_TYPES = (
@@ -22,26 +23,10 @@ FEED_TYPES = (
     "application/feed+json",
     "application/rdf+xml",
 )
-_META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([\w.:-]+)""", re.IGNORECASE)
 
 
 def parse_html(page: Page) -> LexborHTMLParser:
-    return LexborHTMLParser(decode_html(page))
-
-
-def decode_html(page: Page) -> str:
-    """Text of an HTML page: header charset, else <meta charset>, else UTF-8, else Windows-1252."""
-    for name in (page.charset, _meta_charset(page.body)):
-        if name:
-            try:
-                return page.body.decode(name, "replace")
-            except LookupError:
-                continue
-    try:
-        return page.body.decode("utf-8")
-    except UnicodeDecodeError:
-        # undeclared and not UTF-8: in practice an old Latin-1/Windows-1252 page
-        return page.body.decode("cp1252", "replace")
+    return LexborHTMLParser(decode_html(page.body, page.charset))
 
 
 def base_url(tree: LexborHTMLParser, page: Page) -> str:
@@ -97,8 +82,3 @@ def _anchors(tree: LexborHTMLParser, selector: str | None) -> Iterator[LexborNod
             yield node
         else:
             yield from node.css("a[href]")
-
-
-def _meta_charset(body: bytes) -> str | None:
-    match = _META_CHARSET.search(body[:4096])
-    return match.group(1).decode("ascii", "ignore") if match else None
