@@ -82,14 +82,15 @@ class RuleSet:
         seen = ctx.seen
         for kid in seen.intersection(self._indexed):  # C-speed: most words seen index no rule
             found.update(index[kid])
-        checks = self._checks
+        checks, disjoint = self._checks, seen.isdisjoint
         out = list(self._always)
+        append = out.append
         for i in found:
             for clause in checks[i]:
-                if seen.isdisjoint(clause):
+                if disjoint(clause):
                     break
             else:
-                out.append(i)
+                append(i)
         out.sort()
         return out
 
