@@ -1,10 +1,10 @@
-"""Matching one article against compiled rules: the scan, the evaluation nodes and the evidence.
+"""One article as the rules see it: the single scan, and term occurrences worked out on demand.
 
-An article's title and body are folded and tokenised once, then scanned once by the Aho-Corasick automaton
-over every word of every rule. Word occurrences become term occurrences lazily (only for terms that a
-candidate rule asks about), with stream offsets, token positions and a way back to original offsets.
+An article's title and body are folded once and scanned once by the Aho-Corasick automaton over every word
+of every rule (DocContext). Word occurrences become term occurrences lazily, only for terms that a candidate
+rule asks about, with stream offsets, token positions (also lazy) and a way back to original offsets.
 
-Pure: nothing here does I/O, reads a clock or mutates a compiled node.
+Pure: nothing here does I/O, reads a clock or touches compiled state; a DocContext lives for one article.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from typing import Any
 from pantau.models import Hit
 from pantau.rules.normalize import Folded, fold, fold_words, token_starts, tokens
 
-EXACT, CLITIC, PREFIX, SUB = 0, 1, 2, 3
+EXACT, PREFIX, SUB = 0, 2, 3  # how a rule word is keyed: whole word, prefix, substring
 _second = itemgetter(1)
 _ASCII_SEPARATORS = {i: " " for i in range(128) if not chr(i).isalnum()}
 CLITICS = ("nya", "lah", "kah", "pun", "ku", "mu")
