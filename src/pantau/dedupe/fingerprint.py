@@ -46,6 +46,8 @@ _WORD = re.compile(r"\w+")
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
 _NAME = re.compile(r"[A-Z][^\W\d_]+")
 _MAX_ENTITIES = 40
+_WORD_CACHE = 200_000  # words whose crc32 is remembered (a news vocabulary fits; ~20 MB at most)
+_WORD_HASHES: dict[str, int] = {}
 # Capitalised words that start sentences or name dates in either language: not names of anything.
 _NOT_NAMES_TEXT = """the a an in on at it its he she they this that these after before but and as for of by with from
     monday tuesday wednesday thursday friday saturday sunday january february march april may june july
@@ -89,34 +91,46 @@ def fingerprint(body: str, title: str = "") -> Fingerprint:
         return Fingerprint("", b"", 0, entities)
     exact = hashlib.blake2b(" ".join(tokens).encode("utf-8", "surrogatepass"), digest_size=8).hexdigest()
     shingles = _shingles(tokens)
-    return Fingerprint(exact, _minhash(shingles).astype("<u4").tobytes(), len(shingles), entities)
+    distinct = 1 + int(np.count_nonzero(shingles[1:] != shingles[:-1]))
+    return Fingerprint(exact, _minhash(shingles).astype("<u4").tobytes(), distinct, entities)
+
+
+def _word_hash(word: str) -> int:
+    found = _WORD_HASHES.get(word)
+    if found is None:
+        if len(_WORD_HASHES) >= _WORD_CACHE:
+            _WORD_HASHES.clear()  # a memo, not state: any word hashes the same with or without it
+        found = _WORD_HASHES[word] = zlib.crc32(word.encode("utf-8", "surrogatepass"))
+    return found
 
 
 def _shingles(tokens: list[str]) -> npt.NDArray[np.uint64]:
     # 32-bit word hashes are plenty for a vocabulary; the shingle hash below spreads them over 64 bits.
-    hashes = np.fromiter(
-        (zlib.crc32(t.encode("utf-8", "surrogatepass")) for t in tokens), dtype=np.uint64, count=len(tokens)
-    )
+    known = list(map(_WORD_HASHES.get, tokens))
+    if None in known:
+        known = [_word_hash(t) if h is None else h for t, h in zip(tokens, known, strict=True)]
+    hashes = np.array(known, dtype=np.uint64)
     width = min(SHINGLE, len(hashes))  # a text shorter than a shingle is one shingle
     n = len(hashes) - width + 1
     acc = np.zeros(n, dtype=np.uint64)
-    with np.errstate(over="ignore"):
-        for i, weight in enumerate(_W[SHINGLE - width :]):
-            acc += hashes[i : i + n] * weight
-        return np.unique(_mix(acc))
+    # Array arithmetic on uint64 wraps around silently (only scalar overflow warns), as hashing wants.
+    for i, weight in enumerate(_W[SHINGLE - width :]):
+        acc += hashes[i : i + n] * weight
+    mixed = _mix(acc)
+    mixed.sort()  # cheaper than np.unique; repeats are dropped below only for the count
+    return mixed
 
 
 def _mix(x: npt.NDArray[np.uint64]) -> npt.NDArray[np.uint64]:
     """splitmix64's finaliser: every input bit reaches every output bit."""
-    with np.errstate(over="ignore"):
-        x = (x ^ (x >> _U64(30))) * _U64(0xBF58476D1CE4E5B9)
-        x = (x ^ (x >> _U64(27))) * _U64(0x94D049BB133111EB)
-        return x ^ (x >> _U64(31))
+    x = (x ^ (x >> _U64(30))) * _U64(0xBF58476D1CE4E5B9)
+    x = (x ^ (x >> _U64(27))) * _U64(0x94D049BB133111EB)
+    return x ^ (x >> _U64(31))
 
 
 def _minhash(shingles: npt.NDArray[np.uint64]) -> npt.NDArray[np.uint64]:
     # Multiply-shift: the top 32 bits of a*x+b (mod 2^64) for random odd a: one permutation per row.
-    # Unsigned arithmetic wraps silently in numpy; the shift commutes with min, so it runs on 128 values.
+    # The shift commutes with min, so it runs on 128 values instead of the whole table.
     table = np.multiply.outer(_A, shingles)
     table += _B[:, None]
     result: npt.NDArray[np.uint64] = table.min(axis=1) >> _U64(32)

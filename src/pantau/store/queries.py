@@ -18,6 +18,7 @@ from sqlalchemy import Engine, and_, bindparam, delete, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from pantau.dedupe import Candidate, Fingerprint, PriorAlert, StoryView, choose_story
+from pantau.dedupe.fingerprint import BANDS
 from pantau.models import Article, Match
 from pantau.store.db import make_engine, migrate
 from pantau.store.outbox import OutboxQueries, chunks
@@ -75,6 +76,7 @@ class StoryLink:
 
 FIGURE_BAND = 1023  # band number of the index keys made from an article's figures (cross-language links)
 MAX_CANDIDATES = 20  # articles sharing the most band keys; enough since a true copy shares many
+LOOKUP_KEYS = BANDS + 8  # band keys plus up to 8 figures
 
 
 def figure_keys(fp: Fingerprint) -> list[int]:
@@ -110,23 +112,16 @@ class StoryQueries:
         return StoryView(story_id, alerts, tuple(sources))
 
     def _candidates(self, conn: Any, fp: Fingerprint, since: datetime, cited: bool) -> list[Candidate]:
-        if fp.exact:
-            rows = conn.execute(self._exact_copy, {"exact": fp.exact, "since": since}).mappings().all()
-            if rows:
-                return [_candidate(r) for r in rows]
+        # An exact copy shares every band key, so it is always among the candidates: no lookup of its own.
         keys = list(fp.bands) + (figure_keys(fp) if cited else [])
         if not keys:
             return []
-        top = (
-            select(STORY_BAND.c.article_id, func.count().label("n"))
-            .where(STORY_BAND.c.band.in_(keys), STORY_BAND.c.at >= since)
-            .group_by(STORY_BAND.c.article_id)
-            .order_by(func.count().desc())
-            .limit(MAX_CANDIDATES)
-            .subquery()
-        )
-        query = select(STORY_SIGNATURE).join(top, top.c.article_id == STORY_SIGNATURE.c.article_id)
-        return [_candidate(r) for r in conn.execute(query).mappings()]
+        # A fixed number of parameters (padded with repeats) keeps one cached statement: an expanding IN
+        # is re-rendered on every call and cost 5x the query itself.
+        keys = (keys + keys[:1] * LOOKUP_KEYS)[:LOOKUP_KEYS]
+        params: dict[str, Any] = {f"k{i}": key for i, key in enumerate(keys)}
+        params["since"] = since
+        return [_candidate(r) for r in conn.execute(self._band_candidates, params).mappings()]
 
     def _add_to_story(self, conn: Any, article_id: int, article: Article, story: StoryLink | None) -> int:
         at = article.fetched_at
@@ -200,12 +195,18 @@ class StoryQueries:
                     out[alert_id] = (*out.get(alert_id, ()), source)
         return out
 
-    _exact_copy = (
-        select(STORY_SIGNATURE)
-        .where(STORY_SIGNATURE.c.exact == bindparam("exact"), STORY_SIGNATURE.c.at >= bindparam("since"))
-        .order_by(STORY_SIGNATURE.c.at)
-        .limit(1)
+    _top = (
+        select(STORY_BAND.c.article_id, func.count().label("n"))
+        .where(
+            STORY_BAND.c.band.in_([bindparam(f"k{i}") for i in range(LOOKUP_KEYS)]),
+            STORY_BAND.c.at >= bindparam("since"),
+        )
+        .group_by(STORY_BAND.c.article_id)
+        .order_by(func.count().desc())
+        .limit(MAX_CANDIDATES)
+        .subquery()
     )
+    _band_candidates = select(STORY_SIGNATURE).join(_top, _top.c.article_id == STORY_SIGNATURE.c.article_id)
     _story_alerts = (
         select(ALERT.c.rule, ALERT.c.terms, ARTICLE.c.source)
         .join(ARTICLE, ARTICLE.c.id == ALERT.c.article_id)

@@ -1,0 +1,210 @@
+"""Story dedupe throughput and memory with a large store.
+
+    .venv/bin/python benchmarks/dedupe.py [--sizes 25000,100000] [--new 3000]
+
+For each store size, a fresh process builds a SQLite store holding that many articles, 3,400 a day (the
+last 72 h of them in the near-duplicate index, as the pipeline leaves it after pruning), then sends
+`--new` articles (one in five a lightly edited copy of a recent one) through the dedupe stage on one core:
+
+- stage: fingerprint + find_story (the index lookup and the decision), per article;
+- save: save_article with its story link (the article, story and index rows in one transaction), against
+  the same save without a story link as the baseline measured in the same run;
+- memory: the process's RSS growth during the stage, and the index size, which depend on the window and
+  not on the store size.
+
+Also compares the MinHash used here with datasketch's (128 permutations) on the same texts.
+Target (issue 5): >= 1,000 articles/s through the stage with 100,000 stored articles, memory flat.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+PER_DAY = 3_400  # articles stored per day: 100,000 span about 30 days, and the 72 h window holds ~10,000
+WINDOW_HOURS = 72
+
+
+def make_words(rng: random.Random, n: int) -> list[str]:
+    letters = "abcdefghijklmnoprstuw"
+    return ["".join(rng.choice(letters) for _ in range(rng.randint(3, 9))) for _ in range(n)]
+
+
+def make_text(rng: random.Random, vocab: list[str], weights: list[float]) -> str:
+    words = rng.choices(vocab, weights=weights, k=rng.randint(250, 500))
+    paras = [" ".join(words[i : i + 60]) + "." for i in range(0, len(words), 60)]
+    return "\n\n".join(p[0].upper() + p[1:] for p in paras)
+
+
+def edit(rng: random.Random, text: str, vocab: list[str]) -> str:
+    return " ".join(w if rng.random() > 0.07 else rng.choice(vocab) for w in text.split(" "))
+
+
+def rss_mb() -> float:
+    with open("/proc/self/statm") as f:
+        return int(f.read().split()[1]) * 4096 / 2**20
+
+
+def run_size(size: int, new: int) -> dict[str, float]:
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
+    from sqlalchemy import insert
+
+    from pantau.dedupe import cites_wire, content_hash, fingerprint
+    from pantau.models import Article
+    from pantau.store import Store
+    from pantau.store.queries import StoryLink, figure_keys
+    from pantau.store.tables import ARTICLE, STORY, STORY_BAND, STORY_SIGNATURE
+
+    rng = random.Random(size)
+    vocab = make_words(rng, 20000)
+    weights = [1.0 / (i + 1) for i in range(len(vocab))]  # Zipf-like: a few very common words
+    now = datetime(2026, 11, 25, tzinfo=UTC)
+    folder = tempfile.mkdtemp()
+    store = Store.open(f"sqlite:///{folder}/bench.db")
+    since = now - timedelta(hours=WINDOW_HOURS)
+
+    # Setup: `size` stored articles, PER_DAY a day up to now; those inside the window are indexed.
+    recent: list[str] = []
+    rows: dict[str, list[dict[str, object]]] = {"story": [], "article": [], "signature": [], "band": []}
+
+    def flush(conn: object) -> None:
+        for key, table in (("story", STORY), ("article", ARTICLE), ("signature", STORY_SIGNATURE),
+                           ("band", STORY_BAND)):  # fmt: skip
+            if rows[key]:
+                conn.execute(insert(table), rows[key])  # type: ignore[attr-defined]
+                rows[key] = []
+
+    t0 = time.perf_counter()
+    with store.engine.begin() as conn:
+        for i in range(size):
+            at = now - timedelta(seconds=(size - i) * 86400 / PER_DAY)
+            indexed = at >= since
+            body = make_text(rng, vocab, weights) if indexed else f"old article {i}"
+            source = f"s{i % 50}"
+            rows["story"].append({"id": i + 1, "first_seen_at": at, "last_seen_at": at})
+            rows["article"].append(
+                {"id": i + 1, "url": f"https://{source}.test/{i}", "source": source, "title": f"t{i}",
+                 "body": body, "published": at, "author": None, "lang": "en", "content_hash": f"h{i}",
+                 "fetched_at": at, "story_id": i + 1}
+            )  # fmt: skip
+            if indexed:
+                recent.append(body)
+                fp = fingerprint(body)
+                rows["signature"].append(
+                    {"article_id": i + 1, "story_id": i + 1, "source": source, "lang": "en",
+                     "exact": fp.exact, "signature": fp.signature, "size": fp.size,
+                     "entities": "\n".join(fp.entities), "at": at}
+                )  # fmt: skip
+                keys = dict.fromkeys([*fp.bands, *figure_keys(fp)])
+                rows["band"].extend({"band": k, "article_id": i + 1, "at": at} for k in keys)
+            if len(rows["article"]) == 5000:
+                flush(conn)
+        flush(conn)
+    setup = time.perf_counter() - t0
+    signatures, bands = store.index_size()
+
+    texts = [
+        edit(rng, rng.choice(recent[-2000:]), vocab) if n % 5 == 0 else make_text(rng, vocab, weights)
+        for n in range(new)
+    ]
+    rss_before = rss_mb()
+    t0 = time.perf_counter()
+    found = 0
+    fps = []
+    for text in texts:
+        fp = fingerprint(text)
+        story = store.find_story(fp, since, lang="en", cited=cites_wire(text))
+        found += story is not None
+        fps.append((fp, story))
+    stage = time.perf_counter() - t0
+    rss_stage = rss_mb() - rss_before
+
+    def article(n: int, text: str, prefix: str) -> Article:
+        url = f"https://new.test/{prefix}{n}"
+        return Article("new", url, f"new {n}", text, now, None, "en", content_hash(url, text), now)
+
+    t0 = time.perf_counter()
+    for n, (text, (fp, story)) in enumerate(zip(texts, fps, strict=True)):
+        store.save_article(article(n, text, "a"), [], f"a{n}", StoryLink(story.id if story else None, fp))
+    save_story = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    for n, text in enumerate(texts):
+        store.save_article(article(n, text, "b"), [], f"b{n}")
+    save_plain = time.perf_counter() - t0
+
+    from datasketch import MinHash
+
+    sample = texts[:500]
+    t0 = time.perf_counter()
+    for text in sample:
+        fingerprint(text)
+    ours = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    for text in sample:
+        words = text.casefold().split()
+        mh = MinHash(num_perm=128)
+        mh.update_batch([" ".join(words[i : i + 5]).encode() for i in range(len(words) - 4)])
+    theirs = time.perf_counter() - t0
+    store.close()
+    return {
+        "size": size,
+        "setup_s": setup,
+        "index_signatures": signatures,
+        "index_bands": bands,
+        "stage_per_s": new / stage,
+        "copies_found": found / (new // 5 + (new % 5 > 0)),
+        "rss_growth_mb": rss_stage,
+        "save_story_per_s": new / save_story,
+        "save_plain_per_s": new / save_plain,
+        "minhash_ours_per_s": len(sample) / ours,
+        "minhash_datasketch_per_s": len(sample) / theirs,
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--sizes", default="25000,100000")
+    parser.add_argument("--new", type=int, default=3000)
+    parser.add_argument("--child", type=int)
+    args = parser.parse_args()
+    if args.child:
+        print(json.dumps(run_size(args.child, args.new)))
+        return
+    rows = []
+    for size in (int(s) for s in args.sizes.split(",")):
+        out = subprocess.run(
+            [sys.executable, __file__, "--child", str(size), "--new", str(args.new)],
+            check=True,
+            capture_output=True,
+            text=True,
+        ).stdout
+        rows.append(json.loads(out.strip().splitlines()[-1]))
+    for r in rows:
+        print(
+            f"store {r['size']:>7,} articles (index: {r['index_signatures']:,} signatures, "
+            f"{r['index_bands']:,} band rows; setup {r['setup_s']:.0f}s)\n"
+            f"  dedupe stage (fingerprint + find_story): {r['stage_per_s']:,.0f} articles/s, "
+            f"copies found {r['copies_found']:.0%}, RSS growth {r['rss_growth_mb']:.1f} MB\n"
+            f"  save_article with story index: {r['save_story_per_s']:,.0f}/s "
+            f"(baseline without: {r['save_plain_per_s']:,.0f}/s)\n"
+            f"  MinHash 128 perms: ours {r['minhash_ours_per_s']:,.0f} docs/s, "
+            f"datasketch {r['minhash_datasketch_per_s']:,.0f} docs/s "
+            f"({r['minhash_ours_per_s'] / r['minhash_datasketch_per_s']:.1f}x)"
+        )
+    big = rows[-1]
+    verdict = "OK" if big["stage_per_s"] >= 1000 else "BELOW TARGET"
+    print(f"target >= 1,000 articles/s at {big['size']:,} stored: {verdict}")
+    if len(rows) > 1:
+        ratio = rows[-1]["stage_per_s"] / rows[0]["stage_per_s"]
+        print(f"throughput {rows[-1]['size']:,} vs {rows[0]['size']:,} stored: {ratio:.2f}x (1.0 = flat)")
+
+
+if __name__ == "__main__":
+    main()
