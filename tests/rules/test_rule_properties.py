@@ -21,10 +21,10 @@ SETTINGS = settings(max_examples=150, deadline=None, suppress_health_check=[Heal
 
 
 @st.composite
-def texts(draw: st.DrawFn) -> str:
+def texts(draw: st.DrawFn, words: tuple[str, ...] = (*WORDS, "dan", "yang", "di")) -> str:
     out = []
     for _ in range(draw(st.integers(0, 30))):
-        word = draw(st.sampled_from([*WORDS, "dan", "yang", "di"]))
+        word = draw(st.sampled_from(words))
         style = draw(st.sampled_from(["lower", "upper", "title"]))
         word = word.upper() if style == "upper" else word.title() if style == "title" else word
         out.append(word + draw(st.sampled_from(CLITICS)))
@@ -134,3 +134,39 @@ def test_hits_point_into_the_original_text(title: str, body: str) -> None:
             text = title + " abc" if hit.field == "title" else body
             assert 0 <= hit.start < hit.end <= len(text)
             assert text[hit.start : hit.end] == hit.text
+
+
+def _positions(text: str, word: str, clitic_ok: bool = True) -> list[int]:
+    out = []
+    for i, tok in enumerate(re.findall(r"[a-z0-9]+", text.lower())):
+        if tok == word or (clitic_ok and any(tok == word + c for c in ("nya", "lah", "pun"))):
+            out.append(i)
+    return out
+
+
+@st.composite
+def proximity(draw: st.DrawFn) -> tuple[str, str, str, int]:
+    return (
+        draw(st.sampled_from(["NEAR", "ONEAR", "PHRASE"])),
+        draw(st.sampled_from(FEW)),
+        draw(st.sampled_from(FEW)),
+        draw(st.integers(0, 4)),
+    )
+
+
+FEW = ("nato", "jepang", "kiev")  # few words, so that near misses by one word are common
+
+
+@settings(SETTINGS, max_examples=500)
+@given(proximity(), texts((*FEW, "dan", "yang")))
+def test_proximity_agrees_with_a_token_index_oracle(case: tuple[str, str, str, int], body: str) -> None:
+    op, a, b, n = case
+    query = f'"{a} {b}"~{n}' if op == "PHRASE" else f"{a} {op}/{n} {b}"
+    rules = compile_rules([RuleSpec("r", query)], {})
+    got = bool(rules.match(Document("", body, "s")))
+    pa, pb = _positions(body, a, clitic_ok=op != "PHRASE"), _positions(body, b)
+    if op == "NEAR":
+        want = any(i != j and abs(i - j) - 1 <= n for i in pa for j in pb)
+    else:
+        want = any(i < j and j - i - 1 <= n for i in pa for j in pb)
+    assert got == want

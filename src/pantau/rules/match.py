@@ -28,11 +28,10 @@ FIELD_NAMES = ("title", "body")
 
 # (field, stream start, stream end, clitic?)
 WordOcc = tuple[int, int, int, bool]
-# (field, first token position, last token position, stream start, stream end); positions may be -1 until
-# DocContext.positioned fills them in
-TermOcc = tuple[int, int, int, int, int]
-# (field, first position, last position, stream start, stream end, hits); a hit is (field, start, end, label)
-Span = tuple[int, int, int, int, int, tuple[tuple[int, int, int, str], ...]]
+# (field, stream start, stream end)
+TermOcc = tuple[int, int, int]
+# (field, stream start, stream end, hits); a hit is (field, start, end, label)
+Span = tuple[int, int, int, tuple[tuple[int, int, int, str], ...]]
 
 
 @dataclass(frozen=True)
@@ -221,54 +220,58 @@ class DocContext:
         first = self.word_occ(term.wids[0])
         if not first:
             return []
-        if len(term.wids) == 1:
-            out = [(f, -1, -1, s, e) for f, s, e, _ in first]  # positions on demand: see `positioned`
-        else:
-            out = self._phrase(term, first)
+        out = [(f, s, e) for f, s, e, _ in first] if len(term.wids) == 1 else self._phrase(term, first)
         if term.case_words is not None:
             out = [o for o in out if self._case_ok(o, term.case_words)]
         return out
 
-    def positioned(self, occ: TermOcc) -> TermOcc:
-        if occ[1] >= 0:
-            return occ
-        p = self.fields[occ[0]].pos(occ[3])
-        return (occ[0], p, p, occ[3], occ[4])
+    def between(self, f: int, e: int, s: int) -> int:
+        """Whole words between a hit that ends at `e` and a later one that starts at `s` in field `f`; -1 when
+        both sit in one token (substrings of a no-space-script run). Counted on the stream slice, so
+        articles that never ask need no token positions at all."""
+        stream = self.fields[f].stream
+        te = stream.find(" ", e)
+        if te >= s:
+            return -1
+        return len(stream[te : stream.rfind(" ", 0, s) + 1].split())
+
+    def words(self, f: int, s: int, e: int) -> int:
+        """Words (whole or partial tokens) in the stream slice [s, e) of field `f`."""
+        return len(self.fields[f].stream[s:e].split())
 
     def _phrase(self, term: TermDef, first: list[WordOcc]) -> list[TermOcc]:
-        rest: list[dict[tuple[int, int], WordOcc]] = []
-        for wid in term.wids[1:]:
-            occs = self.word_occ(wid)
-            if not occs:
-                return []
-            table: dict[tuple[int, int], WordOcc] = {}
-            for o in occs:
-                table.setdefault((o[0], self.fields[o[0]].pos(o[1])), o)
-            rest.append(table)
+        rest = [self.word_occ(wid) for wid in term.wids[1:]]
+        if not all(rest):
+            return []
         out: list[TermOcc] = []
         last = len(rest) - 1
         for f, s, e, clitic in first:
             if clitic:
-                continue
-            p0 = cur = self.fields[f].pos(s)
+                continue  # a clitic ends the word: "NATOnya Jepang" is not the phrase "NATO Jepang"
             budget, end, ok = term.slop, e, True
-            for i, table in enumerate(rest):
-                for p in range(cur + 1, cur + 2 + budget):
-                    hit = table.get((f, p))
-                    if hit is not None and (i == last or not hit[3]):
-                        budget -= p - cur - 1
-                        cur, end = p, hit[2]
+            for i, occs in enumerate(rest):
+                j = bisect_left(occs, (f, end + 1))
+                while j < len(occs) and occs[j][0] == f:
+                    gap = self.between(f, end, occs[j][1])
+                    if gap > budget:
+                        ok = False
                         break
+                    if gap >= 0 and (i == last or not occs[j][3]):
+                        budget -= gap
+                        end = occs[j][2]
+                        break
+                    j += 1
                 else:
                     ok = False
+                if not ok:
                     break
             if ok:
-                out.append((f, p0, cur, s, end))
+                out.append((f, s, end))
         return out
 
     def _case_ok(self, occ: TermOcc, case_words: tuple[str, ...]) -> bool:
         ft = self.fields[occ[0]]
-        a, b = ft.original_span(occ[3], occ[4])
+        a, b = ft.original_span(occ[1], occ[2])
         want = iter(case_words)
         need = next(want)
         for tok in fold_words(ft.original[a:b], casefold=False):

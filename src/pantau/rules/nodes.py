@@ -6,6 +6,8 @@ Nodes are immutable after compile and hold no per-article state: all of that liv
 
 from __future__ import annotations
 
+from bisect import bisect_left
+
 from pantau.models import Hit
 from pantau.rules.match import DocContext, Span
 
@@ -24,7 +26,7 @@ class Node:
 
     def collect(self, ctx: DocContext, out: list[HitRef | Hit]) -> None:
         for span in self.spans(ctx):
-            out.extend(span[5])
+            out.extend(span[3])
 
 
 class Leaf(Node):
@@ -46,22 +48,21 @@ class Leaf(Node):
         if self.field is None:
             return self.exact or bool(ctx.term_occ(self.tid))
         field, in_field = self.field, ctx.in_field
-        return any(in_field(field, o[0], o[3]) for o in ctx.term_occ(self.tid))
+        return any(in_field(field, f, s) for f, s, _ in ctx.term_occ(self.tid))
 
     def collect(self, ctx: DocContext, out: list[HitRef | Hit]) -> None:
-        # Evidence needs no token positions: skip `spans`, which would compute them.
         label, field = self.label, self.field
         out.extend(
             (f, s, e, label)
-            for f, _, _, s, e in ctx.term_occ(self.tid)
+            for f, s, e in ctx.term_occ(self.tid)
             if field is None or ctx.in_field(field, f, s)
         )
 
     def spans(self, ctx: DocContext) -> list[Span]:
-        label, field, positioned = self.label, self.field, ctx.positioned
+        label, field = self.label, self.field
         return [
-            (f, p, q, s, e, ((f, s, e, label),))
-            for f, p, q, s, e in map(positioned, ctx.term_occ(self.tid))
+            (f, s, e, ((f, s, e, label),))
+            for f, s, e in ctx.term_occ(self.tid)
             if field is None or ctx.in_field(field, f, s)
         ]
 
@@ -161,32 +162,44 @@ class NearNode(Node):
         return bool(self.left.test(ctx) and self.right.test(ctx) and self.spans(ctx))
 
     def spans(self, ctx: DocContext) -> list[Span]:
-        rights = self.right.spans(ctx)
+        rights = sorted(self.right.spans(ctx), key=_start)
         if not rights:
             return []
+        keys = [(b[0], b[1]) for b in rights]
         out: list[Span] = []
+        longest = -1
         for a in self.left.spans(ctx):
-            for b in rights:
-                if a[0] != b[0] or (a[3] < b[4] and b[3] < a[4]):
-                    continue  # different fields, or the same words
-                if a[4] <= b[3]:
-                    gap = b[1] - a[2] - 1
-                elif self.ordered:
-                    continue
-                else:
-                    gap = a[1] - b[2] - 1
-                if gap <= self.distance:
-                    out.append(
-                        (
-                            a[0],
-                            min(a[1], b[1]),
-                            max(a[2], b[2]),
-                            min(a[3], b[3]),
-                            max(a[4], b[4]),
-                            a[5] + b[5],
-                        )
-                    )
+            f = a[0]
+            # Walk outwards from `a` in each direction; the word count only grows, so stop at the first miss.
+            j = bisect_left(keys, (f, a[2]))
+            while (
+                j < len(rights) and rights[j][0] == f and ctx.between(f, a[2], rights[j][1]) <= self.distance
+            ):
+                out.append(_joined(a, rights[j]))
+                j += 1
+            if self.ordered:
+                continue
+            # Backwards, spans of different lengths do not end in start order: stop once even the longest
+            # right-hand span could no longer end close enough.
+            if longest < 0:
+                longest = max(ctx.words(b[0], b[1], b[2]) for b in rights)
+            j = bisect_left(keys, (f, a[1])) - 1
+            while j >= 0 and rights[j][0] == f:
+                b = rights[j]
+                if b[2] <= a[1] and ctx.between(f, b[2], a[1]) <= self.distance:
+                    out.append(_joined(a, b))
+                elif ctx.words(f, b[1], a[1]) > self.distance + longest:
+                    break
+                j -= 1
         return out
+
+
+def _start(span: Span) -> tuple[int, int]:
+    return span[0], span[1]
+
+
+def _joined(a: Span, b: Span) -> Span:
+    return (a[0], min(a[1], b[1]), max(a[2], b[2]), a[3] + b[3])
 
 
 class ExceptNode(Node):
@@ -206,4 +219,4 @@ class ExceptNode(Node):
         if not lefts:
             return lefts
         outer = self.right.spans(ctx)
-        return [a for a in lefts if not any(b[0] == a[0] and b[3] <= a[3] and a[4] <= b[4] for b in outer)]
+        return [a for a in lefts if not any(b[0] == a[0] and b[1] <= a[1] and a[2] <= b[2] for b in outer)]
