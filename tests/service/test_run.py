@@ -108,3 +108,27 @@ def test_run_with_a_broken_config_exits_2(tmp_path: Path) -> None:
     _out, err = service.communicate(timeout=30)
     assert service.returncode == 2
     assert f"{config}:" in err and "Traceback" not in err
+
+
+def test_reload_picks_up_a_new_source_and_concept_without_a_restart(
+    tmp_path: Path, site: ScriptedSite, hook: WebhookSink
+) -> None:
+    config = tmp_path / "config.yaml"
+    text = CONFIG.format(db=tmp_path / "p.db", hook=hook.url(), base=site.url)
+    config.write_text(text)
+    service = start(config)
+    try:
+        hook.wait_for(1, timeout=30)
+        added = f'  - {{name: feedsite, url: "{site.url}/feedsite/index.html"}}\n'
+        reloaded = text.replace("concepts:", added + "concepts:").replace("partners: [", "partners: [IP4, ")
+        config.write_text(reloaded)
+        service.send_signal(signal.SIGHUP)
+        posts = hook.wait_for(2, timeout=30)
+        service.send_signal(signal.SIGTERM)
+        _out, err = service.communicate(timeout=30)
+    finally:
+        if service.poll() is None:
+            service.kill()
+    assert service.returncode == 0, err
+    assert "config reloaded: 2 sources" in err
+    assert posts[1].json["title"].startswith("[nato] Indonesia says NATO")

@@ -144,16 +144,25 @@ class Service:
             log.warning("%s", error)
 
     def reload(self) -> None:
-        if self.config_file is None or self.client is None:
+        """SIGHUP: read the config off the event loop (compiling 10,000 rules takes a second), then swap."""
+        if self.config_file is None or self.ctx is None:
             return
+        task = asyncio.ensure_future(self._reload(self.config_file))
+        self.in_flight.add(task)
+        task.add_done_callback(self.in_flight.discard)
+
+    async def _reload(self, path: Path) -> None:
         try:
-            config = load_config(self.config_file)
+            config = await asyncio.to_thread(load_config, path)
         except ConfigError as exc:
             log.error("reload refused, keeping the running config: %s", exc)
             return
+        if self.ctx is None:
+            return
+        # One swap of whole values: a poll already running finishes with the config it started with.
         self.config = config
         self.notifier = Notifier(config.channel_urls)
-        self.ctx = Context(config, self.store, Fetcher(self.client, clock=self.clock), self.clock)
+        self.ctx = Context(config, self.store, self.ctx.fetcher, self.clock)
         for job in self.scheduler.get_jobs():
             if job.id.startswith("poll:"):
                 job.remove()
