@@ -88,7 +88,7 @@ def run_size(size: int, new: int) -> dict[str, float]:
             indexed = at >= since
             body = make_text(rng, vocab, weights) if indexed else f"old article {i}"
             source = f"s{i % 50}"
-            rows["story"].append({"id": i + 1, "first_seen_at": at, "last_seen_at": at})
+            rows["story"].append({"id": i + 1, "first_seen_at": at})
             rows["article"].append(
                 {"id": i + 1, "url": f"https://{source}.test/{i}", "source": source, "title": f"t{i}",
                  "body": body, "published": at, "author": None, "lang": "en", "content_hash": f"h{i}",

@@ -6,12 +6,14 @@ A fingerprint holds three things about an article body:
 - `signature`: a MinHash of the body's 5-word shingles (128 values), from which the Jaccard similarity and
   the containment of one text in another can be estimated (wrapped, trimmed and lightly edited copies);
 - `bands`: the first `BANDS` signature values as integer keys for the store's index (one row each), so
-  candidates are found by exact lookups instead of comparing against every stored article;
+  candidates are found by exact lookups instead of comparing against every stored article; more bands
+  find more trimmed copies but each is a row written per article;
 - `entities`: numbers and capitalised names, for linking an Indonesian rewrite to the English wire story it
   cites (numbers and proper nouns survive translation; sentences do not).
 
 MinHash is computed with numpy (multiply-shift hashing over 64-bit shingle hashes) rather than datasketch:
-the same estimate, about 10x faster per article (benchmarks/dedupe.py measures both). Hashes are stable
+the same estimate, about 2x faster per article including normalisation (benchmarks/dedupe.py measures
+both). Hashes are stable
 across processes and machines (crc32 and fixed constants, never Python's salted `hash()`), because
 signatures are stored and compared across restarts.
 
@@ -33,7 +35,7 @@ __all__ = ["BANDS", "PERMUTATIONS", "SHINGLE", "Fingerprint", "fingerprint", "si
 
 SHINGLE = 5  # words per shingle: long enough that unrelated texts share almost none
 PERMUTATIONS = 128  # signature length: the Jaccard estimate's standard error is at most ~0.045
-BANDS = 24  # one-value bands: a copy sharing 18% of its shingles is still a candidate 99% of the time
+BANDS = 16  # one-value bands: a copy sharing 18% of its shingles is still a candidate 96% of the time
 
 _U64 = np.uint64
 _rng = np.random.Generator(np.random.PCG64(20261125))  # fixed seed: signatures must not change between runs

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Engine, and_, bindparam, delete, func, select, update
+from sqlalchemy import Engine, and_, bindparam, delete, func, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from pantau.dedupe import Candidate, Fingerprint, PriorAlert, StoryView, choose_story
@@ -88,6 +88,7 @@ class StoryQueries:
     """The story index: stories, near-duplicate signatures and band keys (a mixin of Store)."""
 
     engine: Engine
+    _add_article: Any  # Store's prebuilt article insert (ON CONFLICT (url) DO NOTHING RETURNING id)
 
     def _read(self) -> Any:
         raise NotImplementedError
@@ -123,38 +124,45 @@ class StoryQueries:
         params["since"] = since
         return [_candidate(r) for r in conn.execute(self._band_candidates, params).mappings()]
 
-    def _add_to_story(self, conn: Any, article_id: int, article: Article, story: StoryLink | None) -> int:
-        at = article.fetched_at
+    def _add_article_in_story(self, conn: Any, article: Article, story: StoryLink | None) -> int | None:
+        """Insert the article into its story (a new one unless given); None if the URL was stored already."""
         story_id = story.story_id if story else None
-        if story_id is None:
-            story_id = conn.execute(
-                self._insert(STORY).values(first_seen_at=at, last_seen_at=at).returning(STORY.c.id)
-            ).scalar_one()
-        else:
-            conn.execute(update(STORY).where(STORY.c.id == story_id).values(last_seen_at=at))
-        conn.execute(update(ARTICLE).where(ARTICLE.c.id == article_id).values(story_id=story_id))
+        new_story = story_id is None
+        if new_story:
+            story_id = conn.execute(self._add_story, {"first_seen_at": article.fetched_at}).scalar_one()
+        article_id: int | None = conn.execute(
+            self._add_article, {**article.__dict__, "story_id": story_id}
+        ).scalar()
+        if article_id is None:
+            if new_story:
+                conn.execute(delete(STORY).where(STORY.c.id == story_id))
+            return None
         fp = story.fingerprint if story else None
-        if fp is not None and (fp.signature or fp.entities):
-            conn.execute(
-                self._insert(STORY_SIGNATURE).values(
-                    article_id=article_id,
-                    story_id=story_id,
-                    source=article.source,
-                    lang=article.lang,
-                    exact=fp.exact,
-                    signature=fp.signature,
-                    size=fp.size,
-                    entities="\n".join(fp.entities),
-                    at=at,
-                )
-            )
-            keys = list(dict.fromkeys([*fp.bands, *figure_keys(fp)]))
-            if keys:
-                conn.execute(
-                    self._insert(STORY_BAND),
-                    [{"band": k, "article_id": article_id, "at": at} for k in keys],
-                )
-        return story_id
+        if fp is not None:
+            self._index(conn, article_id, story_id, article, fp)
+        return article_id
+
+    def _index(
+        self, conn: Any, article_id: int, story_id: int | None, article: Article, fp: Fingerprint
+    ) -> None:
+        at = article.fetched_at
+        if not (fp.signature or fp.entities):
+            return
+        signature = {
+            "article_id": article_id,
+            "story_id": story_id,
+            "source": article.source,
+            "lang": article.lang,
+            "exact": fp.exact,
+            "signature": fp.signature,
+            "size": fp.size,
+            "entities": "\n".join(fp.entities),
+            "at": at,
+        }
+        conn.execute(self._add_signature, signature)
+        keys = dict.fromkeys([*fp.bands, *figure_keys(fp)])
+        if keys:
+            conn.execute(self._add_bands, [{"band": k, "article_id": article_id, "at": at} for k in keys])
 
     def prune_story_index(self, before: datetime) -> int:
         """Forget index entries older than the window; stories and articles stay. Returns rows removed."""
@@ -195,6 +203,10 @@ class StoryQueries:
                     out[alert_id] = (*out.get(alert_id, ()), source)
         return out
 
+    # Statements built once: building one per call cost more than running it.
+    _add_signature = insert(STORY_SIGNATURE)
+    _add_bands = insert(STORY_BAND)
+    _add_story = insert(STORY).values(first_seen_at=bindparam("first_seen_at")).returning(STORY.c.id)
     _top = (
         select(STORY_BAND.c.article_id, func.count().label("n"))
         .where(
@@ -373,9 +385,8 @@ class Store(StoryQueries, OutboxQueries):
         """
         now = article.fetched_at
         with self.engine.begin() as conn:
-            article_id = conn.execute(self._add_article, article.__dict__).scalar()
+            article_id = self._add_article_in_story(conn, article, story)
             if article_id is not None:
-                self._add_to_story(conn, article_id, article, story)
                 for match, outgoing in matches:
                     alert_id = conn.execute(
                         self._add_alert,

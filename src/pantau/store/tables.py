@@ -97,7 +97,6 @@ class StoryRow(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     first_seen_at: datetime | None = _when(nullable=False)
-    last_seen_at: datetime | None = _when(nullable=False)
 
 
 class StorySignatureRow(SQLModel, table=True):
@@ -122,6 +121,8 @@ class StoryBandRow(SQLModel, table=True):
     """LSH band keys of indexed articles (MinHash bands, and figures for cross-language links)."""
 
     __tablename__ = "story_band"
+    # One B-tree keyed by (band, article_id) instead of a rowid table plus its key index: half the writes.
+    __table_args__ = {"sqlite_with_rowid": False}
 
     band: int = Field(sa_column=Column(BigInteger, primary_key=True, autoincrement=False))
     article_id: int = Field(

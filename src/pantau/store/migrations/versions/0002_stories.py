@@ -26,7 +26,6 @@ def upgrade() -> None:
         "story",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("first_seen_at", sa.DateTime(), nullable=False),
-        sa.Column("last_seen_at", sa.DateTime(), nullable=False),
         sa.PrimaryKeyConstraint("id"),
     )
     op.create_table(
@@ -52,14 +51,13 @@ def upgrade() -> None:
         sa.Column("at", sa.DateTime(), nullable=False),
         sa.ForeignKeyConstraint(["article_id"], ["article.id"], ondelete="CASCADE"),
         sa.PrimaryKeyConstraint("band", "article_id"),
+        sqlite_with_rowid=False,
     )
     op.create_index("ix_story_band_at", "story_band", ["at"], unique=False)
 
     op.add_column("article", sa.Column("story_id", sa.Integer(), nullable=True))
     op.create_index("ix_article_story_id", "article", ["story_id"], unique=False)
-    op.execute(
-        "INSERT INTO story (id, first_seen_at, last_seen_at) SELECT id, fetched_at, fetched_at FROM article"
-    )
+    op.execute("INSERT INTO story (id, first_seen_at) SELECT id, fetched_at FROM article")
     op.execute("UPDATE article SET story_id = id")
     if op.get_bind().dialect.name == "postgresql":
         # ids were given explicitly: move the sequence past them so new stories do not collide

@@ -1,0 +1,121 @@
+"""The story index in the store (SQLite and PostgreSQL): window, pruning, history, upgrades."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import text
+
+from pantau.dedupe import content_hash, fingerprint
+from pantau.models import Article, Hit, Match
+from pantau.store import Outgoing, Store
+from pantau.store.db import make_engine, migrate
+from pantau.store.queries import StoryLink
+
+T0 = datetime(2026, 11, 25, 8, 0, tzinfo=UTC)
+WINDOW = timedelta(hours=72)
+STORY = (
+    "Japan will provide 450 million dollars in emergency aid to help Ukraine repair its power grid and heat "
+    "homes through the winter, the foreign minister said on Tuesday. The package includes 120 mobile "
+    "transformers and about 3,000 generators, according to the ministry, with the first shipments leaving "
+    "Yokohama before the end of the month."
+)
+OTHER = (
+    "Australia and Indonesia began coordinated naval patrols in the Arafura Sea on Wednesday to combat "
+    "illegal fishing and people smuggling, under a defence agreement signed last year. Two corvettes and a "
+    "patrol boat take part in the first operation, which lasts ten days, the navies said."
+)
+
+
+def article(source: str, body: str, at: datetime, n: int = 0) -> Article:
+    url = f"https://{source}.test/news/{n}"
+    return Article(source, url, "Title", body, at, None, "en", content_hash(url, body), at)
+
+
+def save(store: Store, source: str, body: str, at: datetime, n: int = 0, rule: str | None = None) -> int:
+    """Store one article the way the pipeline does; returns its story id."""
+    fp = fingerprint(body)
+    story = store.find_story(fp, at - WINDOW)
+    matches = []
+    if rule:
+        match = Match(rule, (Hit("Ukraine", "body", 0, 7, "Ukraine"),), "«Ukraine»")
+        matches = [(match, [Outgoing(rule, "desk", at)])]
+    stored = store.save_article(
+        article(source, body, at, n), matches, f"link-{n}", StoryLink(story.id if story else None, fp)
+    )
+    assert stored is not None
+    found = store.story_of(stored)
+    assert found is not None and (story is None or found == story.id)
+    return found
+
+
+def test_copies_within_the_window_join_and_name_their_sources(store: Store) -> None:
+    first = save(store, "wire", STORY, T0, 1, rule="ukraine")
+    assert save(store, "feedsite", "TOKYO (Kyodo) -- " + STORY, T0 + timedelta(hours=2), 2) == first
+    assert save(store, "warta", STORY[:200], T0 + timedelta(hours=5), 3) == first
+    assert save(store, "feedsite", OTHER, T0 + timedelta(hours=6), 4) != first
+
+    view = store.find_story(fingerprint(STORY), T0)
+    assert view is not None and view.id == first
+    assert view.sources == ("wire", "feedsite", "warta")
+    assert [(a.rule, a.source, a.terms) for a in view.alerts] == [("ukraine", "wire", ("Ukraine",))]
+    alert_ids = [a.id for a, _ in store.alerts_since(T0 - timedelta(days=1))]
+    assert store.also_reported_by(alert_ids) == {alert_ids[0]: ("feedsite", "warta")}
+
+
+def test_a_copy_after_the_window_starts_a_new_story(store: Store) -> None:
+    first = save(store, "wire", STORY, T0, 1)
+    assert save(store, "feedsite", STORY, T0 + WINDOW + timedelta(hours=1), 2) != first
+
+
+def test_pruning_forgets_old_index_entries_but_keeps_stories(store: Store) -> None:
+    first = save(store, "wire", STORY, T0, 1)
+    save(store, "wire", OTHER, T0 + timedelta(hours=80), 2)
+    signatures, bands = store.index_size()
+    assert signatures == 2 and bands > 2
+    assert store.prune_story_index(T0 + timedelta(hours=1)) > 0
+    assert store.index_size()[0] == 1
+    assert store.find_story(fingerprint(STORY), T0 - timedelta(days=1)) is None  # even if asked to look back
+    assert store.story_of(store.article("https://wire.test/news/1").id) == first  # type: ignore[union-attr]
+
+
+def test_another_outlets_identical_text_is_not_a_refetch(store: Store) -> None:
+    save(store, "wire", STORY, T0, 1)
+    same = article("wire", STORY, T0, 1)
+    assert store.known_article("https://elsewhere.test/x", same.content_hash, "wire")
+    assert not store.known_article("https://elsewhere.test/x", same.content_hash, "feedsite")
+    assert store.known_article(same.url, "other-hash", "feedsite")
+
+
+def test_an_article_saved_without_a_story_link_gets_a_story_of_its_own(store: Store) -> None:
+    a = store.save_article(article("wire", STORY, T0, 1), [], "l1")
+    b = store.save_article(article("feedsite", STORY, T0, 2), [], "l2")
+    assert a is not None and b is not None
+    assert None not in (store.story_of(a), store.story_of(b)) and store.story_of(a) != store.story_of(b)
+    assert store.index_size() == (0, 0)
+
+
+def test_upgrading_an_existing_database_puts_each_article_in_its_own_story(store_url: str) -> None:
+    engine = make_engine(store_url)
+    migrate(engine, "0001")
+    with engine.begin() as conn:
+        for n in (1, 2, 3):
+            conn.execute(
+                text(
+                    "INSERT INTO article (url, source, title, body, content_hash, fetched_at) "
+                    "VALUES (:url, 'wire', 't', :body, :h, :at)"
+                ),
+                {"url": f"https://wire.test/{n}", "body": STORY, "h": f"h{n}", "at": T0.replace(tzinfo=None)},
+            )
+        ids = [row[0] for row in conn.execute(text("SELECT id FROM article ORDER BY id"))]
+    engine.dispose()
+    store = Store.open(store_url)
+    try:
+        stories = [store.story_of(n) for n in ids]
+        assert None not in stories and len(set(stories)) == 3
+        # new stories get fresh ids (PostgreSQL's sequence was moved past the copied ones)
+        assert save(store, "feedsite", OTHER, T0, 9) not in stories
+        # old articles are not in the near-duplicate index: a copy of them starts a story
+        assert save(store, "feedsite", STORY, T0 + timedelta(hours=1), 10) not in stories
+    finally:
+        store.close()
