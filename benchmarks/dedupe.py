@@ -103,7 +103,7 @@ def run_size(size: int, new: int) -> dict[str, float]:
                      "entities": "\n".join(fp.entities), "at": at}
                 )  # fmt: skip
                 keys = dict.fromkeys([*fp.bands, *figure_keys(fp)])
-                rows["band"].extend({"band": k, "article_id": i + 1, "at": at} for k in keys)
+                rows["band"].extend({"band": k, "article_id": i + 1} for k in keys)
             if len(rows["article"]) == 5000:
                 flush(conn)
         flush(conn)

@@ -35,6 +35,7 @@ MAX_LINK_ATTEMPTS = 3  # an article page that fails this many polls in a row is 
 MAX_ARTICLES_PER_POLL = 200  # a huge first listing is worked through over several polls
 MAX_CHILD_SITEMAPS = 5
 STORY_WINDOW = timedelta(hours=72)  # copies further apart than this are separate stories
+PRUNE_SLACK = timedelta(hours=1)  # index entries are removed in hourly batches, not on every poll
 
 
 @dataclass(frozen=True)
@@ -107,7 +108,7 @@ async def poll_source(source: SourceConfig, ctx: Context) -> PollResult:
         source.name, ctx.clock(), etag=page.etag, last_modified=page.last_modified, feed_url=feed_url
     )
     if todo:
-        store.prune_story_index(now - STORY_WINDOW)
+        store.prune_story_index(now - STORY_WINDOW, slack=PRUNE_SLACK)
     errors = tuple(o.error for o in outcomes if o.error)
     return PollResult(
         source.name,
@@ -182,7 +183,11 @@ async def _process_link(source: SourceConfig, link: Link, identity: str, ctx: Co
     matches = ctx.ruleset.match(Document(article.title, article.body, article.source, article.lang))
     due = plan_alerts(matches, story, source.name, per_source=ctx.per_source_rules, term_key=ctx.term_key)
     planned = [(match, _outgoing(match, ctx.config, now)) for match in due]
-    stored = store.save_article(article, planned, identity, StoryLink(story.id if story else None, fp))
+    # Only an article that matched a rule can hold alerts a later copy must not repeat, so only such
+    # articles enter the near-duplicate index (each entry is ~20 rows written); every article is still
+    # looked up, so a copy that matches nothing is still recorded under its story.
+    placement = StoryLink(story.id if story else None, fp if matches else None)
+    stored = store.save_article(article, planned, identity, placement)
     if stored is None:
         return _ArticleOutcome()
     return _ArticleOutcome(stored=True, alerts=len(planned))

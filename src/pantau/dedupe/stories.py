@@ -46,6 +46,10 @@ _WIRES = (
     r"kyodo\w*|reuters|afp|ap|associated\s+press|xinhua|yonhap|bernama|bloomberg|nikkei|nhk|"
     r"anadolu|tass|efe|dpa|aap|kantor\s+berita"
 )
+_WIRE_HINTS = (
+    "kyodo", "reuters", "afp", "(ap)", " ap ", " ap,", " ap.", "associated press", "xinhua", "yonhap", "bernama", "bloomberg", "nikkei",
+    "nhk", "anadolu", "tass", "efe", "dpa", "aap", "kantor berita",
+)  # fmt: skip
 _CITATION = re.compile(
     r"\b(?:melansir|dilansir|lansir|dikutip|mengutip|menurut|seperti\s+dilaporkan|dilaporkan|laporan)\b"
     rf"[^.\n]{{0,80}}?\b(?:{_WIRES})\b",
@@ -93,7 +97,13 @@ def same_story(a: Fingerprint, b: Fingerprint) -> bool:
 
 def cites_wire(text: str) -> bool:
     """Does the text say it is based on a wire service ("Melansir Kyodo", "dikutip dari Reuters")?"""
-    return _CITATION.search(text) is not None
+    # Rewrites credit the wire in their lead or their last lines; looking only there (and first for a
+    # wire's name at all) keeps this check cheap enough for every article.
+    ends = text if len(text) <= 1000 else text[:700] + "\n" + text[-300:]
+    lowered = ends.casefold()
+    if not any(name in lowered for name in _WIRE_HINTS):
+        return False
+    return _CITATION.search(ends) is not None
 
 
 def entity_overlap(a: Fingerprint, b: Fingerprint) -> float:

@@ -11,7 +11,7 @@ import json
 import zlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Engine, and_, bindparam, delete, func, insert, select, update
@@ -162,12 +162,22 @@ class StoryQueries:
         conn.execute(self._add_signature, signature)
         keys = dict.fromkeys([*fp.bands, *figure_keys(fp)])
         if keys:
-            conn.execute(self._add_bands, [{"band": k, "article_id": article_id, "at": at} for k in keys])
+            conn.execute(self._add_bands, [{"band": k, "article_id": article_id} for k in keys])
 
-    def prune_story_index(self, before: datetime) -> int:
-        """Forget index entries older than the window; stories and articles stay. Returns rows removed."""
+    def prune_story_index(self, before: datetime, slack: timedelta = timedelta(0)) -> int:
+        """Forget index entries older than `before`; stories and articles stay. Returns rows removed.
+
+        With `slack`, nothing happens until some entry is older than `before - slack`: removing band rows
+        scans their table, so a caller that prunes on every poll should let them gather for a while.
+        Lookups never see entries older than their window either way.
+        """
+        with self._read() as conn:
+            due = conn.execute(self._oldest_before, {"before": before - slack}).first()
+        if due is None:
+            return 0
+        old = select(STORY_SIGNATURE.c.article_id).where(STORY_SIGNATURE.c.at < before)
         with self.engine.begin() as conn:
-            bands = conn.execute(delete(STORY_BAND).where(STORY_BAND.c.at < before)).rowcount
+            bands = conn.execute(delete(STORY_BAND).where(STORY_BAND.c.article_id.in_(old))).rowcount
             signatures = conn.execute(delete(STORY_SIGNATURE).where(STORY_SIGNATURE.c.at < before)).rowcount
         return int(bands or 0) + int(signatures or 0)
 
@@ -207,18 +217,21 @@ class StoryQueries:
     _add_signature = insert(STORY_SIGNATURE)
     _add_bands = insert(STORY_BAND)
     _add_story = insert(STORY).values(first_seen_at=bindparam("first_seen_at")).returning(STORY.c.id)
-    _top = (
-        select(STORY_BAND.c.article_id, func.count().label("n"))
+    # Grouping by the signature's primary key lets PostgreSQL return its other columns too.
+    _band_candidates = (
+        select(STORY_SIGNATURE)
+        .join(STORY_BAND, STORY_BAND.c.article_id == STORY_SIGNATURE.c.article_id)
         .where(
             STORY_BAND.c.band.in_([bindparam(f"k{i}") for i in range(LOOKUP_KEYS)]),
-            STORY_BAND.c.at >= bindparam("since"),
+            STORY_SIGNATURE.c.at >= bindparam("since"),
         )
-        .group_by(STORY_BAND.c.article_id)
-        .order_by(func.count().desc())
+        .group_by(STORY_SIGNATURE.c.article_id)
+        .order_by(func.count().desc(), STORY_SIGNATURE.c.article_id)
         .limit(MAX_CANDIDATES)
-        .subquery()
     )
-    _band_candidates = select(STORY_SIGNATURE).join(_top, _top.c.article_id == STORY_SIGNATURE.c.article_id)
+    _oldest_before = (
+        select(STORY_SIGNATURE.c.article_id).where(STORY_SIGNATURE.c.at < bindparam("before")).limit(1)
+    )
     _story_alerts = (
         select(ALERT.c.rule, ALERT.c.terms, ARTICLE.c.source)
         .join(ARTICLE, ARTICLE.c.id == ALERT.c.article_id)
@@ -267,9 +280,11 @@ class Store(StoryQueries, OutboxQueries):
             .where((ARTICLE.c.url == bindparam("url")) | (ARTICLE.c.content_hash == bindparam("hash")))
             .limit(1)
         )
-        same_text = (ARTICLE.c.content_hash == bindparam("hash")) & (ARTICLE.c.source == bindparam("source"))
-        self._find_own_article = (
-            select(ARTICLE.c.id).where((ARTICLE.c.url == bindparam("url")) | same_text).limit(1)
+        # The source is compared in Python: in SQL it led SQLite to scan the source's index.
+        self._find_copies = (
+            select(ARTICLE.c.url, ARTICLE.c.source)
+            .where((ARTICLE.c.url == bindparam("url")) | (ARTICLE.c.content_hash == bindparam("hash")))
+            .limit(50)
         )
 
     def _read(self) -> Any:
@@ -364,11 +379,11 @@ class Store(StoryQueries, OutboxQueries):
         a report of the same story, not a re-fetch)?"""
         with self._read() as conn:
             if source is None:
-                found = conn.execute(self._find_article, {"url": url, "hash": content_hash}).first()
-            else:
-                params = {"url": url, "hash": content_hash, "source": source}
-                found = conn.execute(self._find_own_article, params).first()
-        return found is not None
+                return (
+                    conn.execute(self._find_article, {"url": url, "hash": content_hash}).first() is not None
+                )
+            rows = conn.execute(self._find_copies, {"url": url, "hash": content_hash}).all()
+        return any(row.url == url or row.source == source for row in rows)
 
     def save_article(
         self,

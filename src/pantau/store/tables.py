@@ -110,7 +110,7 @@ class StorySignatureRow(SQLModel, table=True):
     story_id: int = Field(sa_column=Column(Integer, nullable=False))
     source: str
     lang: str | None = None
-    exact: str = Field(index=True)
+    exact: str
     signature: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
     size: int
     entities: str = Field(sa_column=Column(Text, nullable=False))  # newline-separated
@@ -118,7 +118,9 @@ class StorySignatureRow(SQLModel, table=True):
 
 
 class StoryBandRow(SQLModel, table=True):
-    """LSH band keys of indexed articles (MinHash bands, and figures for cross-language links)."""
+    """LSH band keys of indexed articles (MinHash bands, and figures for cross-language links).
+
+    No time column: rows go with their article's story_signature row (its `at` bounds the window)."""
 
     __tablename__ = "story_band"
     # One B-tree keyed by (band, article_id) instead of a rowid table plus its key index: half the writes.
@@ -128,7 +130,6 @@ class StoryBandRow(SQLModel, table=True):
     article_id: int = Field(
         sa_column=Column(Integer, ForeignKey("article.id", ondelete="CASCADE"), primary_key=True)
     )
-    at: datetime | None = _when(nullable=False, index=True)
 
 
 class AlertRow(SQLModel, table=True):

@@ -42,18 +42,15 @@ def upgrade() -> None:
         sa.ForeignKeyConstraint(["article_id"], ["article.id"], ondelete="CASCADE"),
         sa.PrimaryKeyConstraint("article_id"),
     )
-    op.create_index("ix_story_signature_exact", "story_signature", ["exact"], unique=False)
     op.create_index("ix_story_signature_at", "story_signature", ["at"], unique=False)
     op.create_table(
         "story_band",
         sa.Column("band", sa.BigInteger(), autoincrement=False, nullable=False),
         sa.Column("article_id", sa.Integer(), nullable=False),
-        sa.Column("at", sa.DateTime(), nullable=False),
         sa.ForeignKeyConstraint(["article_id"], ["article.id"], ondelete="CASCADE"),
         sa.PrimaryKeyConstraint("band", "article_id"),
         sqlite_with_rowid=False,
     )
-    op.create_index("ix_story_band_at", "story_band", ["at"], unique=False)
 
     op.add_column("article", sa.Column("story_id", sa.Integer(), nullable=True))
     op.create_index("ix_article_story_id", "article", ["story_id"], unique=False)
@@ -70,9 +67,7 @@ def downgrade() -> None:
     op.drop_index("ix_article_story_id", table_name="article")
     with op.batch_alter_table("article", schema=None) as batch_op:
         batch_op.drop_column("story_id")
-    op.drop_index("ix_story_band_at", table_name="story_band")
     op.drop_table("story_band")
     op.drop_index("ix_story_signature_at", table_name="story_signature")
-    op.drop_index("ix_story_signature_exact", table_name="story_signature")
     op.drop_table("story_signature")
     op.drop_table("story")
