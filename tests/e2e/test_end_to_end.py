@@ -28,13 +28,18 @@ NATO = "nato-indo-pacific"
 UKRAINE = "ukraine"
 
 
+# Later copies of a story another outlet already carried (EXPECTED.md's notes): they match, but the story
+# alerts once, and the wire and feedsite copies share their title, so either one stands for both.
+FOLDED = {"/feedsite/news/310102/japan-pledges-450-million-dollars-to-help-ukraine-through-winter"}
+
+
 def expected_alerts() -> dict[str, list[str]]:
     """rule -> article titles (one per expected alert), read from the outlets' EXPECTED.md table."""
     table = (DEMO_SITE / "EXPECTED.md").read_text(encoding="utf-8")
     out: dict[str, list[str]] = {NATO: [], UKRAINE: []}
     for line in table.splitlines():
         cells = [c.strip() for c in line.strip("|").split("|")]
-        if len(cells) == 7 and cells[0] in {"warta", "wire", "feedsite"}:
+        if len(cells) == 7 and cells[0] in {"warta", "wire", "feedsite"} and cells[1] not in FOLDED:
             if cells[4] == "yes":
                 out[NATO].append(cells[2])
             if cells[5] == "yes":

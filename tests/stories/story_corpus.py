@@ -8,9 +8,14 @@ articles in publication order, each labelled with the story it belongs to:
 - wrapped: the original with a dateline and a credits footer added
 - retitled: another headline, the dateline changed
 - lead: trimmed to its first paragraph
-- edited: 5-15% of the words replaced, dropped or inserted
+- edited: 5-15% of the words replaced, dropped or inserted (figures are left alone: a changed number is
+  a changed fact, not an edit)
 - cross-outlet: own dateline, paragraphs shuffled after the lead, the last one cut, 5% of words edited
 - id-rewrite: the hand-written Indonesian version (cross-language, reported apart from the rest)
+
+and two kinds of look-alikes that are other stories: `related` (a later story reusing a background
+paragraph, hand-written) and `refigured` (the same text with every figure changed, as in a daily report
+filled in from a template).
 
 Everything is seeded: the same stream every run.
 """
@@ -18,6 +23,7 @@ Everything is seeded: the same stream every run.
 from __future__ import annotations
 
 import random
+import re
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -75,7 +81,7 @@ def edit_words(text: str, rate: float, rng: random.Random) -> str:
     out: list[str] = []
     for word in text.split(" "):
         roll = rng.random()
-        if roll >= rate:
+        if roll >= rate or any(c.isdigit() for c in word):
             out.append(word)
         elif roll < rate / 2:
             out.append(rng.choice(REPLACEMENTS))
@@ -150,6 +156,11 @@ def labelled_stream(seed: int = 5) -> list[Item]:
             body = story["id_rewrite"]
             title = " ".join(body.split()[:10])
             items.append(Item(f"{gid}/id", gid, "id-rewrite", "id", "warta", title, body, at))
+    for story in [s for s in stories if len(re.findall(r"\d+", s["body"])) >= 3][::6]:
+        at = next(it.at for it in items if it.key == story["id"]) + timedelta(hours=rng.randint(20, 30))
+        body = re.sub(r"\d+", lambda m: str(int(m.group()) + rng.randint(1, 9)), story["body"])
+        key = story["id"] + "/refigured"
+        items.append(Item(key, key, "refigured", "en", "wire", story["title"], body, at))
     for rel in related:
         at = next(it.at for it in items if it.key == rel["of"]) + timedelta(hours=rng.randint(6, 40))
         items.append(Item(rel["id"], rel["id"], "related", "en", "asiawire", rel["title"], rel["body"], at))

@@ -67,6 +67,11 @@ class Fingerprint:
     entities: tuple[str, ...] = ()  # sorted numbers and names, casefolded
 
     @property
+    def figures(self) -> frozenset[str]:
+        """The numbers in the body, digits only ("1,300" and "1.300" are both "1300")."""
+        return frozenset(e for e in self.entities if e[0].isdigit())
+
+    @property
     def bands(self) -> tuple[int, ...]:
         """Index keys: band number in the high bits, one signature value in the low 32 (fits a BIGINT)."""
         if not self.signature:
@@ -88,7 +93,7 @@ def fingerprint(body: str, title: str = "") -> Fingerprint:
     tokens = words(body)
     if len(tokens) < SHINGLE:
         tokens = words(title) + tokens
-    entities = _entities(title + "\n" + body)
+    entities = _entities(body, title)
     if not tokens:
         return Fingerprint("", b"", 0, entities)
     exact = hashlib.blake2b(" ".join(tokens).encode("utf-8", "surrogatepass"), digest_size=8).hexdigest()
@@ -152,13 +157,14 @@ def similarity(a: Fingerprint, b: Fingerprint) -> tuple[float, float]:
     return jaccard, min(1.0, shared / max(1, min(a.size, b.size)))
 
 
-def _entities(text: str) -> tuple[str, ...]:
+def _entities(body: str, title: str) -> tuple[str, ...]:
+    # Figures from the body only: headlines put in digits what bodies spell out ("24" / "Twenty-four").
     found: set[str] = set()
-    for number in _NUMBER.findall(text):
+    for number in _NUMBER.findall(body):
         digits = number.replace(",", "").replace(".", "")
-        if len(digits) >= 2 and not (len(digits) == 4 and digits.startswith(("19", "20"))):
+        if not (len(digits) == 4 and digits.startswith(("19", "20"))):  # years say little
             found.add(digits.lstrip("0") or "0")
-    for name in _NAME.findall(text):
+    for name in _NAME.findall(title + "\n" + body):
         folded = name.casefold()
         if folded not in _NOT_NAMES:
             found.add(folded)

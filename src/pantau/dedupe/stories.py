@@ -87,12 +87,26 @@ class StoryView:
 
 
 def same_story(a: Fingerprint, b: Fingerprint) -> bool:
-    """Are these two texts copies of one story (same language)?"""
+    """Are these two texts copies of one story (same language)?
+
+    Copies keep their figures; the same template filled with other numbers (a daily price report, step 4
+    of a plan after step 3) is another story, however alike the words are.
+    """
+    return _verdict(a, b) == "same"
+
+
+def _verdict(a: Fingerprint, b: Fingerprint) -> str:
+    """The verdict on two texts: "same", "other figures" (alike words, disagreeing numbers) or "different"."""
     if a.exact and a.exact == b.exact:
-        return True
+        return "same"
     containment = similarity(a, b)[1]
     shared = containment * min(a.size, b.size)
-    return containment >= MIN_CONTAINMENT and shared >= MIN_SHARED_SHINGLES
+    if containment < MIN_CONTAINMENT or shared < MIN_SHARED_SHINGLES:
+        return "different"
+    # A partial copy keeps some of the figures; a template filled in again keeps none of them.
+    if a.figures and b.figures and not a.figures & b.figures:
+        return "other figures"
+    return "same"
 
 
 def cites_wire(text: str) -> bool:
@@ -109,7 +123,9 @@ def cites_wire(text: str) -> bool:
 def entity_overlap(a: Fingerprint, b: Fingerprint) -> float:
     """The share of the smaller article's figures and names found in the other, or 0.0 when they share
     too few figures (shared names alone only say "same topic")."""
-    left, right = set(a.entities), set(b.entities)
+    # Single digits are in nearly every article: they say nothing about which story this is.
+    left = {e for e in a.entities if not (e.isdigit() and len(e) == 1)}
+    right = {e for e in b.entities if not (e.isdigit() and len(e) == 1)}
     shared = left & right
     figures = sum(1 for e in shared if e[0].isdigit())
     names = len(shared) - figures
@@ -121,18 +137,25 @@ def entity_overlap(a: Fingerprint, b: Fingerprint) -> float:
 def choose_story(
     fp: Fingerprint, candidates: Sequence[Candidate], *, lang: str | None = None, cited: bool = False
 ) -> int | None:
-    """The story id this article joins, or None. The closest copy wins; ties go to the oldest story."""
+    """The story id this article joins, or None. The closest copy wins; ties go to the oldest story.
+
+    A story with any member that reads alike but disagrees on the figures is not joined, even when a
+    figure-free excerpt of it (a copy trimmed to the lead) matches.
+    """
+    verdicts = [(cand, _verdict(fp, cand.fingerprint)) for cand in candidates]
+    vetoed = {cand.story_id for cand, verdict in verdicts if verdict == "other figures"}
     best: tuple[float, int] | None = None
-    for cand in candidates:
+    for cand, verdict in verdicts:
+        if cand.story_id in vetoed:
+            continue
         if fp.exact and fp.exact == cand.fingerprint.exact:
             score = 2.0
-        elif same_story(fp, cand.fingerprint):
+        elif verdict == "same":
             score = 1.0 + similarity(fp, cand.fingerprint)[1] / 2
         elif cited and lang and cand.lang and cand.lang != lang:
-            overlap = entity_overlap(fp, cand.fingerprint)
-            if overlap < MIN_ENTITY_OVERLAP:
+            score = entity_overlap(fp, cand.fingerprint) / 2
+            if score < MIN_ENTITY_OVERLAP / 2:
                 continue
-            score = overlap / 2
         else:
             continue
         key = (score, -cand.story_id)

@@ -80,7 +80,7 @@ LOOKUP_KEYS = BANDS + 8  # band keys plus up to 8 figures
 
 
 def figure_keys(fp: Fingerprint) -> list[int]:
-    figures = [e for e in fp.entities if e[:1].isdigit()][:8]
+    figures = sorted(f for f in fp.figures if len(f) >= 2)[:8]  # "3" is in every other article
     return [(FIGURE_BAND << 32) | zlib.crc32(f.encode()) for f in figures]
 
 
