@@ -14,6 +14,11 @@ last 72 h of them in the near-duplicate index, as the pipeline leaves it after p
 
 Also compares the MinHash used here with datasketch's (128 permutations) on the same texts.
 Target (issue 5): >= 1,000 articles/s through the stage with 100,000 stored articles, memory flat.
+
+Measured on the shared 2-core machine (2026-11-25, --sizes 25000,100000 --new 3000): stage 1,732/s at
+25,000 and 1,681/s at 100,000 stored (0.97x: flat), RSS growth 0.5 MB, index 10,200 signatures and
+163,200 band rows at both sizes; save_article with the index 966/s against 2,048/s without; MinHash
+3,633 docs/s against datasketch's 2,075 (1.8x).
 """
 
 from __future__ import annotations
