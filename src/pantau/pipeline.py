@@ -26,8 +26,7 @@ from pantau.extract import decode_html, extract_article
 from pantau.fetch import Fetcher
 from pantau.models import Article, Discovery, Link, Match, Page
 from pantau.rules import Document, RuleSet
-from pantau.store import Outgoing, Store
-from pantau.store.queries import StoryLink
+from pantau.store import Outgoing, Store, StoryLink
 
 log = logging.getLogger(__name__)
 

@@ -19,7 +19,7 @@ from pantau.config import Config, load_config
 from pantau.models import Article, Hit, Match
 from pantau.notify.deliver import Notifier
 from pantau.notify.outbox import DeliveryReport, deliver_due
-from pantau.store import Outgoing, Store
+from pantau.store import Outgoing, Store, StoryLink
 
 
 class Clock:
@@ -340,3 +340,26 @@ def test_mail_carries_the_idempotency_key(tmp_path: Path) -> None:
         store.close()
     assert mail["X-Pantau-Delivery"].startswith("pantau-desk-")
     assert mail["Subject"] == "[r] Story 1: NATO and Japan"
+
+
+def test_a_digest_names_the_other_outlets_that_reported_the_story(tmp_path: Path, hook: WebhookSink) -> None:
+    config = make_config(
+        tmp_path,
+        f"  hook: {hook.url()}",
+        "  - {name: daily, match: NATO, notify: hook, digest: daily 08:00}",
+    )
+    store = Store.open(config.database)
+    clock = Clock(datetime(2026, 11, 25, 13, 0, tzinfo=UTC))
+    add_alert(store, config, 1, "daily", clock.now, source="wire")
+    first = store.article("https://wire.test/news/1")
+    assert first is not None
+    story = store.story_of(first.id)
+    copy = Article(
+        "warta", "https://warta.test/p1", "NATO dan Jepang", "b", clock.now, None, "id", "hc", clock.now
+    )
+    store.save_article(copy, [], copy.url, story=StoryLink(story_id=story))
+    clock.now = datetime(2026, 11, 26, 1, 0, tzinfo=UTC)
+    deliver(store, config, clock)
+    [post] = hook.requests
+    assert "also: warta" in post.json["message"]
+    store.close()

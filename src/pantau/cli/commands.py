@@ -364,7 +364,6 @@ def cmd_alerts(args: argparse.Namespace) -> int:
     store = Store.open(config.database)
     try:
         rows = store.alerts_since(since)
-        others = store.also_reported_by([alert.id for alert, _ in rows])
     finally:
         store.close()
     if not rows:
@@ -373,8 +372,8 @@ def cmd_alerts(args: argparse.Namespace) -> int:
     for alert, deliveries in rows:
         say(f"{_when(alert.created_at, config)}  [{alert.rule}] {alert.source}: {alert.title}")
         say(out.dim(f"    {alert.url}"))
-        if also := alert.also_reported_by or others.get(alert.id):
-            say(f"    also reported by: {', '.join(also)}")
+        if alert.also_reported_by:
+            say(f"    also reported by: {', '.join(alert.also_reported_by)}")
         for d in deliveries:
             state = out.green(d.state) if d.state == "delivered" else err.red(d.state)
             detail = f" after {d.attempts} attempt{'s' * (d.attempts != 1)}" if d.attempts else ""

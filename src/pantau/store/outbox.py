@@ -14,7 +14,7 @@ import json
 import os
 import socket
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -65,6 +65,21 @@ class OutboxQueries:
     def _insert(self, table: Any) -> Any:
         raise NotImplementedError
 
+    def also_reported_by(self, alert_ids: Sequence[int]) -> dict[int, tuple[str, ...]]:
+        raise NotImplementedError  # the story index (store.stories) answers this
+
+    def _with_others(self, alerts: list[Alert]) -> list[Alert]:
+        """The alerts with the other outlets that reported the same story since."""
+        others = self.also_reported_by([a.id for a in alerts]) if alerts else {}
+        return [replace(a, also_reported_by=others[a.id]) if others.get(a.id) else a for a in alerts]
+
+    def _due(self, rows: Sequence[Any]) -> list[DueDelivery]:
+        alerts = self._with_others([alert_from_row(r) for r in rows])
+        return [
+            DueDelivery(r["id"], r["channel"], r["digest"], r["attempts"], alert)
+            for r, alert in zip(rows, alerts, strict=True)
+        ]
+
     # -- sending ------------------------------------------------------------------------------------------
 
     def claim_due(
@@ -89,19 +104,24 @@ class OutboxQueries:
             ids = [r[0] for r in claimed]
             if not ids:
                 return []
-            rows = conn.execute(
-                select(
-                    DELIVERY.c.id, DELIVERY.c.channel, DELIVERY.c.digest, DELIVERY.c.attempts, *ALERT_COLUMNS
+            rows = (
+                conn.execute(
+                    select(
+                        DELIVERY.c.id,
+                        DELIVERY.c.channel,
+                        DELIVERY.c.digest,
+                        DELIVERY.c.attempts,
+                        *ALERT_COLUMNS,
+                    )
+                    .join(ALERT, ALERT.c.id == DELIVERY.c.alert_id)
+                    .join(ARTICLE, ARTICLE.c.id == ALERT.c.article_id)
+                    .where(DELIVERY.c.id.in_(ids))
+                    .order_by(DELIVERY.c.id)
                 )
-                .join(ALERT, ALERT.c.id == DELIVERY.c.alert_id)
-                .join(ARTICLE, ARTICLE.c.id == ALERT.c.article_id)
-                .where(DELIVERY.c.id.in_(ids))
-                .order_by(DELIVERY.c.id)
-            ).mappings()
-            return [
-                DueDelivery(r["id"], r["channel"], r["digest"], r["attempts"], alert_from_row(r))
-                for r in rows
-            ]
+                .mappings()
+                .all()
+            )
+        return self._due(rows)
 
     def due_deliveries(self, now: datetime, limit: int = 500) -> list[DueDelivery]:
         """What is due, without claiming it (for display and tests)."""
@@ -115,9 +135,7 @@ class OutboxQueries:
         )
         with self._read() as conn:
             rows = conn.execute(query).mappings().all()
-        return [
-            DueDelivery(r["id"], r["channel"], r["digest"], r["attempts"], alert_from_row(r)) for r in rows
-        ]
+        return self._due(rows)
 
     def _set(self, ids: Sequence[int], **values: Any) -> None:
         with self.engine.begin() as conn:
@@ -211,7 +229,8 @@ class OutboxQueries:
         )
         with self._read() as conn:
             rows = conn.execute(query).mappings().all()
-        return [(alert_from_row(r), _state(r)) for r in rows]
+        alerts = self._with_others([alert_from_row(r) for r in rows])
+        return [(alert, _state(r)) for r, alert in zip(rows, alerts, strict=True)]
 
     def retry_dead(self, now: datetime) -> int:
         """Give every dead delivery a fresh start; returns how many."""
@@ -265,7 +284,7 @@ class OutboxQueries:
             .order_by(ALERT.c.created_at, ALERT.c.id)
         )
         with self._read() as conn:
-            alerts = [alert_from_row(r) for r in conn.execute(query).mappings()]
+            alerts = self._with_others([alert_from_row(r) for r in conn.execute(query).mappings()])
             states: dict[int, list[DeliveryState]] = {a.id: [] for a in alerts}
             for chunk in chunks(list(states), 500):
                 rows = conn.execute(

@@ -1,0 +1,209 @@
+"""The story index: which story an article joins, near-duplicate signatures and band keys, and which
+other outlets reported a story. A mixin of Store (store.queries).
+"""
+
+from __future__ import annotations
+
+import json
+import zlib
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Engine, and_, bindparam, delete, func, insert, select
+
+from pantau.dedupe import Candidate, Fingerprint, PriorAlert, StoryView, choose_story
+from pantau.dedupe.fingerprint import BANDS
+from pantau.models import Article
+from pantau.store.outbox import chunks
+from pantau.store.tables import ALERT, ARTICLE, STORY, STORY_BAND, STORY_SIGNATURE
+
+
+@dataclass(frozen=True)
+class StoryLink:
+    """Where `save_article` puts a new article: into story `story_id`, or a new story when it is None.
+
+    With a fingerprint the article also enters the near-duplicate index (until `prune_story_index`).
+    """
+
+    story_id: int | None = None
+    fingerprint: Fingerprint | None = None
+
+
+FIGURE_BAND = 1023  # band number of the index keys made from an article's figures (cross-language links)
+MAX_CANDIDATES = 20  # articles sharing the most band keys; enough since a true copy shares many
+LOOKUP_KEYS = BANDS + 8  # band keys plus up to 8 figures
+
+
+def figure_keys(fp: Fingerprint) -> list[int]:
+    figures = sorted(f for f in fp.figures if len(f) >= 2)[:8]  # "3" is in every other article
+    return [(FIGURE_BAND << 32) | zlib.crc32(f.encode()) for f in figures]
+
+
+class StoryQueries:
+    """The story index: stories, near-duplicate signatures and band keys (a mixin of Store)."""
+
+    engine: Engine
+    _add_article: Any  # Store's prebuilt article insert (ON CONFLICT (url) DO NOTHING RETURNING id)
+
+    def _read(self) -> Any:
+        raise NotImplementedError
+
+    def _insert(self, table: Any) -> Any:
+        raise NotImplementedError
+
+    def find_story(
+        self, fp: Fingerprint, since: datetime, *, lang: str | None = None, cited: bool = False
+    ) -> StoryView | None:
+        """The story an article with this fingerprint joins (indexed since `since`), with its alerts."""
+        if not fp.signature and not (cited and fp.entities):
+            return None
+        with self._read() as conn:
+            candidates = self._candidates(conn, fp, since, cited)
+            story_id = choose_story(fp, candidates, lang=lang, cited=cited)
+            if story_id is None:
+                return None
+            rows = conn.execute(self._story_alerts, {"story_id": story_id}).all()
+            sources = conn.execute(self._story_sources, {"story_id": story_id}).scalars().all()
+        alerts = tuple(PriorAlert(r.rule, r.source, tuple(json.loads(r.terms))) for r in rows)
+        return StoryView(story_id, alerts, tuple(sources))
+
+    def _candidates(self, conn: Any, fp: Fingerprint, since: datetime, cited: bool) -> list[Candidate]:
+        # An exact copy shares every band key, so it is always among the candidates: no lookup of its own.
+        keys = list(fp.bands) + (figure_keys(fp) if cited else [])
+        if not keys:
+            return []
+        # A fixed number of parameters (padded with repeats) keeps one cached statement: an expanding IN
+        # is re-rendered on every call and cost 5x the query itself.
+        keys = (keys + keys[:1] * LOOKUP_KEYS)[:LOOKUP_KEYS]
+        params: dict[str, Any] = {f"k{i}": key for i, key in enumerate(keys)}
+        params["since"] = since
+        return [_candidate(r) for r in conn.execute(self._band_candidates, params).mappings()]
+
+    def _add_article_in_story(self, conn: Any, article: Article, story: StoryLink | None) -> int | None:
+        """Insert the article into its story (a new one unless given); None if the URL was stored already."""
+        story_id = story.story_id if story else None
+        new_story = story_id is None
+        if new_story:
+            story_id = conn.execute(self._add_story, {"first_seen_at": article.fetched_at}).scalar_one()
+        article_id: int | None = conn.execute(
+            self._add_article, {**article.__dict__, "story_id": story_id}
+        ).scalar()
+        if article_id is None:
+            if new_story:
+                conn.execute(delete(STORY).where(STORY.c.id == story_id))
+            return None
+        fp = story.fingerprint if story else None
+        if fp is not None:
+            self._index(conn, article_id, story_id, article, fp)
+        return article_id
+
+    def _index(
+        self, conn: Any, article_id: int, story_id: int | None, article: Article, fp: Fingerprint
+    ) -> None:
+        at = article.fetched_at
+        if not (fp.signature or fp.entities):
+            return
+        signature = {
+            "article_id": article_id,
+            "story_id": story_id,
+            "source": article.source,
+            "lang": article.lang,
+            "exact": fp.exact,
+            "signature": fp.signature,
+            "size": fp.size,
+            "entities": "\n".join(fp.entities),
+            "at": at,
+        }
+        conn.execute(self._add_signature, signature)
+        keys = dict.fromkeys([*fp.bands, *figure_keys(fp)])
+        if keys:
+            conn.execute(self._add_bands, [{"band": k, "article_id": article_id} for k in keys])
+
+    def prune_story_index(self, before: datetime, slack: timedelta = timedelta(0)) -> int:
+        """Forget index entries older than `before`; stories and articles stay. Returns rows removed.
+
+        With `slack`, nothing happens until some entry is older than `before - slack`: removing band rows
+        scans their table, so a caller that prunes on every poll should let them gather for a while.
+        Lookups never see entries older than their window either way.
+        """
+        with self._read() as conn:
+            due = conn.execute(self._oldest_before, {"before": before - slack}).first()
+        if due is None:
+            return 0
+        old = select(STORY_SIGNATURE.c.article_id).where(STORY_SIGNATURE.c.at < before)
+        with self.engine.begin() as conn:
+            bands = conn.execute(delete(STORY_BAND).where(STORY_BAND.c.article_id.in_(old))).rowcount
+            signatures = conn.execute(delete(STORY_SIGNATURE).where(STORY_SIGNATURE.c.at < before)).rowcount
+        return int(bands or 0) + int(signatures or 0)
+
+    def index_size(self) -> tuple[int, int]:
+        """(signature rows, band rows) currently in the near-duplicate index."""
+        with self._read() as conn:
+            return (
+                conn.execute(select(func.count()).select_from(STORY_SIGNATURE)).scalar_one(),
+                conn.execute(select(func.count()).select_from(STORY_BAND)).scalar_one(),
+            )
+
+    def story_of(self, article_id: int) -> int | None:
+        with self._read() as conn:
+            found = conn.execute(select(ARTICLE.c.story_id).where(ARTICLE.c.id == article_id)).scalar()
+        return int(found) if found is not None else None
+
+    def also_reported_by(self, alert_ids: Sequence[int]) -> dict[int, tuple[str, ...]]:
+        """For each alert id: the other sources that reported its story, earliest first (absent: none)."""
+        own, other = ARTICLE.alias("own"), ARTICLE.alias("other")
+        first = func.min(other.c.fetched_at)
+        out: dict[int, tuple[str, ...]] = {}
+        with self._read() as conn:
+            for chunk in chunks(list(dict.fromkeys(alert_ids)), 500):
+                query = (
+                    select(ALERT.c.id, other.c.source, first.label("first"))
+                    .join(own, own.c.id == ALERT.c.article_id)
+                    .join(other, and_(other.c.story_id == own.c.story_id, other.c.source != own.c.source))
+                    .where(ALERT.c.id.in_(chunk))
+                    .group_by(ALERT.c.id, other.c.source)
+                    .order_by(ALERT.c.id, first, other.c.source)
+                )
+                for alert_id, source, _first in conn.execute(query):
+                    out[alert_id] = (*out.get(alert_id, ()), source)
+        return out
+
+    # Statements built once: building one per call cost more than running it.
+    _add_signature = insert(STORY_SIGNATURE)
+    _add_bands = insert(STORY_BAND)
+    _add_story = insert(STORY).values(first_seen_at=bindparam("first_seen_at")).returning(STORY.c.id)
+    # Grouping by the signature's primary key lets PostgreSQL return its other columns too.
+    _band_candidates = (
+        select(STORY_SIGNATURE)
+        .join(STORY_BAND, STORY_BAND.c.article_id == STORY_SIGNATURE.c.article_id)
+        .where(
+            STORY_BAND.c.band.in_([bindparam(f"k{i}") for i in range(LOOKUP_KEYS)]),
+            STORY_SIGNATURE.c.at >= bindparam("since"),
+        )
+        .group_by(STORY_SIGNATURE.c.article_id)
+        .order_by(func.count().desc(), STORY_SIGNATURE.c.article_id)
+        .limit(MAX_CANDIDATES)
+    )
+    _oldest_before = (
+        select(STORY_SIGNATURE.c.article_id).where(STORY_SIGNATURE.c.at < bindparam("before")).limit(1)
+    )
+    _story_alerts = (
+        select(ALERT.c.rule, ALERT.c.terms, ARTICLE.c.source)
+        .join(ARTICLE, ARTICLE.c.id == ALERT.c.article_id)
+        .where(ARTICLE.c.story_id == bindparam("story_id"))
+        .order_by(ALERT.c.id)
+    )
+    _story_sources = (
+        select(ARTICLE.c.source)
+        .where(ARTICLE.c.story_id == bindparam("story_id"))
+        .group_by(ARTICLE.c.source)
+        .order_by(func.min(ARTICLE.c.fetched_at))
+    )
+
+
+def _candidate(row: Any) -> Candidate:
+    entities = tuple(row["entities"].split("\n")) if row["entities"] else ()
+    fp = Fingerprint(row["exact"], bytes(row["signature"]), row["size"], entities)
+    return Candidate(row["story_id"], row["article_id"], row["source"], row["lang"], fp)
