@@ -33,6 +33,7 @@ log = logging.getLogger(__name__)
 MAX_LINK_ATTEMPTS = 3  # an article page that fails this many polls in a row is given up on
 MAX_ARTICLES_PER_POLL = 200  # a huge first listing is worked through over several polls
 MAX_CHILD_SITEMAPS = 5
+ARTICLES_IN_FLIGHT = 4  # per source
 STORY_WINDOW = timedelta(hours=72)  # copies further apart than this are separate stories
 PRUNE_SLACK = timedelta(hours=1)  # index entries are removed in hourly batches, not on every poll
 
@@ -102,7 +103,15 @@ async def poll_source(source: SourceConfig, ctx: Context) -> PollResult:
     for link in links:
         by_identity.setdefault(canonical_url(link.url), link)
     todo = store.links_to_fetch(source.name, list(by_identity), MAX_LINK_ATTEMPTS)[:MAX_ARTICLES_PER_POLL]
-    outcomes = await asyncio.gather(*(_process_link(source, by_identity[key], key, ctx) for key in todo))
+    # A few articles of a source in flight at a time: the host allows two requests anyway, and thousands of
+    # waiting tasks only cost memory and scheduling.
+    slots = asyncio.Semaphore(ARTICLES_IN_FLIGHT)
+
+    async def one(key: str) -> _ArticleOutcome:
+        async with slots:
+            return await _process_link(source, by_identity[key], key, ctx)
+
+    outcomes = await asyncio.gather(*(one(key) for key in todo))
     store.record_poll(
         source.name, ctx.clock(), etag=page.etag, last_modified=page.last_modified, feed_url=feed_url
     )
