@@ -1,4 +1,5 @@
-"""Fixtures shared by every test folder: stores on SQLite and on the real PostgreSQL."""
+"""Fixtures shared by every test folder: stores on SQLite and on the real PostgreSQL, the demo outlets on a
+local server, and real webhook and SMTP receivers."""
 
 from __future__ import annotations
 
@@ -9,7 +10,11 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import create_engine, text
+from support.site import ScriptedSite
+from support.smtp import SmtpSink
+from support.webhook import WebhookSink
 
+from pantau.demo.server import DEMO_SITE
 from pantau.store import Store
 
 PG_URL = os.environ.get("PANTAU_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
@@ -61,3 +66,24 @@ def store(store_url: str) -> Iterator[Store]:
     opened = Store.open(store_url)
     yield opened
     opened.close()
+
+
+@pytest.fixture
+def site(tmp_path: Path) -> Iterator[ScriptedSite]:
+    """A private copy of the demo outlets, served on 127.0.0.1: tests may publish and break pages."""
+    server = ScriptedSite.copy_of(DEMO_SITE, tmp_path / "site")
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def hook() -> Iterator[WebhookSink]:
+    with WebhookSink() as sink:
+        yield sink
+
+
+@pytest.fixture
+def smtp() -> Iterator[SmtpSink]:
+    with SmtpSink() as sink:
+        yield sink

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -29,12 +28,6 @@ concepts:
 rules:
   - {{name: r, match: '@nato AND @japan', notify: hook}}
 """
-
-
-@pytest.fixture
-def hook() -> Iterator[WebhookSink]:
-    with WebhookSink() as sink:
-        yield sink
 
 
 @pytest.fixture

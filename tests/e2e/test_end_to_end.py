@@ -9,7 +9,6 @@ from __future__ import annotations
 import asyncio
 import re
 import time
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -87,26 +86,6 @@ rules:
     match: 'title:@ukraine OR (@ukraine AND (war OR perang OR aid OR bantuan))'
     notify: hook
 """
-
-
-@pytest.fixture
-def site(tmp_path: Path) -> Iterator[ScriptedSite]:
-    server = ScriptedSite.copy_of(DEMO_SITE, tmp_path / "site")
-    server.start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture
-def smtp() -> Iterator[SmtpSink]:
-    with SmtpSink() as sink:
-        yield sink
-
-
-@pytest.fixture
-def hook() -> Iterator[WebhookSink]:
-    with WebhookSink() as sink:
-        yield sink
 
 
 def write_config(

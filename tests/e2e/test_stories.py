@@ -69,12 +69,6 @@ def site(tmp_path: Path) -> Iterator[ScriptedSite]:
     server.stop()
 
 
-@pytest.fixture
-def hook() -> Iterator[WebhookSink]:
-    with WebhookSink() as sink:
-        yield sink
-
-
 def write_config(tmp_path: Path, site: ScriptedSite, hook: WebhookSink, repeat: str = "") -> Path:
     path = tmp_path / "config.yaml"
     text = CONFIG.format(db=tmp_path / "pantau.db", hook=hook.url(), base=site.url, repeat=repeat)

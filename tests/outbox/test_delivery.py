@@ -34,12 +34,6 @@ class Clock:
 
 
 @pytest.fixture
-def hook() -> Iterator[WebhookSink]:
-    with WebhookSink() as sink:
-        yield sink
-
-
-@pytest.fixture
 def other() -> Iterator[WebhookSink]:
     with WebhookSink() as sink:
         yield sink

@@ -7,14 +7,11 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from support.site import ScriptedSite
 from support.webhook import WebhookSink
-
-from pantau.demo.server import DEMO_SITE
 
 CONFIG = """\
 database: sqlite:///{db}
@@ -28,20 +25,6 @@ concepts:
 rules:
   - {{name: nato, match: '@nato AND @partners', notify: hook}}
 """
-
-
-@pytest.fixture
-def site(tmp_path: Path) -> Iterator[ScriptedSite]:
-    server = ScriptedSite.copy_of(DEMO_SITE, tmp_path / "site")
-    server.start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture
-def hook() -> Iterator[WebhookSink]:
-    with WebhookSink() as sink:
-        yield sink
 
 
 def start(config: Path) -> subprocess.Popen[str]:
