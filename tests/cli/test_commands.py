@@ -160,3 +160,6 @@ def test_demo_runs_offline_and_shows_the_alerts(capsys: pytest.CaptureFixture[st
     out = capsys.readouterr().out
     assert "7 alerts from 17 articles" in out
     assert "[nato-indo-pacific] warta: NATO Undang Jepang" in out
+    assert (
+        "Japan pledges $450 million in aid to help Ukraine through winter  (also reported by feedsite)" in out
+    )

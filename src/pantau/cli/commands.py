@@ -144,9 +144,11 @@ def cmd_demo(args: argparse.Namespace) -> int:
     say()
     say(out.bold(f"{len(alerts)} alerts") + f" from {sum(p.new_articles for p in result.polls)} articles:")
     for alert in alerts:
-        say(f"  [{alert.rule}] {alert.source}: {alert.title}")
+        also = f"  (also reported by {', '.join(alert.also_reported_by)})" if alert.also_reported_by else ""
+        say(f"  [{alert.rule}] {alert.source}: {alert.title}{also}")
     say()
-    say("Articles whose menus, 'Baca juga' boxes or comments mention NATO or Ukraine raised no alert.")
+    say("Articles whose menus, 'Baca juga' boxes or comments mention NATO or Ukraine raised no alert;")
+    say("a story copied by a second outlet alerted once, with the copy listed as 'also reported by'.")
     say("Next: copy config.yaml, add your channels (an Apprise URL), then `pantau check` and `pantau run`.")
     return EXIT_OK
 
