@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -160,6 +161,7 @@ def test_demo_runs_offline_and_shows_the_alerts(capsys: pytest.CaptureFixture[st
     out = capsys.readouterr().out
     assert "7 alerts from 17 articles" in out
     assert "[nato-indo-pacific] warta: NATO Undang Jepang" in out
-    assert (
-        "Japan pledges $450 million in aid to help Ukraine through winter  (also reported by feedsite)" in out
+    # wire and feedsite carry the same story: whichever was read first alerts, the other is named
+    assert re.search(
+        r"(wire|feedsite): Japan pledges \$450 million .* \(also reported by (feedsite|wire)\)", out
     )
