@@ -188,12 +188,12 @@ def child(mode: str, port: int, n: int) -> None:
 
                 return sum(await asyncio.gather(*(one(s) for s in range(SOURCES))))
 
-        start = time.perf_counter()
+        start, cpu_start = time.perf_counter(), time.process_time()
         count = asyncio.run(pipeline() if mode == "pipeline" else download())
-        elapsed = time.perf_counter() - start
+        elapsed, cpu = time.perf_counter() - start, time.process_time() - cpu_start
         store.close()
     rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(json.dumps({"count": count, "seconds": elapsed, "rss_mb": rss_mb}))
+    print(json.dumps({"count": count, "seconds": elapsed, "cpu": cpu, "rss_mb": rss_mb}))
 
 
 def measure(mode: str, n: int) -> dict[str, float]:
@@ -230,13 +230,17 @@ def main() -> None:
         mode, port, n = args.child
         child(mode, int(port), int(n))
         return
-    print(f"{'N':>7} {'stage':<28} {'articles':>9} {'seconds':>8} {'articles/s':>11} {'peak RSS':>9}")
+    print(
+        f"{'N':>7} {'stage':<28} {'articles':>9} {'seconds':>8} {'CPU busy':>8} {'articles/s':>11} {'peak RSS':>9}"
+    )
     for n in (int(x) for x in args.sizes.split(",")):
         for mode, label in (("download", "baseline: download only"), ("pipeline", "pantau pipeline")):
             r = measure(mode, n)
             rate = r["count"] / r["seconds"]
+            busy = r["cpu"] / r["seconds"]
             print(
-                f"{n:>7} {label:<28} {int(r['count']):>9} {r['seconds']:>8.2f} {rate:>11.0f} {r['rss_mb']:>7.0f}MB"
+                f"{n:>7} {label:<28} {int(r['count']):>9} {r['seconds']:>8.2f} {busy:>8.0%} {rate:>11.0f}"
+                f" {r['rss_mb']:>7.0f}MB"
             )
     print("target at N=10000: pipeline >= 300 articles/s, peak RSS < 200 MB")
 

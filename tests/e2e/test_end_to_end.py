@@ -260,3 +260,21 @@ def test_bad_pages_fail_their_source_alone(
     hook.wait_for(7)
     settle()
     assert len(hook_titles(hook)) == 7
+
+
+def test_test_rule_backtests_over_the_store(
+    tmp_path: Path, site: ScriptedSite, smtp: SmtpSink, hook: WebhookSink, capsys: pytest.CaptureFixture[str]
+) -> None:
+    config = write_config(tmp_path, site, smtp, hook)
+    assert run_cli(["once", "-c", str(config)]) == 0
+    capsys.readouterr()
+    # a rule the user is still writing: which stored articles would it have alerted on?
+    assert run_cli(["test-rule", "@ukraine AND (bantuan OR aid)", "--since", "7d", "-c", str(config)]) == 0
+    out = capsys.readouterr().out
+    assert "Ukraina Terima Paket Bantuan" in out and "Japan pledges $450 million" in out
+    assert "Rupiah Menguat" not in out  # its "Baca juga" box mentions Ukraina and bantuan: not the article
+    assert re.search(r"\d+ stored articles? would have matched", out)
+    assert run_cli(["test-rule", "Renato", "--since", "7d", "-c", str(config)]) == 0  # the coach, in p1004
+    capsys.readouterr()
+    assert run_cli(["test-rule", "@nato", "--article", "999999", "-c", str(config)]) == 2
+    assert "no stored article" in capsys.readouterr().err
