@@ -55,6 +55,10 @@ def load_yaml(text: str, path: str, env: Mapping[str, str]) -> Node:
     return _convert(root, path, env)
 
 
+# One constructor for every plain scalar (numbers, booleans, null): it keeps no state between scalars.
+_SCALARS = yaml.SafeLoader("")
+
+
 def _convert(node: yaml.Node, path: str, env: Mapping[str, str]) -> Node:
     line = node.start_mark.line + 1
     if isinstance(node, yaml.MappingNode):
@@ -74,7 +78,7 @@ def _convert(node: yaml.Node, path: str, env: Mapping[str, str]) -> Node:
     if isinstance(node, yaml.SequenceNode):
         return Node([_convert(item, path, env) for item in node.value], line)
     assert isinstance(node, yaml.ScalarNode)
-    value = yaml.SafeLoader(" ").construct_object(node) if node.tag != "tag:yaml.org,2002:str" else node.value
+    value = _SCALARS.construct_object(node) if node.tag != "tag:yaml.org,2002:str" else node.value
     if isinstance(value, str):
         value = substitute(value, env, path=path, line=line)
     elif not isinstance(value, int | float | bool | type(None)):

@@ -96,11 +96,8 @@ def cmd_once(args: argparse.Namespace) -> int:
     if args.source is not None and args.source not in {s.name for s in config.sources}:
         names = ", ".join(s.name for s in config.sources) or "none"
         raise ConfigError(f"--source: no source named '{args.source}'", hint=f"known sources: {names}")
-    store = Store.open(config.database)
-    try:
+    with Store.open(config.database) as store:
         result = asyncio.run(run_once(config, store, utc_now, only=args.source))
-    finally:
-        store.close()
     _report_pass(result)
     failed = any(p.errors for p in result.polls)
     return EXIT_FAILED if failed else EXIT_OK
@@ -126,11 +123,8 @@ def cmd_run(args: argparse.Namespace) -> int:
     path = config_path(getattr(args, "config", None), os.environ)
     config = load_config(path)
     _setup_logging()
-    store = Store.open(config.database)
-    try:
+    with Store.open(config.database) as store:
         asyncio.run(serve(config, store, utc_now, path))
-    finally:
-        store.close()
     return EXIT_OK
 
 
@@ -274,8 +268,7 @@ def _show_match(ruleset: RuleSet, doc: Document, label: str = "") -> int:
 
 
 def _test_rule_stored(args: argparse.Namespace, config: Config, ruleset: RuleSet) -> int:
-    store = Store.open(config.database)
-    try:
+    with Store.open(config.database) as store:
         if args.article:
             key: int | str = int(args.article) if args.article.isdigit() else args.article
             stored = store.article(key)
@@ -293,8 +286,6 @@ def _test_rule_stored(args: argparse.Namespace, config: Config, ruleset: RuleSet
                 _show_match(ruleset, doc, f"#{stored.id} [{a.source}] {a.title} {a.url}")
         say(f"{found} stored article{'s' * (found != 1)} would have matched")
         return EXIT_OK if found else EXIT_FAILED
-    finally:
-        store.close()
 
 
 # -- test-notify, sources, alerts ---------------------------------------------------------------------------
@@ -334,11 +325,8 @@ def cmd_test_notify(args: argparse.Namespace) -> int:
 
 def cmd_sources(args: argparse.Namespace) -> int:
     config = _config(args)
-    store = Store.open(config.database)
-    try:
+    with Store.open(config.database) as store:
         health = {h.name: h for h in store.all_source_health()}
-    finally:
-        store.close()
     say(
         out.bold(
             f"{'source':<16} {'last poll':<22} {'last success':<22} {'fails':>5} {'articles':>8}  last error"
@@ -363,11 +351,8 @@ def cmd_alerts(args: argparse.Namespace) -> int:
         return _dead_letters(args)
     config = _config(args)
     since = utc_now() - _since(args.since)
-    store = Store.open(config.database)
-    try:
+    with Store.open(config.database) as store:
         rows = store.alerts_since(since)
-    finally:
-        store.close()
     if not rows:
         say(f"no alerts since {_when(since, config)}")
         return EXIT_OK
@@ -388,8 +373,7 @@ def cmd_alerts(args: argparse.Namespace) -> int:
 def _dead_letters(args: argparse.Namespace) -> int:
     """`alerts --failed` lists deliveries pantau gave up on; `alerts --retry` gives them a fresh start."""
     config = _config(args)
-    store = Store.open(config.database)
-    try:
+    with Store.open(config.database) as store:
         dead = store.dead_deliveries()
         if args.retry:
             count = store.retry_dead(utc_now())
@@ -397,8 +381,6 @@ def _dead_letters(args: argparse.Namespace) -> int:
                 f"{count} dead deliver{'ies' if count != 1 else 'y'} queued again; `pantau once` or the service sends them"
             )
             return EXIT_OK
-    finally:
-        store.close()
     if not dead:
         say("no failed deliveries")
         return EXIT_OK

@@ -25,10 +25,7 @@ def run_demo() -> tuple[Config, PassResult, list[Alert]]:
     with tempfile.TemporaryDirectory(prefix="pantau-demo-") as folder, SiteServer(HERE / "site") as base:
         env = {**os.environ, "PANTAU_DEMO_URL": base, "PANTAU_DEMO_DB": f"sqlite:///{folder}/demo.db"}
         config = load_config(HERE / "config.yaml", env)
-        store = Store.open(config.database)
-        try:
+        with Store.open(config.database) as store:
             result = asyncio.run(run_once(config, store, utc_now))
             alerts = [alert for alert, _ in store.alerts_since(datetime(2000, 1, 1, tzinfo=UTC))]
-        finally:
-            store.close()
     return config, result, alerts

@@ -45,12 +45,6 @@ _CLASS_SPLIT = re.compile(r"[\s_-]+")
 _TOKEN_CACHE: dict[str, bool] = {}
 
 
-# Elements that are the article body on many CMSes; furniture never contains one.
-ARTICLE_BODY_SELECTOR = (
-    "[itemprop=articleBody], .hentry, .post-body, .entry-content, .article-body, .article__body, .story-body, "
-    ".detail__body-text, .read__content, .post-content, .itp_bodycontent, .isi-berita, .detail-content"
-)
-
 # Substrings (of the lower-cased class and id) that tilt a container's score. Plain substring tests: this
 # runs for every candidate container, and a regex alternation over long Tailwind class lists is slow.
 _POSITIVE_PARTS = (

@@ -46,7 +46,8 @@ class Service:
         self.stopping = asyncio.Event()
         self.client: httpx.AsyncClient | None = None
         self.ctx: Context | None = None
-        # One delivery pass at a time: two concurrent passes would read the same pending rows.
+        # One delivery pass at a time: leases already keep two passes from sending a row twice, but a second
+        # pass started while one runs would only find the rows the first has leased.
         self.delivery_lock = asyncio.Lock()
 
     async def run(self) -> None:

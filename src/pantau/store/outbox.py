@@ -18,7 +18,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Engine, and_, func, or_, select, update
+from sqlalchemy import Engine, Select, and_, func, or_, select, update
 
 from pantau.models import Alert
 from pantau.store.tables import ALERT, ARTICLE, DELIVERY, DIGEST_STATE, INCIDENT
@@ -104,31 +104,14 @@ class OutboxQueries:
             ids = [r[0] for r in claimed]
             if not ids:
                 return []
-            rows = (
-                conn.execute(
-                    select(
-                        DELIVERY.c.id,
-                        DELIVERY.c.channel,
-                        DELIVERY.c.digest,
-                        DELIVERY.c.attempts,
-                        *ALERT_COLUMNS,
-                    )
-                    .join(ALERT, ALERT.c.id == DELIVERY.c.alert_id)
-                    .join(ARTICLE, ARTICLE.c.id == ALERT.c.article_id)
-                    .where(DELIVERY.c.id.in_(ids))
-                    .order_by(DELIVERY.c.id)
-                )
-                .mappings()
-                .all()
-            )
+            query = _deliveries_with_alerts().where(DELIVERY.c.id.in_(ids)).order_by(DELIVERY.c.id)
+            rows = conn.execute(query).mappings().all()
         return self._due(rows)
 
     def due_deliveries(self, now: datetime, limit: int = 500) -> list[DueDelivery]:
         """What is due, without claiming it (for display and tests)."""
         query = (
-            select(DELIVERY.c.id, DELIVERY.c.channel, DELIVERY.c.digest, DELIVERY.c.attempts, *ALERT_COLUMNS)
-            .join(ALERT, ALERT.c.id == DELIVERY.c.alert_id)
-            .join(ARTICLE, ARTICLE.c.id == ALERT.c.article_id)
+            _deliveries_with_alerts()
             .where(DELIVERY.c.state == "pending", DELIVERY.c.next_attempt_at <= now)
             .order_by(DELIVERY.c.id)
             .limit(limit)
@@ -174,9 +157,6 @@ class OutboxQueries:
         if digest is not None:
             values["digest"] = digest
         self._set(ids, **values)
-
-    def release(self, ids: Sequence[int]) -> None:
-        self._set(ids)
 
     def release_orphaned_leases(self, now: datetime) -> int:
         """Free the leases of senders on this host that no longer run (killed, crashed), so their rows go
@@ -342,11 +322,6 @@ class OutboxQueries:
         with self.engine.begin() as conn:
             conn.execute(update(INCIDENT).where(INCIDENT.c.id == incident_id).values(**values))
 
-    def open_incidents(self) -> list[Incident]:
-        with self._read() as conn:
-            rows = conn.execute(select(INCIDENT).where(INCIDENT.c.closed_at.is_(None))).mappings()
-            return [Incident(**r) for r in rows]
-
 
 ALERT_COLUMNS = (
     ALERT.c.id.label("alert_id"),
@@ -359,6 +334,15 @@ ALERT_COLUMNS = (
     ARTICLE.c.title,
     ARTICLE.c.published,
 )
+
+
+def _deliveries_with_alerts() -> Select[Any]:
+    """Outbox rows joined to what their alert says: the shape `_due` turns into DueDelivery values."""
+    return (
+        select(DELIVERY.c.id, DELIVERY.c.channel, DELIVERY.c.digest, DELIVERY.c.attempts, *ALERT_COLUMNS)
+        .join(ALERT, ALERT.c.id == DELIVERY.c.alert_id)
+        .join(ARTICLE, ARTICLE.c.id == ALERT.c.article_id)
+    )
 
 
 def alert_from_row(row: Any) -> Alert:
