@@ -23,7 +23,8 @@ class Request(BaseHTTPRequestHandler):
         srv = self.server.owner
         path = self.path.split("?", 1)[0]
         with srv.lock:
-            srv.hits.append((self.path, dict(self.headers.items())))
+            # header names as written on the wire may be lower-case (aiohttp sends them as httpx stores them)
+            srv.hits.append((self.path, {k.title(): v for k, v in self.headers.items()}))
         handler = srv.routes.get(path)
         if handler is None:
             self.reply(404, b"not here")

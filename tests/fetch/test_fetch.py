@@ -215,6 +215,44 @@ def test_connection_refused() -> None:
     assert str(err).startswith(f"fetch: cannot connect to 127.0.0.1:{port}: ")
 
 
+def _raw_server(answer: bytes) -> int:
+    """A server that reads one request, writes `answer` verbatim and hangs up: for broken HTTP."""
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen()
+
+    def serve() -> None:
+        with listener:
+            while True:
+                conn, _ = listener.accept()
+                with conn:
+                    conn.recv(65536)
+                    conn.sendall(answer)
+
+    threading.Thread(target=serve, daemon=True).start()
+    return int(listener.getsockname()[1])
+
+
+@pytest.mark.parametrize(
+    ("answer", "message"),
+    [
+        (b"garbage\r\n\r\n", "bad HTTP response from {host} for {url}: Bad status line"),
+        (b"HTTP/1.1 200 OK\r\nX-Big: " + b"a" * 70_000 + b"\r\n\r\n", "bad HTTP response from {host}"),
+        (b"HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\nshort", "connection to {host} failed for {url}"),
+        (b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n", "bad HTTP response from {host}"),
+        (b"HTTP/1.1 200 OK\r\nContent-Encoding: gzip\r\nContent-Length: 5\r\n\r\nhello", "cannot decode"),
+        (b"", "cannot connect to {host}: Server disconnected"),
+    ],
+    ids=["not-http", "huge-header", "short-body", "bad-chunk", "bad-gzip", "hang-up"],
+)
+def test_broken_http_is_one_line_error(answer: bytes, message: str) -> None:
+    port = _raw_server(answer)
+    host, url = f"127.0.0.1:{port}", f"http://127.0.0.1:{port}/a"
+    err = str(fetch_error(url, respect_robots=False, timeout=5))
+    assert err.startswith("fetch: " + message.format(host=host, url=url))
+    assert "\n" not in err
+
+
 @pytest.mark.parametrize(
     ("url", "message"),
     [
