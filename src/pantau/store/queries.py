@@ -18,6 +18,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from pantau.models import Article, Match
 from pantau.store.db import make_engine, migrate
+from pantau.store.fast import FastPath
 from pantau.store.outbox import OutboxQueries, chunks
 from pantau.store.stories import StoryLink, StoryQueries
 from pantau.store.tables import (
@@ -61,6 +62,7 @@ class StoredArticle:
 class Store(StoryQueries, OutboxQueries):
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
+        self._fast = FastPath(engine)
         # The hot path's statements, built once: an article, its alerts and outbox rows, the link it came from.
         self._add_article = (
             self._insert(ARTICLE).on_conflict_do_nothing(index_elements=["url"]).returning(ARTICLE.c.id)
@@ -105,6 +107,7 @@ class Store(StoryQueries, OutboxQueries):
         return cls(engine)
 
     def close(self) -> None:
+        self._fast.close()
         self.engine.dispose()
 
     def __enter__(self) -> Store:
@@ -189,13 +192,11 @@ class Store(StoryQueries, OutboxQueries):
     def known_article(self, url: str, content_hash: str, source: str | None = None) -> bool:
         """Is this URL stored, or this text (from `source`, when given: another outlet's identical copy is
         a report of the same story, not a re-fetch)?"""
-        with self._read() as conn:
+        with self._fast.transaction(write=False) as cur:
             if source is None:
-                return (
-                    conn.execute(self._find_article, {"url": url, "hash": content_hash}).first() is not None
-                )
-            rows = conn.execute(self._find_copies, {"url": url, "hash": content_hash}).all()
-        return any(row.url == url or row.source == source for row in rows)
+                return cur.scalar(self._find_article, {"url": url, "hash": content_hash}) is not None
+            rows = cur.all(self._find_copies, {"url": url, "hash": content_hash})
+        return any(found_url == url or found_source == source for found_url, found_source in rows)
 
     def save_article(
         self,
@@ -211,11 +212,11 @@ class Store(StoryQueries, OutboxQueries):
         article starts a story of its own and stays out of the near-duplicate index.
         """
         now = article.fetched_at
-        with self.engine.begin() as conn:
-            article_id = self._add_article_in_story(conn, article, story)
+        with self._fast.transaction(write=True) as cur:
+            article_id = self._add_article_in_story(cur, article, story)
             if article_id is not None:
                 for match, outgoing in matches:
-                    alert_id = conn.execute(
+                    alert_id = cur.scalar(
                         self._add_alert,
                         {
                             "article_id": article_id,
@@ -225,7 +226,7 @@ class Store(StoryQueries, OutboxQueries):
                             "snippet": match.snippet,
                             "created_at": now,
                         },
-                    ).scalar()
+                    )
                     if alert_id is not None and outgoing:
                         rows = [
                             {
@@ -238,8 +239,8 @@ class Store(StoryQueries, OutboxQueries):
                             }
                             for out in outgoing
                         ]
-                        conn.execute(self._add_delivery, rows)
-                conn.execute(self._count_article, {"source_name": article.source, "at": now})
+                        cur.executemany(self._add_delivery, rows)
+                cur.execute(self._count_article, {"source_name": article.source, "at": now})
             link = {
                 "source": article.source,
                 "url": link_url,
@@ -247,7 +248,7 @@ class Store(StoryQueries, OutboxQueries):
                 "done": True,
                 "attempts": 1,
             }
-            conn.execute(self._link_done, link)
+            cur.execute(self._link_done, link)
         return article_id
 
     def article(self, key: int | str) -> StoredArticle | None:

@@ -16,6 +16,7 @@ from sqlalchemy import Engine, and_, bindparam, delete, func, insert, select
 from pantau.dedupe import Candidate, Fingerprint, PriorAlert, StoryView, choose_story
 from pantau.dedupe.fingerprint import BANDS
 from pantau.models import Article
+from pantau.store.fast import FastCursor, FastPath
 from pantau.store.outbox import chunks
 from pantau.store.tables import ALERT, ARTICLE, STORY, STORY_BAND, STORY_SIGNATURE
 
@@ -34,6 +35,7 @@ class StoryLink:
 FIGURE_BAND = 1023  # band number of the index keys made from an article's figures (cross-language links)
 MAX_CANDIDATES = 20  # articles sharing the most band keys; enough since a true copy shares many
 LOOKUP_KEYS = BANDS + 8  # band keys plus up to 8 figures
+_CANDIDATE_COLUMNS = ("story_id", "article_id", "source", "lang", "exact", "signature", "size", "entities")
 
 
 def figure_keys(fp: Fingerprint) -> list[int]:
@@ -45,6 +47,7 @@ class StoryQueries:
     """The story index: stories, near-duplicate signatures and band keys (a mixin of Store)."""
 
     engine: Engine
+    _fast: FastPath
     _add_article: Any  # Store's prebuilt article insert (ON CONFLICT (url) DO NOTHING RETURNING id)
 
     def _read(self) -> Any:
@@ -59,48 +62,45 @@ class StoryQueries:
         """The story an article with this fingerprint joins (indexed since `since`), with its alerts."""
         if not fp.signature and not (cited and fp.entities):
             return None
-        with self._read() as conn:
-            candidates = self._candidates(conn, fp, since, cited)
+        with self._fast.transaction(write=False) as cur:
+            candidates = self._candidates(cur, fp, since, cited)
             story_id = choose_story(fp, candidates, lang=lang, cited=cited)
             if story_id is None:
                 return None
-            rows = conn.execute(self._story_alerts, {"story_id": story_id}).all()
-            sources = conn.execute(self._story_sources, {"story_id": story_id}).scalars().all()
-        alerts = tuple(PriorAlert(r.rule, r.source, tuple(json.loads(r.terms))) for r in rows)
+            rows = cur.all(self._story_alerts, {"story_id": story_id})
+            sources = [source for (source,) in cur.all(self._story_sources, {"story_id": story_id})]
+        alerts = tuple(PriorAlert(rule, source, tuple(json.loads(terms))) for rule, terms, source in rows)
         return StoryView(story_id, alerts, tuple(sources))
 
-    def _candidates(self, conn: Any, fp: Fingerprint, since: datetime, cited: bool) -> list[Candidate]:
+    def _candidates(self, cur: FastCursor, fp: Fingerprint, since: datetime, cited: bool) -> list[Candidate]:
         # An exact copy shares every band key, so it is always among the candidates: no lookup of its own.
         keys = list(fp.bands) + (figure_keys(fp) if cited else [])
         if not keys:
             return []
-        # A fixed number of parameters (padded with repeats) keeps one cached statement: an expanding IN
-        # is re-rendered on every call and cost 5x the query itself.
+        # A fixed number of parameters (padded with repeats) keeps one compiled statement.
         keys = (keys + keys[:1] * LOOKUP_KEYS)[:LOOKUP_KEYS]
         params: dict[str, Any] = {f"k{i}": key for i, key in enumerate(keys)}
         params["since"] = since
-        return [_candidate(r) for r in conn.execute(self._band_candidates, params).mappings()]
+        return [_candidate(r) for r in cur.all(self._band_candidates, params)]
 
-    def _add_article_in_story(self, conn: Any, article: Article, story: StoryLink | None) -> int | None:
+    def _add_article_in_story(self, cur: FastCursor, article: Article, story: StoryLink | None) -> int | None:
         """Insert the article into its story (a new one unless given); None if the URL was stored already."""
         story_id = story.story_id if story else None
         new_story = story_id is None
         if new_story:
-            story_id = conn.execute(self._add_story, {"first_seen_at": article.fetched_at}).scalar_one()
-        article_id: int | None = conn.execute(
-            self._add_article, {**article.__dict__, "story_id": story_id}
-        ).scalar()
+            story_id = cur.scalar(self._add_story, {"first_seen_at": article.fetched_at})
+        article_id: int | None = cur.scalar(self._add_article, {**article.__dict__, "story_id": story_id})
         if article_id is None:
             if new_story:
-                conn.execute(delete(STORY).where(STORY.c.id == story_id))
+                cur.execute(self._drop_story, {"story_id": story_id})
             return None
         fp = story.fingerprint if story else None
         if fp is not None:
-            self._index(conn, article_id, story_id, article, fp)
+            self._index(cur, article_id, story_id, article, fp)
         return article_id
 
     def _index(
-        self, conn: Any, article_id: int, story_id: int | None, article: Article, fp: Fingerprint
+        self, cur: FastCursor, article_id: int, story_id: int | None, article: Article, fp: Fingerprint
     ) -> None:
         at = article.fetched_at
         if not (fp.signature or fp.entities):
@@ -116,10 +116,9 @@ class StoryQueries:
             "entities": "\n".join(fp.entities),
             "at": at,
         }
-        conn.execute(self._add_signature, signature)
+        cur.execute(self._add_signature, signature)
         keys = dict.fromkeys([*fp.bands, *figure_keys(fp)])
-        if keys:
-            conn.execute(self._add_bands, [{"band": k, "article_id": article_id} for k in keys])
+        cur.executemany(self._add_bands, [{"band": k, "article_id": article_id} for k in keys])
 
     def prune_story_index(self, before: datetime, slack: timedelta = timedelta(0)) -> int:
         """Forget index entries older than `before`; stories and articles stay. Returns rows removed.
@@ -175,8 +174,9 @@ class StoryQueries:
     _add_bands = insert(STORY_BAND)
     _add_story = insert(STORY).values(first_seen_at=bindparam("first_seen_at")).returning(STORY.c.id)
     # Grouping by the signature's primary key lets PostgreSQL return its other columns too.
+    _drop_story = delete(STORY).where(STORY.c.id == bindparam("story_id"))
     _band_candidates = (
-        select(STORY_SIGNATURE)
+        select(*(STORY_SIGNATURE.c[name] for name in _CANDIDATE_COLUMNS))
         .join(STORY_BAND, STORY_BAND.c.article_id == STORY_SIGNATURE.c.article_id)
         .where(
             STORY_BAND.c.band.in_([bindparam(f"k{i}") for i in range(LOOKUP_KEYS)]),
@@ -203,7 +203,7 @@ class StoryQueries:
     )
 
 
-def _candidate(row: Any) -> Candidate:
-    entities = tuple(row["entities"].split("\n")) if row["entities"] else ()
-    fp = Fingerprint(row["exact"], bytes(row["signature"]), row["size"], entities)
-    return Candidate(row["story_id"], row["article_id"], row["source"], row["lang"], fp)
+def _candidate(row: tuple[Any, ...]) -> Candidate:
+    story_id, article_id, source, lang, exact, signature, size, entities = row
+    fp = Fingerprint(exact, bytes(signature), size, tuple(entities.split("\n")) if entities else ())
+    return Candidate(story_id, article_id, source, lang, fp)
