@@ -41,6 +41,7 @@ KEYS: dict[str, dict[str, str]] = {
         "sources": "the outlets to poll",
         "concepts": "concept name -> list of terms, or a mapping of language code -> list of terms",
         "rules": "the watch rules",
+        "workers": "processes that read article pages beside the main one (default: CPUs - 1, at most 3; 0: none)",
     },
     "defaults": {
         "every": "how often to poll: 30s, 5m, 2h, 1d (default 10m)",
@@ -165,6 +166,7 @@ class Config:
     warnings: tuple[str, ...] = field(default=())
     delivery: DeliveryConfig = field(default=DeliveryConfig())
     ops: OpsConfig | None = None
+    workers: int | None = None  # None: analyse.default_workers() on the machine that runs pantau
 
     @property
     def channel_urls(self) -> dict[str, tuple[str, ...]]:
@@ -267,7 +269,15 @@ class _Builder:
             warnings=tuple(ruleset.warnings),
             delivery=self.delivery(top["delivery"]) if "delivery" in top else DeliveryConfig(),
             ops=ops,
+            workers=self.workers(top["workers"]) if "workers" in top else None,
         )
+
+    def workers(self, node: Node) -> int:
+        if isinstance(node.value, bool) or not isinstance(node.value, int) or not 0 <= node.value <= 64:
+            raise self.error(
+                node, "workers must be a whole number from 0 to 64", hint="0 reads pages in the main process"
+            )
+        return node.value
 
     def timezone(self, node: Node | None) -> ZoneInfo:
         if node is None:

@@ -17,15 +17,14 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import cached_property
 
+from pantau.analyse import Analyser, ArticlePage, default_workers
 from pantau.clock import Clock
 from pantau.config import Config, SourceConfig
-from pantau.dedupe import canonical_url, cites_wire, content_hash, fingerprint, plan_alerts
+from pantau.dedupe import canonical_url, plan_alerts
 from pantau.discover import discover
 from pantau.errors import DiscoverError, ExtractError, FetchError
-from pantau.extract import decode_html, extract_article
 from pantau.fetch import Fetcher
 from pantau.models import Article, Discovery, Link, Match, Page
-from pantau.rules import Document, RuleSet
 from pantau.store import Outgoing, Store, StoryLink
 
 log = logging.getLogger(__name__)
@@ -46,10 +45,11 @@ class Context:
     store: Store
     fetcher: Fetcher
     clock: Clock
+    analyser: Analyser | None = None  # reads article pages (in worker processes, if it has any)
 
-    @property
-    def ruleset(self) -> RuleSet:
-        return self.config.ruleset
+    @cached_property
+    def analyse(self) -> Analyser:
+        return self.analyser or Analyser(self.config.ruleset)
 
     @cached_property
     def per_source_rules(self) -> frozenset[str]:
@@ -65,6 +65,12 @@ class Context:
             for alias in terms
         }
         return lambda term: aliases.get(term.casefold(), term.casefold())
+
+
+def analyser_for(config: Config) -> Analyser:
+    """Worker processes for reading article pages, as many as `workers` asks (default: CPUs - 1, at most 3).
+    The caller owns it: close() it when done."""
+    return Analyser(config.ruleset, default_workers() if config.workers is None else config.workers)
 
 
 @dataclass(frozen=True)
@@ -160,7 +166,9 @@ async def _process_link(source: SourceConfig, link: Link, identity: str, ctx: Co
     store = ctx.store
     try:
         page = await ctx.fetcher.get(link.url, user_agent=source.user_agent, timeout=source.timeout)
-        extracted = extract_article(decode_html(page.body, page.charset), page.final_url, source.article)
+        found = await ctx.analyse(
+            ArticlePage(page.body, page.charset, page.final_url, source.name, source.article, link.title)
+        )
     except FetchError as exc:
         store.mark_link(source.name, identity, ctx.clock(), done=False, error=str(exc))
         return _ArticleOutcome(error=f"{exc}")
@@ -169,26 +177,22 @@ async def _process_link(source: SourceConfig, link: Link, identity: str, ctx: Co
         store.mark_link(source.name, identity, ctx.clock(), done=True, error=str(exc))
         return _ArticleOutcome(error=f"{exc}")
 
-    now = ctx.clock()
-    url = canonical_url(page.final_url, extracted.canonical_url)
+    now, extracted, fp, matches = ctx.clock(), found.extracted, found.fingerprint, list(found.matches)
     article = Article(
         source=source.name,
-        url=url,
-        title=extracted.title or link.title or "",
+        url=found.url,
+        title=found.title,
         body=extracted.body,
         published=extracted.published or link.published,
         author=extracted.author,
         lang=extracted.lang,
-        content_hash=content_hash(extracted.title, extracted.body),
+        content_hash=found.content_hash,
         fetched_at=now,
     )
     if store.known_article(article.url, article.content_hash, article.source):
         store.mark_link(source.name, identity, now, done=True)
         return _ArticleOutcome()
-    fp = fingerprint(article.body, article.title)
-    cited = article.lang != "en" and cites_wire(article.body)
-    story = store.find_story(fp, now - STORY_WINDOW, lang=article.lang, cited=cited)
-    matches = ctx.ruleset.match(Document(article.title, article.body, article.source, article.lang))
+    story = store.find_story(fp, now - STORY_WINDOW, lang=article.lang, cited=found.cites_wire)
     due = plan_alerts(matches, story, source.name, per_source=ctx.per_source_rules, term_key=ctx.term_key)
     planned = [(match, _outgoing(match, ctx.config, now)) for match in due]
     # Only an article that matched a rule can hold alerts a later copy must not repeat, so only such

@@ -10,9 +10,11 @@ from typing import Any
 import pytest
 import yaml
 
+from pantau.analyse import default_workers
 from pantau.cli import run_cli
 from pantau.config import KEYS, load_config
 from pantau.errors import ConfigError
+from pantau.pipeline import analyser_for
 
 ROOT = Path(__file__).resolve().parents[2]
 CASES: list[dict[str, Any]] = yaml.safe_load((Path(__file__).parent / "cases.yaml").read_text())
@@ -106,6 +108,14 @@ def test_variables_with_defaults_and_relative_database(tmp_path: Path) -> None:
     config = load_config(path, env={})
     assert config.database == "sqlite:///" + str(tmp_path / "data" / "p.db")
     assert config.channel_urls == {"t": ("stdout://",)}
+
+
+def test_workers_default_to_the_machine_and_can_be_turned_off(tmp_path: Path) -> None:
+    path = tmp_path / "config.yaml"
+    path.write_text("database: sqlite:///p.db\n")
+    assert analyser_for(load_config(path)).workers == default_workers()
+    path.write_text("database: sqlite:///p.db\nworkers: 0\n")
+    assert analyser_for(load_config(path)).workers == 0
 
 
 def test_every_config_key_is_documented_in_the_readme() -> None:

@@ -26,7 +26,7 @@ from pantau.errors import ConfigError
 from pantau.fetch import Fetcher, make_client
 from pantau.notify.deliver import Notifier
 from pantau.notify.outbox import deliver_due
-from pantau.pipeline import Context, poll_source
+from pantau.pipeline import Context, analyser_for, poll_source
 from pantau.store import Store
 
 log = logging.getLogger("pantau.service")
@@ -46,6 +46,7 @@ class Service:
         self.stopping = asyncio.Event()
         self.client: httpx.AsyncClient | None = None
         self.ctx: Context | None = None
+        self.analyser = analyser_for(config)  # its workers start with the first page to read
         # One delivery pass at a time: leases already keep two passes from sending a row twice, but a second
         # pass started while one runs would only find the rows the first has leased.
         self.delivery_lock = asyncio.Lock()
@@ -57,7 +58,8 @@ class Service:
         loop.add_signal_handler(signal.SIGHUP, self.reload)
         async with make_client() as client:
             self.client = client
-            self.ctx = Context(self.config, self.store, Fetcher(client, clock=self.clock), self.clock)
+            fetcher = Fetcher(client, clock=self.clock)
+            self.ctx = Context(self.config, self.store, fetcher, self.clock, self.analyser)
             self._schedule()
             self.scheduler.start()
             log.info("pantau running: %d sources, %d rules", len(self.config.sources), len(self.config.rules))
@@ -67,6 +69,7 @@ class Service:
                 log.info("finishing %d running jobs", len(self.in_flight))
                 await asyncio.gather(*self.in_flight, return_exceptions=True)
             self.scheduler.shutdown(wait=False)
+            self.analyser.close()
         for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
             loop.remove_signal_handler(sig)
         log.info("pantau stopped")
@@ -161,9 +164,12 @@ class Service:
         if self.ctx is None:
             return
         # One swap of whole values: a poll already running finishes with the config it started with.
-        self.config = config
         self.notifier = Notifier(config.channel_urls)
-        self.ctx = Context(config, self.store, self.ctx.fetcher, self.clock)
+        # New workers for the new rules; polls still running finish on the old ones, which then exit.
+        self.analyser.close(wait=False)
+        self.analyser = analyser_for(config)
+        self.config = config
+        self.ctx = Context(config, self.store, self.ctx.fetcher, self.clock, self.analyser)
         for job in self.scheduler.get_jobs():
             if job.id.startswith("poll:"):
                 job.remove()

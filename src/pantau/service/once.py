@@ -9,7 +9,7 @@ from pantau.config import Config
 from pantau.fetch import Fetcher, make_client
 from pantau.notify.deliver import Notifier
 from pantau.notify.outbox import DeliveryReport, deliver_due
-from pantau.pipeline import Context, PollResult, poll_all
+from pantau.pipeline import Context, PollResult, analyser_for, poll_all
 from pantau.store import Store
 
 
@@ -21,7 +21,8 @@ class PassResult:
 
 async def run_once(config: Config, store: Store, clock: Clock, *, only: str | None = None) -> PassResult:
     async with make_client() as client:
-        ctx = Context(config=config, store=store, fetcher=Fetcher(client, clock=clock), clock=clock)
-        polls = await poll_all(ctx, only)
+        with analyser_for(config) as analyser:
+            fetcher = Fetcher(client, clock=clock)
+            polls = await poll_all(Context(config, store, fetcher, clock, analyser), only)
     report = await deliver_due(store, Notifier(config.channel_urls), config, clock)
     return PassResult(tuple(polls), report)

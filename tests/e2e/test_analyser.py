@@ -1,0 +1,160 @@
+"""Article pages read in worker processes: the same result as in the main process, and a worker that dies
+or is sent a stop signal costs at most the page it held."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from pantau.analyse import Analyser, Analysis, ArticlePage, default_workers
+from pantau.config import load_config
+from pantau.demo.server import DEMO_SITE
+from pantau.errors import ExtractError
+from pantau.models import ArticleSelectors
+
+DEMO_CONFIG = Path(__file__).parents[2] / "src" / "pantau" / "demo" / "config.yaml"
+
+
+@pytest.fixture(scope="module")
+def rules(tmp_path_factory: pytest.TempPathFactory) -> object:
+    os.environ.setdefault("PANTAU_DEMO_URL", "http://127.0.0.1:9")
+    os.environ.setdefault("PANTAU_DEMO_DB", f"sqlite:///{tmp_path_factory.mktemp('db') / 'demo.db'}")
+    return load_config(DEMO_CONFIG).ruleset
+
+
+def demo_pages() -> list[ArticlePage]:
+    selectors = ArticleSelectors(body=".detail-content", drop=(".baca-juga", ".komentar"))
+    pages = [
+        ArticlePage(path.read_bytes(), None, f"http://demo.test/warta/{path.name}", "warta", selectors)
+        for path in sorted((DEMO_SITE / "warta").glob("p*"))
+    ]
+    pages += [
+        ArticlePage(path.read_bytes(), "utf-8", f"http://demo.test/wire/news/{path.name}", "wire")
+        for path in sorted((DEMO_SITE / "wire" / "news").rglob("*"))
+        if path.is_file()
+    ]
+    assert len(pages) >= 8
+    return pages
+
+
+async def read_all(analyser: Analyser, pages: list[ArticlePage]) -> list[Analysis]:
+    return list(await asyncio.gather(*(analyser(page) for page in pages)))
+
+
+def test_workers_read_exactly_what_the_main_process_reads(rules: object) -> None:
+    pages = demo_pages()
+    inline = asyncio.run(read_all(Analyser(rules, workers=0), pages))  # type: ignore[arg-type]
+    with Analyser(rules, workers=2) as pooled:  # type: ignore[arg-type]
+        in_workers = asyncio.run(read_all(pooled, pages))
+    assert in_workers == inline
+    assert any(a.matches for a in inline), "the demo pages match the demo rules"
+    assert all(a.extracted.body for a in inline)
+
+
+class _KillsTheWorker:
+    """Unpickling this in a worker ends that process at once, as a parser crash or the OOM killer would."""
+
+    def __reduce__(self) -> tuple[object, tuple[int]]:
+        return os._exit, (1,)
+
+
+def test_a_worker_that_dies_costs_one_page_and_the_pool_recovers(rules: object) -> None:
+    page = demo_pages()[0]
+    deadly = ArticlePage(page.body, None, "http://demo.test/deadly", "warta", _KillsTheWorker())  # type: ignore[arg-type]
+
+    async def scenario(analyser: Analyser) -> tuple[str, Analysis]:
+        with pytest.raises(ExtractError) as died:
+            await analyser(deadly)
+        return str(died.value), await analyser(page)
+
+    with Analyser(rules, workers=1) as analyser:  # type: ignore[arg-type]
+        message, after = asyncio.run(scenario(analyser))
+    assert message == "extract: the analysis worker died while reading http://demo.test/deadly"
+    assert after.extracted.body
+
+
+def test_workers_ignore_stop_signals_until_the_service_closes_them(rules: object) -> None:
+    pages = demo_pages()
+
+    async def scenario(analyser: Analyser) -> list[Analysis]:
+        await analyser(pages[0])  # starts the workers
+        assert analyser._pool is not None
+        workers = list(analyser._pool._processes)  # type: ignore[attr-defined]
+        assert workers
+        for pid in workers:  # what a terminal's Ctrl-C or systemd's stop sends to the whole group
+            os.kill(pid, signal.SIGINT)
+            os.kill(pid, signal.SIGTERM)
+        await asyncio.sleep(0.3)
+        return await read_all(analyser, pages)
+
+    with Analyser(rules, workers=1) as analyser:  # type: ignore[arg-type]
+        after = asyncio.run(scenario(analyser))
+        pool_workers = list(analyser._pool._processes)  # type: ignore[union-attr]
+    assert len(after) == len(pages)
+    for pid in pool_workers:  # closing the analyser stops them
+        with pytest.raises(ProcessLookupError):
+            os.kill(pid, 0)
+
+
+def test_a_closed_analyser_reads_in_the_main_process(rules: object) -> None:
+    """A poll that outlives a reload finishes its pages after the old workers are gone."""
+    analyser = Analyser(rules, workers=1)  # type: ignore[arg-type]
+    analyser.close()
+    result = asyncio.run(analyser(demo_pages()[0]))
+    assert result.extracted.body and analyser._pool is None
+
+
+@pytest.mark.parametrize(("cpus", "workers"), [(None, 0), (1, 0), (2, 1), (4, 3), (64, 3)])
+def test_default_workers_leave_the_main_process_a_core(
+    monkeypatch: pytest.MonkeyPatch, cpus: int | None, workers: int
+) -> None:
+    monkeypatch.setattr(os, "cpu_count", lambda: cpus)
+    assert default_workers() == workers
+
+
+ORPHAN_SCRIPT = """
+import asyncio, os, sys, time
+sys.path.insert(0, {tests!r})
+from test_analyser import demo_pages, DEMO_CONFIG
+from pantau.analyse import Analyser
+from pantau.config import load_config
+
+if __name__ == "__main__":
+    analyser = Analyser(load_config(DEMO_CONFIG).ruleset, workers=1)
+    asyncio.run(analyser(demo_pages()[0]))
+    print(*analyser._pool._processes, flush=True)
+    time.sleep(120)
+"""
+
+
+def test_workers_end_soon_after_the_main_process_is_killed(tmp_path: Path) -> None:
+    script = tmp_path / "main.py"
+    script.write_text(ORPHAN_SCRIPT.format(tests=str(Path(__file__).parent)))
+    env = {**os.environ, "PANTAU_DEMO_URL": "http://127.0.0.1:9", "PANTAU_DEMO_DB": "sqlite:///x.db"}
+    main = subprocess.Popen([sys.executable, str(script)], stdout=subprocess.PIPE, text=True, env=env)
+    assert main.stdout is not None
+    workers = [int(pid) for pid in main.stdout.readline().split()]
+    assert workers
+    main.kill()  # kill -9: no chance to shut the pool down
+    main.wait()
+    deadline = time.monotonic() + 10
+    alive = workers
+    while alive and time.monotonic() < deadline:
+        time.sleep(0.2)
+        alive = [pid for pid in workers if _running(pid)]
+    assert not alive, f"workers outlived their main process: {alive}"
+
+
+def _running(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"  # a zombie has ended; only its parent's wait is missing
