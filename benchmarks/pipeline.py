@@ -1,12 +1,15 @@
-"""Pipeline throughput: N article pages served on loopback, through fetch -> extract -> store -> match.
+"""Pipeline throughput: N article pages served on loopback, through fetch -> extract -> story -> match -> store.
 
     .venv/bin/python benchmarks/pipeline.py [--sizes 1000,10000]
 
 For each N, a fresh process polls 50 sources (listing pages on eight loopback addresses, N/50 articles
-each) into a new SQLite store, and prints articles/s and the process's peak RSS. The baseline, measured in
-the same run against the same server, is a plain download of the same pages with the same HTTP client and
-per-host limits and nothing else: it shows how much of the time the pipeline itself costs.
-Target on the 2-core machine: >= 300 articles/s and peak RSS < 200 MB at N = 10,000.
+each) into a new SQLite store, and prints articles/s, CPU and memory. Three runs per N against the same
+server: a plain download of the same pages with the same HTTP client and per-host limits and nothing else
+(how much of the time the pipeline itself costs), pantau with `workers: 0` (everything in one process),
+and pantau with its default workers (one on 2 cores). Memory is the peak of the summed PSS of the process
+and all its descendants (the analysis workers, their fork server, multiprocessing's resource tracker), so
+pages a worker shares with its fork server are not counted twice; "main RSS" is the main process alone.
+Target on the 2-core machine: >= 300 articles/s and peak memory < 200 MB at N = 10,000.
 """
 
 from __future__ import annotations
