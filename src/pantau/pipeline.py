@@ -20,12 +20,12 @@ from functools import cached_property
 from pantau.analyse import Analyser, ArticlePage, default_workers
 from pantau.clock import Clock
 from pantau.config import Config, SourceConfig
-from pantau.dedupe import canonical_url, plan_alerts
+from pantau.dedupe import StoryView, canonical_url, plan_alerts
 from pantau.discover import discover
 from pantau.errors import DiscoverError, ExtractError, FetchError
 from pantau.fetch import Fetcher
 from pantau.models import Article, Discovery, Link, Match, Page
-from pantau.store import Outgoing, Store, StoryLink
+from pantau.store import Outgoing, Store
 
 log = logging.getLogger(__name__)
 
@@ -149,6 +149,15 @@ async def _read_index(
         page = await ctx.fetcher.get(feed_url, user_agent=source.user_agent, timeout=source.timeout)
         found = discover(page, links=None, link_pattern=source.link_pattern)
     links = list(found.links) if found.kind != "sitemap-index" else await _child_sitemaps(source, ctx, found)
+    if found.kind == "listing" and not links and (source.links or source.link_pattern):
+        # A news listing with no article on it has changed its layout, or is a block or consent page:
+        # a failure of the source, so that its health and the ops channel show it, not a quiet poll.
+        wanted = [f"links {source.links!r}"] if source.links else []
+        wanted += [f"link_pattern {source.link_pattern.pattern!r}"] if source.link_pattern else []
+        raise DiscoverError(
+            f"discover: no article links on {page.final_url} match {' and '.join(wanted)}"
+            " (has the page changed its layout?)"
+        )
     return page, links, feed_url
 
 
@@ -177,7 +186,7 @@ async def _process_link(source: SourceConfig, link: Link, identity: str, ctx: Co
         store.mark_link(source.name, identity, ctx.clock(), done=True, error=str(exc))
         return _ArticleOutcome(error=f"{exc}")
 
-    now, extracted, fp, matches = ctx.clock(), found.extracted, found.fingerprint, list(found.matches)
+    now, extracted, matches = ctx.clock(), found.extracted, list(found.matches)
     article = Article(
         source=source.name,
         url=found.url,
@@ -189,20 +198,26 @@ async def _process_link(source: SourceConfig, link: Link, identity: str, ctx: Co
         content_hash=found.content_hash,
         fetched_at=now,
     )
-    if store.known_article(article.url, article.content_hash, article.source):
-        store.mark_link(source.name, identity, now, done=True)
-        return _ArticleOutcome()
-    story = store.find_story(fp, now - STORY_WINDOW, lang=article.lang, cited=found.cites_wire)
-    due = plan_alerts(matches, story, source.name, per_source=ctx.per_source_rules, term_key=ctx.term_key)
-    planned = [(match, _outgoing(match, ctx.config, now)) for match in due]
+
+    def plan(story: StoryView | None) -> list[tuple[Match, list[Outgoing]]]:
+        due = plan_alerts(matches, story, source.name, per_source=ctx.per_source_rules, term_key=ctx.term_key)
+        return [(match, _outgoing(match, ctx.config, now)) for match in due]
+
     # Only an article that matched a rule can hold alerts a later copy must not repeat, so only such
     # articles enter the near-duplicate index (each entry is ~20 rows written); every article is still
     # looked up, so a copy that matches nothing is still recorded under its story.
-    placement = StoryLink(story.id if story else None, fp if matches else None)
-    stored = store.save_article(article, planned, identity, placement)
-    if stored is None:
+    placed = store.place_article(
+        article,
+        identity,
+        found.fingerprint,
+        since=now - STORY_WINDOW,
+        cited=found.cites_wire,
+        indexed=bool(matches),
+        plan=plan,
+    )
+    if placed.article_id is None:
         return _ArticleOutcome()
-    return _ArticleOutcome(stored=True, alerts=len(planned))
+    return _ArticleOutcome(stored=True, alerts=placed.alerts)
 
 
 def _outgoing(match: Match, config: Config, now: datetime) -> list[Outgoing]:

@@ -240,21 +240,26 @@ def test_bad_pages_fail_their_source_alone(
             "  - {name: hang, url: '%s/bad/hang', links: a, timeout: 1s}",
             "  - {name: broken, url: '%s/bad/list.html', links: a}",
             "  - {name: gone, url: '%s/nothing/here.html', links: a}",
+            "  - {name: redesigned, url: '%s/bad/list.html', links: 'h2.headline a'}",
         ]
-    ) % ((site.url,) * 6)
+    ) % ((site.url,) * 7)
     config = write_config(tmp_path, site, smtp, hook, extra)
     assert run_cli(["once", "-c", str(config)]) == 1
     err = capsys.readouterr().err
     assert "Traceback" not in err
     lines = {
         name: [ln for ln in err.splitlines() if ln.strip().startswith(name + ":")]
-        for name in ("big", "bomb", "notxml", "hang", "gone", "warta", "wire", "feedsite")
+        for name in ("big", "bomb", "notxml", "hang", "gone", "redesigned", "warta", "wire", "feedsite")
     }
     assert any("fetch: response larger than" in ln for ln in lines["big"])
     assert any("fetch: response larger than" in ln for ln in lines["bomb"])
     assert any("discover: not a valid feed" in ln for ln in lines["notxml"])
     assert any("fetch: timed out after 1s" in ln for ln in lines["hang"])
     assert any("fetch: HTTP 404" in ln for ln in lines["gone"])
+    assert any(
+        f"discover: no article links on {site.url}/bad/list.html match links 'h2.headline a'" in ln
+        for ln in lines["redesigned"]
+    )
     # the good outlets were still polled and alerted
     assert any("6 new articles, 3 alerts" in ln for ln in lines["warta"])
     hook.wait_for(7)

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import random
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import text
 
-from pantau.dedupe import content_hash, fingerprint
+from pantau.dedupe import StoryView, content_hash, fingerprint, plan_alerts
 from pantau.models import Article, Hit, Match
 from pantau.store import Outgoing, Store
 from pantau.store.db import make_engine, migrate
-from pantau.store.queries import StoryLink
+from pantau.store.queries import Placed, StoryLink
 
 T0 = datetime(2026, 11, 25, 8, 0, tzinfo=UTC)
 WINDOW = timedelta(hours=72)
@@ -119,3 +122,45 @@ def test_upgrading_an_existing_database_puts_each_article_in_its_own_story(store
         assert save(store, "feedsite", STORY, T0 + timedelta(hours=1), 10) not in stories
     finally:
         store.close()
+
+
+def test_two_processes_placing_copies_at_once_make_one_story_and_one_alert(store_url: str) -> None:
+    """Two workers (two connections here) each place a copy of the same story at the same moment, ten
+    stories in a row: each story is one story, alerted once, whichever worker wins."""
+    stores = [Store.open(store_url), Store.open(store_url)]
+    match = Match("ukraine", (Hit("Ukraine", "body", 0, 7, "Ukraine"),), "«Ukraine»")
+
+    def place(store: Store, source: str, body: str, n: int, gate: threading.Barrier) -> Placed:
+        def plan(story: StoryView | None) -> list[tuple[Match, list[Outgoing]]]:
+            due = plan_alerts([match], story, source, per_source=frozenset(), term_key=str.casefold)
+            return [(m, [Outgoing(m.rule, "desk", T0)]) for m in due]
+
+        gate.wait()
+        return store.place_article(
+            article(source, body, T0, n),
+            f"link-{n}",
+            fingerprint(body),
+            since=T0 - WINDOW,
+            cited=False,
+            indexed=True,
+            plan=plan,
+        )
+
+    try:
+        for round_ in range(10):
+            rng = random.Random(round_)  # ten unrelated stories
+            body = " ".join(f"kata{rng.randrange(100_000)}" for _ in range(80)) + "."
+            gate = threading.Barrier(2)
+            with ThreadPoolExecutor(2) as pool:
+                wire = pool.submit(place, stores[0], "wire", body, 2 * round_, gate)
+                copy = pool.submit(
+                    place, stores[1], "feedsite", "TOKYO (Kyodo) -- " + body, 2 * round_ + 1, gate
+                )
+                placed = [wire.result(), copy.result()]
+            ids = [p.article_id for p in placed]
+            assert None not in ids
+            assert len({stores[0].story_of(i) for i in ids if i is not None}) == 1, f"round {round_}"
+            assert sum(p.alerts for p in placed) == 1, f"round {round_}"
+    finally:
+        for store in stores:
+            store.close()

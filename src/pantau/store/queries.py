@@ -8,7 +8,7 @@ pipeline fetches first, then hands finished values to one write. The same SQL ru
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -16,9 +16,10 @@ from typing import Any
 from sqlalchemy import Engine, and_, bindparam, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
+from pantau.dedupe import Fingerprint, StoryView
 from pantau.models import Article, Match
 from pantau.store.db import make_engine, migrate
-from pantau.store.fast import FastPath
+from pantau.store.fast import FastCursor, FastPath
 from pantau.store.outbox import OutboxQueries, chunks
 from pantau.store.stories import StoryLink, StoryQueries
 from pantau.store.tables import (
@@ -51,6 +52,14 @@ class Outgoing:
     rule: str
     channel: str
     due_at: datetime
+
+
+@dataclass(frozen=True)
+class Placed:
+    """What `place_article` did: the new article's id and alerts, or None when it was known already."""
+
+    article_id: int | None
+    alerts: int
 
 
 @dataclass(frozen=True)
@@ -193,10 +202,42 @@ class Store(StoryQueries, OutboxQueries):
         """Is this URL stored, or this text (from `source`, when given: another outlet's identical copy is
         a report of the same story, not a re-fetch)?"""
         with self._fast.transaction(write=False) as cur:
-            if source is None:
-                return cur.scalar(self._find_article, {"url": url, "hash": content_hash}) is not None
-            rows = cur.all(self._find_copies, {"url": url, "hash": content_hash})
+            return self._known(cur, url, content_hash, source)
+
+    def _known(self, cur: FastCursor, url: str, content_hash: str, source: str | None) -> bool:
+        if source is None:
+            return cur.scalar(self._find_article, {"url": url, "hash": content_hash}) is not None
+        rows = cur.all(self._find_copies, {"url": url, "hash": content_hash})
         return any(found_url == url or found_source == source for found_url, found_source in rows)
+
+    def place_article(
+        self,
+        article: Article,
+        link_url: str,
+        fp: Fingerprint,
+        *,
+        since: datetime,
+        cited: bool,
+        indexed: bool,
+        plan: Callable[[StoryView | None], Sequence[tuple[Match, Sequence[Outgoing]]]],
+    ) -> Placed:
+        """The pipeline's one write per article: unless it is known already (the URL, or the same text from
+        the same source), find its story (indexed since `since`), let `plan` decide its alerts from that
+        story, and store it all, as `save_article` does. One transaction, and one at a time across every
+        process that shares the store (SQLite's write lock; an advisory lock on PostgreSQL), so two workers
+        saving two copies of a story at the same moment put them in one story and alert once.
+        `indexed`: whether the article enters the near-duplicate index.
+        """
+        with self._fast.transaction(write=True) as cur:
+            self._one_placement_at_a_time(cur)
+            if self._known(cur, article.url, article.content_hash, article.source):
+                self._mark_done(cur, article, link_url)
+                return Placed(None, 0)
+            story = self._find_story(cur, fp, since, lang=article.lang, cited=cited)
+            planned = plan(story)
+            placement = StoryLink(story.id if story else None, fp if indexed else None)
+            article_id = self._save(cur, article, planned, link_url, placement)
+        return Placed(article_id, len(planned) if article_id is not None else 0)
 
     def save_article(
         self,
@@ -211,45 +252,52 @@ class Store(StoryQueries, OutboxQueries):
         written, so a re-poll or a second worker never creates a second alert). Without `story` the
         article starts a story of its own and stays out of the near-duplicate index.
         """
-        now = article.fetched_at
         with self._fast.transaction(write=True) as cur:
-            article_id = self._add_article_in_story(cur, article, story)
-            if article_id is not None:
-                for match, outgoing in matches:
-                    alert_id = cur.scalar(
-                        self._add_alert,
+            return self._save(cur, article, matches, link_url, story)
+
+    def _save(
+        self,
+        cur: FastCursor,
+        article: Article,
+        matches: Sequence[tuple[Match, Sequence[Outgoing]]],
+        link_url: str,
+        story: StoryLink | None,
+    ) -> int | None:
+        now = article.fetched_at
+        article_id = self._add_article_in_story(cur, article, story)
+        if article_id is not None:
+            for match, outgoing in matches:
+                alert_id = cur.scalar(
+                    self._add_alert,
+                    {
+                        "article_id": article_id,
+                        "rule": match.rule,
+                        "terms": json.dumps(_terms(match), ensure_ascii=False),
+                        "hits": json.dumps([h.__dict__ for h in match.hits], ensure_ascii=False),
+                        "snippet": match.snippet,
+                        "created_at": now,
+                    },
+                )
+                if alert_id is not None and outgoing:
+                    rows = [
                         {
-                            "article_id": article_id,
-                            "rule": match.rule,
-                            "terms": json.dumps(_terms(match), ensure_ascii=False),
-                            "hits": json.dumps([h.__dict__ for h in match.hits], ensure_ascii=False),
-                            "snippet": match.snippet,
-                            "created_at": now,
-                        },
-                    )
-                    if alert_id is not None and outgoing:
-                        rows = [
-                            {
-                                "alert_id": alert_id,
-                                "channel": out.channel,
-                                "digest": out.due_at > now,
-                                "next_attempt_at": out.due_at,
-                                "state": "pending",
-                                "attempts": 0,
-                            }
-                            for out in outgoing
-                        ]
-                        cur.executemany(self._add_delivery, rows)
-                cur.execute(self._count_article, {"source_name": article.source, "at": now})
-            link = {
-                "source": article.source,
-                "url": link_url,
-                "first_seen_at": now,
-                "done": True,
-                "attempts": 1,
-            }
-            cur.execute(self._link_done, link)
+                            "alert_id": alert_id,
+                            "channel": out.channel,
+                            "digest": out.due_at > now,
+                            "next_attempt_at": out.due_at,
+                            "state": "pending",
+                            "attempts": 0,
+                        }
+                        for out in outgoing
+                    ]
+                    cur.executemany(self._add_delivery, rows)
+            cur.execute(self._count_article, {"source_name": article.source, "at": now})
+        self._mark_done(cur, article, link_url)
         return article_id
+
+    def _mark_done(self, cur: FastCursor, article: Article, link_url: str) -> None:
+        link = {"source": article.source, "url": link_url, "first_seen_at": article.fetched_at}
+        cur.execute(self._link_done, {**link, "done": True, "attempts": 1})
 
     def article(self, key: int | str) -> StoredArticle | None:
         column = ARTICLE.c.id if isinstance(key, int) else ARTICLE.c.url

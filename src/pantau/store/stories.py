@@ -32,6 +32,7 @@ class StoryLink:
     fingerprint: Fingerprint | None = None
 
 
+PLACEMENT_LOCK = 0x70616E746175  # "pantau": the PostgreSQL advisory lock held while an article is placed
 FIGURE_BAND = 1023  # band number of the index keys made from an article's figures (cross-language links)
 MAX_CANDIDATES = 20  # articles sharing the most band keys; enough since a true copy shares many
 LOOKUP_KEYS = BANDS + 8  # band keys plus up to 8 figures
@@ -63,14 +64,27 @@ class StoryQueries:
         if not fp.signature and not (cited and fp.entities):
             return None
         with self._fast.transaction(write=False) as cur:
-            candidates = self._candidates(cur, fp, since, cited)
-            story_id = choose_story(fp, candidates, lang=lang, cited=cited)
-            if story_id is None:
-                return None
-            rows = cur.all(self._story_alerts, {"story_id": story_id})
-            sources = [source for (source,) in cur.all(self._story_sources, {"story_id": story_id})]
+            return self._find_story(cur, fp, since, lang=lang, cited=cited)
+
+    def _find_story(
+        self, cur: FastCursor, fp: Fingerprint, since: datetime, *, lang: str | None, cited: bool
+    ) -> StoryView | None:
+        if not fp.signature and not (cited and fp.entities):
+            return None
+        candidates = self._candidates(cur, fp, since, cited)
+        story_id = choose_story(fp, candidates, lang=lang, cited=cited)
+        if story_id is None:
+            return None
+        rows = cur.all(self._story_alerts, {"story_id": story_id})
+        sources = [source for (source,) in cur.all(self._story_sources, {"story_id": story_id})]
         alerts = tuple(PriorAlert(rule, source, tuple(json.loads(terms))) for rule, terms, source in rows)
         return StoryView(story_id, alerts, tuple(sources))
+
+    def _one_placement_at_a_time(self, cur: FastCursor) -> None:
+        """Serialise story placement across processes. SQLite's BEGIN IMMEDIATE already has; PostgreSQL's
+        READ COMMITTED would let two transactions each miss the other's copy and start two stories."""
+        if self.engine.dialect.name == "postgresql":
+            cur.execute(self._placement_lock, {"key": PLACEMENT_LOCK})
 
     def _candidates(self, cur: FastCursor, fp: Fingerprint, since: datetime, cited: bool) -> list[Candidate]:
         # An exact copy shares every band key, so it is always among the candidates: no lookup of its own.
@@ -174,6 +188,7 @@ class StoryQueries:
     _add_bands = insert(STORY_BAND)
     _add_story = insert(STORY).values(first_seen_at=bindparam("first_seen_at")).returning(STORY.c.id)
     # Grouping by the signature's primary key lets PostgreSQL return its other columns too.
+    _placement_lock = select(func.pg_advisory_xact_lock(bindparam("key")))
     _drop_story = delete(STORY).where(STORY.c.id == bindparam("story_id"))
     _band_candidates = (
         select(*(STORY_SIGNATURE.c[name] for name in _CANDIDATE_COLUMNS))
