@@ -8,8 +8,8 @@ worker lifted the pipeline benchmark from 283 to 354 articles/s (benchmarks/pipe
 `Analyser` hands pages to its workers (forked from a server that has imported only this module, so each
 costs tens of MB, not a copy of the service); each worker receives the compiled rules once, when it
 starts, so an Analyser belongs to one config. With `workers=0` it analyses in the calling process.
-A worker that dies on a page (a parser crash, the OOM killer) costs that article one attempt, reported
-as an extract error, and the pool is rebuilt; the poll goes on. Workers ignore SIGINT and SIGTERM: the
+A worker that dies on a page (a parser crash, the OOM killer) costs the pages it held one attempt each
+(WorkerDied, retried on later polls like a failed fetch) and the pool is rebuilt; the poll goes on. Workers ignore SIGINT and SIGTERM: the
 service stops them itself, after the articles in flight are done.
 """
 
@@ -32,7 +32,7 @@ from pantau.extract import decode_html, extract_article
 from pantau.models import ArticleSelectors, Extracted, Match
 from pantau.rules import Document, RuleSet
 
-__all__ = ["Analyser", "Analysis", "ArticlePage", "analyse", "default_workers"]
+__all__ = ["Analyser", "Analysis", "ArticlePage", "WorkerDied", "analyse", "default_workers"]
 
 _PROC = Path("/proc")
 PARENT_CHECK = 1.0  # seconds between a worker's checks that pantau's main process is still there
@@ -75,6 +75,11 @@ def analyse(page: ArticlePage, rules: RuleSet) -> Analysis:
         cites_wire=extracted.lang != "en" and cites_wire(extracted.body),
         matches=tuple(rules.match(Document(title, extracted.body, page.source, extracted.lang))),
     )
+
+
+class WorkerDied(ExtractError):
+    """The worker reading a page ended before it answered. Unlike other extract errors this one is worth
+    retrying (memory may be short only now), so the pipeline tries the page again on later polls."""
 
 
 _RULES: RuleSet | None = None  # a worker's copy, set when it starts
@@ -145,7 +150,7 @@ class Analyser:
             if self._pool is pool:
                 self._pool = None
                 pool.shutdown(wait=False, cancel_futures=True)
-            raise ExtractError(f"extract: the analysis worker died while reading {page.url}") from None
+            raise WorkerDied(f"extract: the analysis worker died while reading {page.url}") from None
 
     def _start(self) -> ProcessPoolExecutor:
         context = multiprocessing.get_context("forkserver")

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import cached_property
 
-from pantau.analyse import Analyser, ArticlePage, default_workers
+from pantau.analyse import Analyser, ArticlePage, WorkerDied, default_workers
 from pantau.clock import Clock
 from pantau.config import Config, SourceConfig
 from pantau.dedupe import StoryView, canonical_url, plan_alerts
@@ -108,6 +108,8 @@ async def poll_source(source: SourceConfig, ctx: Context) -> PollResult:
     by_identity: dict[str, Link] = {}
     for link in links:
         by_identity.setdefault(canonical_url(link.url), link)
+    for url in store.unfinished_links(source.name, MAX_LINK_ATTEMPTS):  # failed before: try again
+        by_identity.setdefault(url, Link(url=url))
     todo = store.links_to_fetch(source.name, list(by_identity), MAX_LINK_ATTEMPTS)[:MAX_ARTICLES_PER_POLL]
     # A few articles of a source in flight at a time: the host allows two requests anyway, and thousands of
     # waiting tasks only cost memory and scheduling.
@@ -178,7 +180,7 @@ async def _process_link(source: SourceConfig, link: Link, identity: str, ctx: Co
         found = await ctx.analyse(
             ArticlePage(page.body, page.charset, page.final_url, source.name, source.article, link.title)
         )
-    except FetchError as exc:
+    except (FetchError, WorkerDied) as exc:
         store.mark_link(source.name, identity, ctx.clock(), done=False, error=str(exc))
         return _ArticleOutcome(error=f"{exc}")
     except ExtractError as exc:

@@ -4,6 +4,7 @@ or is sent a stop signal costs at most the page it held."""
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import os
 import signal
 import subprocess
@@ -12,12 +13,16 @@ import time
 from pathlib import Path
 
 import pytest
+from support.site import ScriptedSite
 
-from pantau.analyse import Analyser, Analysis, ArticlePage, default_workers
-from pantau.config import load_config
+from pantau.analyse import Analyser, Analysis, ArticlePage, WorkerDied, default_workers
+from pantau.clock import utc_now
+from pantau.config import SourceConfig, load_config
 from pantau.demo.server import DEMO_SITE
-from pantau.errors import ExtractError
+from pantau.fetch import Fetcher, make_client
 from pantau.models import ArticleSelectors
+from pantau.pipeline import Context, PollResult, poll_source
+from pantau.store import Store
 
 DEMO_CONFIG = Path(__file__).parents[2] / "src" / "pantau" / "demo" / "config.yaml"
 
@@ -70,7 +75,7 @@ def test_a_worker_that_dies_costs_one_page_and_the_pool_recovers(rules: object) 
     deadly = ArticlePage(page.body, None, "http://demo.test/deadly", "warta", _KillsTheWorker())  # type: ignore[arg-type]
 
     async def scenario(analyser: Analyser) -> tuple[str, Analysis]:
-        with pytest.raises(ExtractError) as died:
+        with pytest.raises(WorkerDied) as died:
             await analyser(deadly)
         return str(died.value), await analyser(page)
 
@@ -121,10 +126,11 @@ def test_default_workers_leave_the_main_process_a_core(
 
 ORPHAN_SCRIPT = """
 import asyncio, os, sys, time
-sys.path.insert(0, {tests!r})
+sys.path[:0] = [{tests!r}, {support!r}]
 from test_analyser import demo_pages, DEMO_CONFIG
 from pantau.analyse import Analyser
-from pantau.config import load_config
+from pantau.clock import utc_now
+from pantau.config import SourceConfig, load_config
 
 if __name__ == "__main__":
     analyser = Analyser(load_config(DEMO_CONFIG).ruleset, workers=1)
@@ -136,7 +142,8 @@ if __name__ == "__main__":
 
 def test_workers_end_soon_after_the_main_process_is_killed(tmp_path: Path) -> None:
     script = tmp_path / "main.py"
-    script.write_text(ORPHAN_SCRIPT.format(tests=str(Path(__file__).parent)))
+    here = Path(__file__).parent
+    script.write_text(ORPHAN_SCRIPT.format(tests=str(here), support=str(here.parent)))
     env = {**os.environ, "PANTAU_DEMO_URL": "http://127.0.0.1:9", "PANTAU_DEMO_DB": "sqlite:///x.db"}
     main = subprocess.Popen([sys.executable, str(script)], stdout=subprocess.PIPE, text=True, env=env)
     assert main.stdout is not None
@@ -158,3 +165,26 @@ def _running(pid: int) -> bool:
     except OSError:
         return False
     return state != "Z"  # a zombie has ended; only its parent's wait is missing
+
+
+def test_pages_lost_with_a_worker_are_read_again_on_the_next_poll(
+    tmp_path: Path, site: ScriptedSite, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("PANTAU_DEMO_URL", site.url)
+    monkeypatch.setenv("PANTAU_DEMO_DB", f"sqlite:///{tmp_path / 'p.db'}")
+    config = load_config(DEMO_CONFIG)
+    warta = config.source("warta")
+    deadly = dataclasses.replace(warta, article=_KillsTheWorker())  # type: ignore[arg-type]
+
+    async def poll(source: SourceConfig, store: Store) -> PollResult:
+        async with make_client() as client:
+            with Analyser(config.ruleset, workers=1) as analyser:
+                ctx = Context(config, store, Fetcher(client, clock=utc_now), utc_now, analyser)
+                return await poll_source(source, ctx)
+
+    with Store.open(config.database) as store:
+        first = asyncio.run(poll(deadly, store))
+        assert first.new_articles == 0 and first.errors
+        assert all("the analysis worker died" in e for e in first.errors)
+        second = asyncio.run(poll(warta, store))
+    assert second.new_articles == 6 and not second.errors

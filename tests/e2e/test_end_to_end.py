@@ -283,3 +283,22 @@ def test_test_rule_backtests_over_the_store(
     capsys.readouterr()
     assert run_cli(["test-rule", "@nato", "--article", "999999", "-c", str(config)]) == 2
     assert "no stored article" in capsys.readouterr().err
+
+
+def test_an_article_that_failed_is_fetched_again_though_its_listing_is_unchanged(
+    tmp_path: Path, site: ScriptedSite, smtp: SmtpSink, hook: WebhookSink, capsys: pytest.CaptureFixture[str]
+) -> None:
+    config = write_config(tmp_path, site, smtp, hook)
+    site.fail("/warta/p1003", 503)
+    assert run_cli(["once", "-c", str(config)]) == 1
+    assert "fetch: HTTP 503" in capsys.readouterr().err
+    with Store.open(load_config(config).database) as store:
+        before = store.counts()["articles"]
+
+    # The listing answers 304 now (nothing on it changed), yet the page that failed is tried again.
+    assert run_cli(["once", "-c", str(config)]) == 0
+    said = capsys.readouterr()
+    assert re.search(r"warta: 1 new articles?\b", said.out + said.err)
+    assert site.arrived("/warta/p1003") == 2
+    with Store.open(load_config(config).database) as store:
+        assert store.counts()["articles"] == before + 1

@@ -92,6 +92,9 @@ def test_links_done_or_given_up_are_not_fetched_again(store: Store) -> None:
     assert todo == ["https://wire.test/d", "https://wire.test/c"]
     # another source listing the same URL still fetches it
     assert store.links_to_fetch("other", ["https://wire.test/a"], max_attempts=3) == ["https://wire.test/a"]
+    # what failed and has attempts left is offered again, whatever the listing shows next time
+    assert store.unfinished_links("wire", max_attempts=3) == ["https://wire.test/c"]
+    assert store.unfinished_links("other", max_attempts=3) == []
 
 
 def test_saving_counts_articles_for_source_health(store: Store) -> None:

@@ -185,6 +185,21 @@ class Store(StoryQueries, OutboxQueries):
                 finished.update(r[0] for r in rows)
         return [url for url in dict.fromkeys(urls) if url not in finished]
 
+    def unfinished_links(self, source: str, max_attempts: int) -> list[str]:
+        """Links of this source that failed and have attempts left, oldest first: tried again on the next
+        poll even when the listing is unchanged (304) or no longer shows them."""
+        query = (
+            select(SEEN_LINK.c.url)
+            .where(
+                SEEN_LINK.c.source == source,
+                SEEN_LINK.c.done == False,  # noqa: E712 (SQL, not Python)
+                SEEN_LINK.c.attempts < max_attempts,
+            )
+            .order_by(SEEN_LINK.c.first_seen_at, SEEN_LINK.c.url)
+        )
+        with self._read() as conn:
+            return [row[0] for row in conn.execute(query)]
+
     def mark_link(self, source: str, url: str, at: datetime, *, done: bool, error: str | None = None) -> None:
         stmt = self._insert(SEEN_LINK).values(
             source=source, url=url, first_seen_at=at, done=done, attempts=1, last_error=error
