@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
@@ -28,6 +28,7 @@ from pantau.yamlload import Node, load_yaml
 
 DEFAULT_USER_AGENT = "pantau/0.1 (news monitor)"
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
+_HTTP_URL = re.compile(r"^https?://[^/\s]+")
 
 # One table drives validation and the README's reference: section -> key -> help text.
 KEYS: dict[str, dict[str, str]] = {
@@ -233,7 +234,7 @@ class _Builder:
         return node.value.strip()
 
     def texts(self, node: Node, where: str) -> tuple[str, ...]:
-        items = node.value if isinstance(node.value, list) else [node]
+        items = _listed(node)
         if not items:
             raise self.error(node, f"{where} must not be empty")
         return tuple(self.text(item, where) for item in items)
@@ -317,8 +318,7 @@ class _Builder:
             raise self.error(node, f"{where} needs 'urls'")
         urls_node = keys["urls"]
         urls = self.texts(urls_node, where)
-        items = urls_node.value if isinstance(urls_node.value, list) else [urls_node]
-        for item, url in zip(items, urls, strict=True):
+        for item, url in zip(_listed(urls_node), urls, strict=True):
             problem = validate_channel_url(url)
             if problem:
                 raise self.error(item, f"{where}: {problem}", hint="see the Apprise URL formats")
@@ -381,10 +381,7 @@ class _Builder:
         if "channel" not in keys:
             raise self.error(node, "ops needs 'channel'")
         channel = self.text(keys["channel"], "ops: channel")
-        if channel not in channels:
-            raise self.error(
-                keys["channel"], f"ops names unknown channel '{channel}'", _known("channels", channels)
-            )
+        self.known(keys["channel"], (channel,), "channel", channels, "ops")
         failures = (
             self.count(keys["after_failures"], "ops: after_failures") if "after_failures" in keys else 3
         )
@@ -413,7 +410,7 @@ class _Builder:
         name = self.name(keys["name"], "source")
         where = f"source '{name}'"
         url = self.text(keys["url"], f"{where}: url")
-        if not re.match(r"^https?://[^/\s]+", url):
+        if not _HTTP_URL.match(url):
             raise self.error(keys["url"], f"{where}: url must start with http:// or https:// ({url!r})")
 
         def pick(key: str) -> Node | None:
@@ -437,17 +434,24 @@ class _Builder:
             stale_after=self.duration(stale_node, f"{where}: stale_after") if stale_node else None,
         )
 
-    def name(self, node: Node, kind: str) -> str:
-        name = self.text(node, f"{kind} name")
+    def name(self, node: Node, kind: str, name: str | None = None) -> str:
+        """`name` when given (a mapping key), else the text of `node`, checked as a name of a `kind`."""
+        if name is None:
+            name = self.text(node, f"{kind} name")
         if not _NAME.match(name):
             raise self.error(node, f"{kind} name '{name}' may only use letters, digits, '_', '-' and '.'")
         return name
 
+    def known(self, node: Node, names: tuple[str, ...], kind: str, known: Collection[str], who: str) -> None:
+        """Every one of `names` must be a defined `kind` (channel, source) that `who` may refer to."""
+        for ref in names:
+            if ref not in known:
+                raise self.error(node, f"{who} names unknown {kind} '{ref}'", _known(f"{kind}s", known))
+
     def selector(self, node: Node, where: str) -> str:
         css = self.text(node, where)
-        problem = selector_error(css)
-        if problem:
-            raise self.error(node, f"{where}: invalid CSS selector {css!r}") from None
+        if selector_error(css):
+            raise self.error(node, f"{where}: invalid CSS selector {css!r}")
         return css
 
     def pattern(self, node: Node, where: str) -> re.Pattern[str]:
@@ -468,8 +472,7 @@ class _Builder:
         }
         drop: tuple[str, ...] = ()
         if "drop" in keys:
-            items = keys["drop"].value if isinstance(keys["drop"].value, list) else [keys["drop"]]
-            drop = tuple(self.selector(item, f"{where}: article.drop") for item in items)
+            drop = tuple(self.selector(item, f"{where}: article.drop") for item in _listed(keys["drop"]))
         return ArticleSelectors(
             body=get.get("body"), title=get.get("title"), published=get.get("published"), drop=drop
         )
@@ -481,10 +484,7 @@ class _Builder:
             raise self.error(node, "concepts must map a concept name to a list of terms")
         out: dict[str, Concept] = {}
         for name, value in node.value.items():
-            if not _NAME.match(name):
-                raise self.error(
-                    value, f"concept name '{name}' may only use letters, digits, '_', '-' and '.'"
-                )
+            self.name(value, "concept", name)
             if isinstance(value.value, dict):
                 terms = {
                     lang: self.texts(items, f"concept '{name}' ({lang})")
@@ -510,68 +510,61 @@ class _Builder:
         out: list[RuleConfig] = []
         nodes: dict[str, dict[str, Node]] = {}
         for item in node.value:
-            keys = self.mapping(item, "rule", "a rule")
-            for required in ("name", "match", "notify"):
-                if required not in keys:
-                    raise self.error(item, f"a rule needs '{required}'")
-            name = self.name(keys["name"], "rule")
-            if name in nodes:
-                raise self.error(item, f"duplicate rule name '{name}'")
-            notify = self.texts(keys["notify"], f"rule '{name}': notify")
-            for channel in notify:
-                if channel not in channels:
-                    raise self.error(
-                        keys["notify"],
-                        f"rule '{name}' names unknown channel '{channel}'",
-                        _known("channels", channels),
-                    )
-            only = self.texts(keys["sources"], f"rule '{name}': sources") if "sources" in keys else None
-            for source in only or ():
-                if source not in sources:
-                    raise self.error(
-                        keys["sources"],
-                        f"rule '{name}' names unknown source '{source}'",
-                        _known("sources", sources),
-                    )
-            digest_text = self.text(keys["digest"], f"rule '{name}': digest") if "digest" in keys else None
-            digest = None
-            if digest_text is not None:
-                try:
-                    digest = parse_digest(digest_text)
-                except ValueError as exc:
-                    raise self.error(
-                        keys["digest"],
-                        f"rule '{name}': digest: {exc}",
-                        "daily 08:00, weekdays 07:30 or every 2h",
-                    ) from None
-            stem = self.flag(keys.get("stem"), f"rule '{name}': stem")
-            repeat = self.text(keys["repeat"], f"rule '{name}': repeat") if "repeat" in keys else "per-story"
-            if repeat not in REPEAT_MODES:
-                raise self.error(
-                    keys["repeat"],
-                    f"rule '{name}': repeat must be per-story or per-source, not '{repeat}'",
-                    "per-story alerts once per story; per-source once per outlet that reports it",
-                )
-            nodes[name] = keys
-            out.append(
-                RuleConfig(
-                    name,
-                    self.text(keys["match"], f"rule '{name}': match"),
-                    notify,
-                    only,
-                    digest,
-                    digest_text,
-                    stem,
-                    quiet=self.quiet(keys["quiet"], f"rule '{name}'") if "quiet" in keys else None,
-                    urgent=self.flag(keys.get("urgent"), f"rule '{name}': urgent"),
-                    template=self.template(keys["template"], f"rule '{name}'", "markdown")
-                    if "template" in keys
-                    else None,
-                    digest_empty=self.flag(keys.get("digest_empty"), f"rule '{name}': digest_empty"),
-                    repeat=repeat,
-                )
-            )
+            rule, keys = self.rule(item, channels, sources, nodes)
+            nodes[rule.name] = keys
+            out.append(rule)
         return tuple(out), nodes
+
+    def rule(
+        self, node: Node, channels: Mapping[str, object], sources: set[str], taken: Collection[str]
+    ) -> tuple[RuleConfig, dict[str, Node]]:
+        keys = self.mapping(node, "rule", "a rule")
+        for required in ("name", "match", "notify"):
+            if required not in keys:
+                raise self.error(node, f"a rule needs '{required}'")
+        name = self.name(keys["name"], "rule")
+        if name in taken:
+            raise self.error(node, f"duplicate rule name '{name}'")
+        where = f"rule '{name}'"
+        notify = self.texts(keys["notify"], f"{where}: notify")
+        self.known(keys["notify"], notify, "channel", channels, where)
+        only = self.texts(keys["sources"], f"{where}: sources") if "sources" in keys else None
+        if only is not None:
+            self.known(keys["sources"], only, "source", sources, where)
+        digest_text, digest = self.digest(keys["digest"], where) if "digest" in keys else (None, None)
+        stem = self.flag(keys.get("stem"), f"{where}: stem")
+        repeat = self.text(keys["repeat"], f"{where}: repeat") if "repeat" in keys else "per-story"
+        if repeat not in REPEAT_MODES:
+            raise self.error(
+                keys["repeat"],
+                f"{where}: repeat must be per-story or per-source, not '{repeat}'",
+                "per-story alerts once per story; per-source once per outlet that reports it",
+            )
+        rule = RuleConfig(
+            name,
+            self.text(keys["match"], f"{where}: match"),
+            notify,
+            only,
+            digest,
+            digest_text,
+            stem,
+            quiet=self.quiet(keys["quiet"], where) if "quiet" in keys else None,
+            urgent=self.flag(keys.get("urgent"), f"{where}: urgent"),
+            template=self.template(keys["template"], where, "markdown") if "template" in keys else None,
+            digest_empty=self.flag(keys.get("digest_empty"), f"{where}: digest_empty"),
+            repeat=repeat,
+        )
+        return rule, keys
+
+    def digest(self, node: Node, where: str) -> tuple[str, Digest]:
+        """The schedule as written (shown by `pantau check`) and as parsed."""
+        text = self.text(node, f"{where}: digest")
+        try:
+            return text, parse_digest(text)
+        except ValueError as exc:
+            raise self.error(
+                node, f"{where}: digest: {exc}", "daily 08:00, weekdays 07:30 or every 2h"
+            ) from None
 
     def compile(
         self,
@@ -585,9 +578,14 @@ class _Builder:
         try:
             return compile_rules(specs, concepts)
         except RuleError as exc:
-            rule = getattr(exc, "rule", None)
+            rule = exc.rule
             node = nodes[rule]["match"] if rule in nodes else Node(None, 1)
             raise self.error(node, f"rule '{rule}': match: {exc}") from None
+
+
+def _listed(node: Node) -> list[Node]:
+    """The items of a YAML list, or the one value where a list may be written as a single item."""
+    return node.value if isinstance(node.value, list) else [node]
 
 
 def _closest(key: str, allowed: Mapping[str, object]) -> str | None:

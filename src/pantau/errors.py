@@ -51,12 +51,14 @@ class ExtractError(PantauError):
 
 
 class RuleError(PantauError):
-    """A query that cannot be parsed or compiled. `column` is 1-based within the query text."""
+    """A query that cannot be parsed or compiled. `column` is 1-based within the query text; `rule` names the
+    rule it belongs to, once compile_rules knows."""
 
     def __init__(self, message: str, *, column: int | None = None, hint: str | None = None):
         self.message = message
         self.column = column
         self.hint = hint
+        self.rule: str | None = None
         text = f"column {column}: {message}" if column is not None else message
         if hint:
             text += f" (hint: {hint})"

@@ -135,18 +135,12 @@ class Fetcher:
         if resp.truncated:
             raise FetchError(f"fetch: response larger than {_size(self._max_bytes)} from {url}")
         if resp.status == 304:
-            return Page(
-                url=url,
-                final_url=resp.final_url,
-                status=304,
-                content_type=_media_type(resp.headers),
-                charset=_charset(resp.headers),
-                body=b"",
-                etag=resp.headers.get("etag") or etag,
-                last_modified=resp.headers.get("last-modified") or last_modified,
-                fetched_at=self._clock(),
-            )
-        if not 200 <= resp.status < 300:
+            # no body is read for a 304, and it may omit the validators: the ones sent still hold
+            etag = resp.headers.get("etag") or etag
+            last_modified = resp.headers.get("last-modified") or last_modified
+        elif 200 <= resp.status < 300:
+            etag, last_modified = resp.headers.get("etag"), resp.headers.get("last-modified")
+        else:
             raise self._status_error(url, resp)
         return Page(
             url=url,
@@ -155,8 +149,8 @@ class Fetcher:
             content_type=_media_type(resp.headers),
             charset=_charset(resp.headers),
             body=resp.body,
-            etag=resp.headers.get("etag"),
-            last_modified=resp.headers.get("last-modified"),
+            etag=etag,
+            last_modified=last_modified,
             fetched_at=self._clock(),
         )
 
@@ -253,7 +247,7 @@ class Fetcher:
                 return _Robots(Protego.parse(text), True, "", expires)
             except Exception:  # protego on a garbled file: treat as no rules, as crawlers do
                 return _Robots(None, True, "", expires)
-        if 400 <= resp.status < 500 or 300 <= resp.status < 400:
+        if 300 <= resp.status < 500:
             return _Robots(None, True, "", expires)
         return _Robots(None, False, f" (robots.txt answered HTTP {resp.status})", expires)
 

@@ -45,11 +45,7 @@ class Context:
     store: Store
     fetcher: Fetcher
     clock: Clock
-    analyser: Analyser | None = None  # reads article pages (in worker processes, if it has any)
-
-    @cached_property
-    def analyse(self) -> Analyser:
-        return self.analyser or Analyser(self.config.ruleset)
+    analyser: Analyser  # reads article pages (in worker processes, if it has any); see analyser_for
 
     @cached_property
     def per_source_rules(self) -> frozenset[str]:
@@ -177,7 +173,7 @@ async def _process_link(source: SourceConfig, link: Link, identity: str, ctx: Co
     store = ctx.store
     try:
         page = await ctx.fetcher.get(link.url, user_agent=source.user_agent, timeout=source.timeout)
-        found = await ctx.analyse(
+        found = await ctx.analyser(
             ArticlePage(page.body, page.charset, page.final_url, source.name, source.article, link.title)
         )
     except (FetchError, WorkerDied) as exc:

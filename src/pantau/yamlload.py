@@ -26,14 +26,6 @@ class Node:
     value: Any  # str | int | float | bool | None | list[Node] | dict[str, Node]
     line: int
 
-    def plain(self) -> Any:
-        """The value with all Node wrappers removed."""
-        if isinstance(self.value, list):
-            return [item.plain() for item in self.value]
-        if isinstance(self.value, dict):
-            return {key: item.plain() for key, item in self.value.items()}
-        return self.value
-
 
 def load_yaml(text: str, path: str, env: Mapping[str, str]) -> Node:
     try:

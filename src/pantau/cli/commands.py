@@ -16,7 +16,7 @@ from pantau.config import Config, config_path, describe_channel, load_config
 from pantau.errors import ConfigError, ExtractError, FetchError, PantauError, RuleError
 from pantau.extract import decode_html, extract_article
 from pantau.models import Alert, Extracted
-from pantau.notify.schedule import parse_duration
+from pantau.notify.schedule import format_duration, parse_duration
 from pantau.rules import Document, RuleSet, RuleSpec, compile_rules
 from pantau.service.once import PassResult, run_once
 from pantau.store import Store
@@ -33,11 +33,10 @@ def _since(text: str) -> timedelta:
         raise ConfigError(f"--since: {exc}", hint="e.g. 30m, 24h, 7d") from None
 
 
-def _when(moment: datetime | None, config: Config | None = None) -> str:
+def _when(moment: datetime | None, config: Config) -> str:
     if moment is None:
         return "never"
-    tz = config.timezone if config else None
-    return moment.astimezone(tz).strftime("%Y-%m-%d %H:%M %Z")
+    return moment.astimezone(config.timezone).strftime("%Y-%m-%d %H:%M %Z")
 
 
 def _setup_logging() -> None:
@@ -61,7 +60,7 @@ def cmd_check(args: argparse.Namespace) -> int:
         if s.link_pattern is not None:
             how += (" and " if how else "") + f"pattern {s.link_pattern.pattern!r}"
         say(
-            f"  {s.name:<16} every {_duration(s.every):<5} {s.url}  {out.dim(how or 'feed, sitemap or autodiscovery')}"
+            f"  {s.name:<16} every {format_duration(s.every):<5} {s.url}  {out.dim(how or 'feed, sitemap or autodiscovery')}"
         )
     say(out.bold(f"rules ({len(config.rules)})"))
     for r in config.rules:
@@ -78,14 +77,6 @@ def cmd_check(args: argparse.Namespace) -> int:
     for warning in config.warnings:
         say(out.paint("warning: ", "33") + warning)
     return EXIT_OK
-
-
-def _duration(delta: timedelta) -> str:
-    seconds = int(delta.total_seconds())
-    for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
-        if seconds % size == 0:
-            return f"{seconds // size}{unit}"
-    return f"{seconds}s"
 
 
 # -- once / run / demo --------------------------------------------------------------------------------------

@@ -92,21 +92,22 @@ def same_story(a: Fingerprint, b: Fingerprint) -> bool:
     Copies keep their figures; the same template filled with other numbers (a daily price report, step 4
     of a plan after step 3) is another story, however alike the words are.
     """
-    return _verdict(a, b) == "same"
+    return _verdict(a, b)[0] == "same"
 
 
-def _verdict(a: Fingerprint, b: Fingerprint) -> str:
-    """The verdict on two texts: "same", "other figures" (alike words, disagreeing numbers) or "different"."""
+def _verdict(a: Fingerprint, b: Fingerprint) -> tuple[str, float]:
+    """The verdict on two texts: "same", "other figures" (alike words, disagreeing numbers) or "different",
+    with the estimated containment it rests on (1.0 for exact copies)."""
     if a.exact and a.exact == b.exact:
-        return "same"
+        return "same", 1.0
     containment = similarity(a, b)[1]
     shared = containment * min(a.size, b.size)
     if containment < MIN_CONTAINMENT or shared < MIN_SHARED_SHINGLES:
-        return "different"
+        return "different", containment
     # A partial copy keeps some of the figures; a template filled in again keeps none of them.
     if a.figures and b.figures and not a.figures & b.figures:
-        return "other figures"
-    return "same"
+        return "other figures", containment
+    return "same", containment
 
 
 def cites_wire(text: str) -> bool:
@@ -142,16 +143,16 @@ def choose_story(
     A story with any member that reads alike but disagrees on the figures is not joined, even when a
     figure-free excerpt of it (a copy trimmed to the lead) matches.
     """
-    verdicts = [(cand, _verdict(fp, cand.fingerprint)) for cand in candidates]
-    vetoed = {cand.story_id for cand, verdict in verdicts if verdict == "other figures"}
+    verdicts = [(cand, *_verdict(fp, cand.fingerprint)) for cand in candidates]
+    vetoed = {cand.story_id for cand, verdict, _ in verdicts if verdict == "other figures"}
     best: tuple[float, int] | None = None
-    for cand, verdict in verdicts:
+    for cand, verdict, containment in verdicts:
         if cand.story_id in vetoed:
             continue
         if fp.exact and fp.exact == cand.fingerprint.exact:
             score = 2.0
         elif verdict == "same":
-            score = 1.0 + similarity(fp, cand.fingerprint)[1] / 2
+            score = 1.0 + containment / 2
         elif cited and lang and cand.lang and cand.lang != lang:
             score = entity_overlap(fp, cand.fingerprint) / 2
             if score < MIN_ENTITY_OVERLAP / 2:

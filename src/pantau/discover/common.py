@@ -16,6 +16,8 @@ from pantau.models import Link
 
 _WS = re.compile(r"\s+")
 _SPACE_BEFORE_PUNCT = re.compile(r"\s+([,.;:!?)\]])")
+_YEAR = re.compile(r"\d{4}")
+_YEAR_MONTH = re.compile(r"\d{4}-\d{2}")
 _REFUSED_SCHEMES = ("javascript:", "mailto:", "tel:", "data:", "sms:", "whatsapp:")
 
 
@@ -55,9 +57,9 @@ def parse_w3c_datetime(value: str | None) -> datetime | None:
     if not value:
         return None
     value = value.strip()
-    if re.fullmatch(r"\d{4}", value):
+    if _YEAR.fullmatch(value):
         value += "-01-01"
-    elif re.fullmatch(r"\d{4}-\d{2}", value):
+    elif _YEAR_MONTH.fullmatch(value):
         value += "-01"
     try:
         when = datetime.fromisoformat(value.replace("z", "Z"))

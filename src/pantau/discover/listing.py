@@ -32,7 +32,7 @@ def parse_html(page: Page) -> LexborHTMLParser:
 def base_url(tree: LexborHTMLParser, page: Page) -> str:
     node = tree.css_first("base[href]")
     href = node.attributes.get("href") if node is not None else None
-    return absolute_http(href, page.final_url) or page.final_url if href else page.final_url
+    return absolute_http(href, page.final_url) or page.final_url
 
 
 def listing_links(

@@ -15,12 +15,11 @@ from pantau.extract import hints
 from pantau.extract.body import extract_body, user_css
 from pantau.extract.containers import remove_all
 from pantau.extract.dates import parse_date
-from pantau.extract.encoding import decode_html
 from pantau.extract.metadata import read_metadata
 from pantau.extract.nesting import limit_nesting
 from pantau.models import ArticleSelectors, Extracted
 
-__all__ = ["decode_html", "extract_article", "selector_error"]
+__all__ = ["extract_article", "selector_error"]
 
 _PROBE = "<html><body><p>probe</p></body></html>"
 

@@ -76,7 +76,7 @@ def _walk(container: LexborNode, skipped: set[int]) -> Iterator[_Block]:
             continue
         if tag.startswith("-") or node.mem_id in skipped:
             continue
-        if tag in BLOCK_TAGS or tag == "br":
+        if tag in BLOCK_TAGS:
             if parts:
                 yield _Block("".join(parts), link_chars, block_tags[-1])
                 parts, link_chars = [], 0

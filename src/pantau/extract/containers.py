@@ -46,22 +46,18 @@ _LEVEL_SHARE = (1.0, 0.5, 1 / 3, 0.25)
 _Paragraph = tuple[LexborNode, float, list[int]]
 
 
-def node_key(node: LexborNode) -> int:
-    return node.mem_id
-
-
 def outermost(nodes: Iterable[LexborNode]) -> list[LexborNode]:
     """The nodes that are not inside another of the given nodes, in the given order."""
     chosen = list(nodes)
-    keys = {node_key(n) for n in chosen}
+    keys = {n.mem_id for n in chosen}
     keep: list[LexborNode] = []
     seen: set[int] = set()
     for node in chosen:
-        if node_key(node) in seen:
+        if node.mem_id in seen:
             continue
-        seen.add(node_key(node))
+        seen.add(node.mem_id)
         parent = node.parent
-        while parent is not None and node_key(parent) not in keys:
+        while parent is not None and parent.mem_id not in keys:
             parent = parent.parent
         if parent is None:
             keep.append(node)
@@ -77,17 +73,16 @@ def remove_all(nodes: Iterable[LexborNode]) -> None:
 
 def furniture_keys(root: LexborNode) -> dict[int, LexborNode]:
     """Elements under `root` that look like navigation, asides, comments, related links, share bars ..."""
-    found = {node_key(n): n for n in root.css(hints.FURNITURE_SELECTOR)}
+    found = {n.mem_id: n for n in root.css(hints.FURNITURE_SELECTOR)}
     for node in root.css("[class], [id]"):
         # One simple selector and a tag test in Python: Lexbor pays per selector in a list.
         if node.tag not in _CLASSED_CONTAINER_TAGS:
             continue
-        attrs = node.attributes
-        words = hints.class_words(attrs.get("class"), attrs.get("id"))
+        words = _class_words(node)
         # "entry-content read-more" is an article body with a modifier; WordPress puts "tag-<topic>" on
         # the <article> itself.
         if hints.is_furniture(words) and node.tag != "article" and hints.class_weight(words) <= 0:
-            found[node_key(node)] = node
+            found[node.mem_id] = node
     for key in [k for k, n in found.items() if n.tag in ("body", "html", "main")]:
         del found[key]
     return found
@@ -149,7 +144,7 @@ def select_containers(root: LexborNode) -> tuple[list[LexborNode], set[int]]:
     best = nodes[best_key]
     containers: list[LexborNode] = []
     for chunk in _chunks(root, best, final[best_key], final):
-        if node_key(chunk) == best_key:
+        if chunk.mem_id == best_key:
             containers.extend(_with_siblings(best, final[best_key], final, skipped))
         else:
             containers.append(chunk)
@@ -188,7 +183,7 @@ def _furniture_to_skip(
     kept = {key for key, held in within.items() if held > 0.5 * best_mass}
     lineage: LexborNode | None = nodes[best_key]
     while lineage is not None:
-        kept.add(node_key(lineage))
+        kept.add(lineage.mem_id)
         lineage = lineage.parent
     for key in kept & skipped:
         if not hints.is_strong_furniture(_class_words(furniture[key])):
@@ -224,7 +219,7 @@ def _score(
         for share in _LEVEL_SHARE:
             if ancestor is None or ancestor.tag in ("body", "html"):
                 break
-            key = node_key(ancestor)
+            key = ancestor.mem_id
             if key not in scores:
                 nodes[key] = ancestor
                 scores[key] = _initial_score(ancestor)
@@ -262,9 +257,7 @@ def _chunks(
     except SelectolaxError:
         # A class Lexbor cannot put in a selector: the page's fault, not the user's settings.
         return [best]
-    kept = [
-        n for n in twins if node_key(n) == node_key(best) or final.get(node_key(n), 0.0) >= 0.1 * best_score
-    ]
+    kept = [n for n in twins if n.mem_id == best.mem_id or final.get(n.mem_id, 0.0) >= 0.1 * best_score]
     return outermost(kept) or [best]
 
 
@@ -319,11 +312,11 @@ def _with_siblings(
     threshold = max(10.0, best_score * 0.2)
     chosen: list[LexborNode] = []
     for sibling in parent.iter(include_text=False):
-        if node_key(sibling) in skipped:
+        if sibling.mem_id in skipped:
             continue
         if (
-            node_key(sibling) == node_key(best)
-            or final.get(node_key(sibling), 0.0) >= threshold
+            sibling.mem_id == best.mem_id
+            or final.get(sibling.mem_id, 0.0) >= threshold
             or _is_plain_paragraph(sibling)
         ):
             chosen.append(sibling)

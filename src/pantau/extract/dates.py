@@ -68,6 +68,9 @@ _DMY = re.compile(r"\b(?P<a>\d{1,2})[-/.](?P<b>\d{1,2})[-/.](?P<y>\d{4})\b")
 _TIME_AFTER = re.compile(rf"^{_GAP}(?:pukul|pkl\.?|jam)?\s*{_TIME}\s*{_ZONE}?", re.IGNORECASE)
 _ZONE_AFTER = re.compile(rf"^{_GAP}{_ZONE}", re.IGNORECASE)
 _TIME_BEFORE = re.compile(rf"{_TIME}\s*{_ZONE}?{_GAP}$", re.IGNORECASE)
+_ISO_START = re.compile(r"^\d{4}-?\d{2}-?\d{2}")
+_SPACE_BEFORE_OFFSET = re.compile(r"\s+(?=[+-]\d{2}:?\d{2}$)")
+_SPACE_BEFORE_TIME = re.compile(r"(?<=\d) (?=\d{2}:\d{2})")
 
 
 def parse_date(text: str | None, lang: str | None = None) -> datetime | None:
@@ -84,10 +87,10 @@ def parse_date(text: str | None, lang: str | None = None) -> datetime | None:
 
 def _parse_iso(text: str, default_hours: int) -> datetime | None:
     candidate = text.strip()
-    if not re.match(r"^\d{4}-?\d{2}-?\d{2}", candidate):
+    if not _ISO_START.match(candidate):
         return None
-    candidate = re.sub(r"\s+(?=[+-]\d{2}:?\d{2}$)", "", candidate)
-    candidate = re.sub(r"(?<=\d) (?=\d{2}:\d{2})", "T", candidate, count=1)
+    candidate = _SPACE_BEFORE_OFFSET.sub("", candidate)
+    candidate = _SPACE_BEFORE_TIME.sub("T", candidate, count=1)
     try:
         value = datetime.fromisoformat(candidate)
     except ValueError:

@@ -66,6 +66,10 @@ _STOP_WORDS = {
                      "are", "from", "at")),
 }  # fmt: skip
 _KANA = re.compile(r"[\u3040-\u30ff]")
+_LATIN_WORD = re.compile(r"[a-z]+")
+_SITE_NAME_SEPARATOR = re.compile(r"\s+[|\-–—»:]\s+")
+_LANG_SUBTAG = re.compile(r"[-_]")
+_LANG_CODE = re.compile(r"[a-z]{2,3}")
 
 
 @dataclass(frozen=True)
@@ -189,7 +193,7 @@ def _title(tree: LexborHTMLParser, meta: dict[str, str], ld: dict[str, Any]) -> 
 
 
 def _strip_site_name(title: str) -> str:
-    parts = re.split(r"\s+[|\-–—»:]\s+", title.strip())
+    parts = _SITE_NAME_SEPARATOR.split(title.strip())
     return max(parts, key=len) if len(parts) > 1 else title
 
 
@@ -267,10 +271,10 @@ def _declared_lang(tree: LexborHTMLParser, meta: dict[str, str], ld: dict[str, A
 def _lang_code(value: str | None) -> str | None:
     if not value:
         return None
-    code = re.split(r"[-_]", value.strip().lower(), maxsplit=1)[0]
+    code = _LANG_SUBTAG.split(value.strip().lower(), maxsplit=1)[0]
     # "in" is the withdrawn ISO 639 code for Indonesian that some CMSes still emit.
     code = {"in": "id", "jp": "ja"}.get(code, code)
-    return code if re.fullmatch(r"[a-z]{2,3}", code) else None
+    return code if _LANG_CODE.fullmatch(code) else None
 
 
 def guess_lang(text: str) -> str | None:
@@ -278,7 +282,7 @@ def guess_lang(text: str) -> str | None:
     sample = text[:5000]
     if len(_KANA.findall(sample)) > 20:
         return "ja"
-    words = re.findall(r"[a-z]+", sample.lower())
+    words = _LATIN_WORD.findall(sample.lower())
     counts = {lang: sum(1 for w in words if w in stops) for lang, stops in _STOP_WORDS.items()}
     best = max(counts, key=lambda lang: counts[lang])
     return best if counts[best] >= 3 else None

@@ -16,6 +16,7 @@ import threading
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any
+from urllib.parse import unquote
 
 import apprise
 from apprise.decorators import notify as apprise_notify
@@ -162,8 +163,6 @@ def redact_url(url: str) -> str:
 
 def secrets_of(url: str) -> set[str]:
     """The credential strings inside a channel URL (as written and percent-decoded)."""
-    from urllib.parse import unquote
-
     found = {url[begin:end] for begin, end in _secret_spans(url)}
     found |= {unquote(secret) for secret in found}
     return {secret for secret in found if len(secret) >= _MIN_SCRUB}
@@ -291,10 +290,6 @@ class Notifier:
                     raise ConfigError(f"channels.{name}: {problem}")
             self._channels[name] = urls
             _SCRUBBER.add(urls)
-
-    @property
-    def channels(self) -> tuple[str, ...]:
-        return tuple(self._channels)
 
     async def send(self, channel: str, message: Message, *, key: str | None = None) -> None:
         """Deliver to every URL of `channel` at once; DeliveryError unless every one reported success.

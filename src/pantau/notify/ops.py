@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from pantau.clock import Clock
 from pantau.config import Config
 from pantau.errors import DeliveryError
 from pantau.notify.deliver import Notifier
@@ -47,12 +46,12 @@ def check_health(store: Store, config: Config, now: datetime) -> None:
             store.close_incident("source-silent", source.name, now)
 
 
-async def tell_incidents(store: Store, notifier: Notifier, config: Config, clock: Clock) -> None:
+async def tell_incidents(store: Store, notifier: Notifier, config: Config) -> None:
     if config.ops is None:
         return
+    tz = config.timezone
     for incident in store.incidents_to_tell():
         what = KINDS.get(incident.kind, incident.kind)
-        tz = config.timezone
         if not incident.open_sent and incident.closed_at is not None:
             # Opened and resolved between two passes: one message says both.
             title = f"[pantau] {incident.subject}: {what}, now recovered"

@@ -85,7 +85,7 @@ async def deliver_due(store: Store, notifier: Notifier, config: Config, clock: C
     outcomes = await asyncio.gather(*(sender.channel(name, items) for name, items in by_channel.items()))
     if config.ops is not None:
         check_health(store, config, clock())
-        await tell_incidents(store, notifier, config, clock)
+        await tell_incidents(store, notifier, config)
     return DeliveryReport(
         delivered=sum(o.delivered for o in outcomes),
         failed=sum(o.failed for o in outcomes),
@@ -100,12 +100,11 @@ class _Sender:
         self.notifier = notifier
         self.config = config
         self.clock = clock
+        self._rules = {rule.name: rule for rule in config.rules}  # looked up for every due row
 
     def rule(self, name: str) -> RuleConfig | None:
-        try:
-            return self.config.rule(name)
-        except KeyError:  # removed from the config since it matched: deliver it plainly
-            return None
+        """None for a rule removed from the config since it matched: its alerts are delivered plainly."""
+        return self._rules.get(name)
 
     def settings(self, name: str) -> ChannelConfig:
         return self.config.channels.get(name) or ChannelConfig(name=name, urls=())

@@ -37,6 +37,15 @@ def parse_duration(text: str) -> timedelta:
     return timedelta(seconds=seconds)
 
 
+def format_duration(delta: timedelta) -> str:
+    """The inverse of parse_duration for display: the largest unit that divides it, e.g. '10m', '2h', '90s'."""
+    seconds = int(delta.total_seconds())
+    for unit in "dhm":
+        if seconds % _UNITS[unit] == 0:
+            return f"{seconds // _UNITS[unit]}{unit}"
+    return f"{seconds}s"
+
+
 def parse_clock(text: str) -> time:
     """'08:00' or '7:30' as a time of day; ValueError otherwise."""
     match = _CLOCK.match(text.strip())

@@ -10,9 +10,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import tzinfo
+from functools import lru_cache
 from typing import Any
 
-from jinja2 import TemplateSyntaxError, Undefined
+from jinja2 import Template, TemplateSyntaxError, Undefined
 from jinja2.sandbox import SandboxedEnvironment
 from markupsafe import Markup
 
@@ -69,10 +70,16 @@ def _environment(fmt: str) -> SandboxedEnvironment:
     )
 
 
+@lru_cache(maxsize=64)
+def _compiled(text: str, fmt: str) -> Template:
+    """Each template is compiled once, not once per message (templates come from config: few and fixed)."""
+    return _environment(fmt).from_string(text)
+
+
 def check_template(text: str, fmt: str) -> str | None:
     """None when the template compiles; else the error, for config validation."""
     try:
-        _environment(fmt).from_string(text)
+        _compiled(text, fmt)
     except TemplateSyntaxError as exc:
         return f"template syntax error on its line {exc.lineno}: {exc.message}"
     return None
@@ -93,10 +100,11 @@ def _alert_context(alert: Alert, tz: tzinfo) -> dict[str, Any]:
 
 def alert_message(alert: Alert, tz: tzinfo, fmt: str = "markdown", template: str | None = None) -> Message:
     base = render_alert(alert, tz)
-    if template is not None:
-        body = _environment(fmt).from_string(template).render(_alert_context(alert, tz))
-        return Message(base.title, body, fmt)
-    return _in_format(base, fmt, DEFAULT_HTML_ALERT, _alert_context(alert, tz))
+    if template is None:
+        if fmt != "html":
+            return _from_markdown(base, fmt)
+        template = DEFAULT_HTML_ALERT
+    return Message(base.title, _compiled(template, fmt).render(_alert_context(alert, tz)), fmt)
 
 
 def digest_message(
@@ -108,15 +116,16 @@ def digest_message(
     template: str | None = None,
 ) -> Message:
     base = render_digest(rule, alerts, tz, period)
+    if template is None:
+        if fmt != "html":
+            return _from_markdown(base, fmt)
+        template = DEFAULT_HTML_DIGEST
     context = {"rule": rule, "period": period, "alerts": [_alert_context(a, tz) for a in alerts]}
-    if template is not None:
-        return Message(base.title, _environment(fmt).from_string(template).render(context), fmt)
-    return _in_format(base, fmt, DEFAULT_HTML_DIGEST, context)
+    return Message(base.title, _compiled(template, fmt).render(context), fmt)
 
 
-def _in_format(base: Message, fmt: str, html_template: str, context: dict[str, Any]) -> Message:
+def _from_markdown(base: Message, fmt: str) -> Message:
+    """The default markdown message, or its plain-text reading for fmt "text"."""
     if fmt == "text":
         return Message(base.title, to_plain(base.body), "text")
-    if fmt == "html":
-        return Message(base.title, _environment("html").from_string(html_template).render(context), "html")
     return base

@@ -85,11 +85,12 @@ class Compiler:
             mode = SUB if is_no_space(w) else PREFIX if prefix and i == len(words) - 1 else EXACT
             wids.append(self.word_ids.setdefault((w, mode), len(self.word_ids)))
         case_words = tuple(fold_words(text, casefold=False)) if case else None
-        tkey = (tuple(wids), slop if len(wids) > 1 else 0, case_words)
+        slop = slop if len(wids) > 1 else 0
+        tkey = (tuple(wids), slop, case_words)
         tid = self._term_ids.get(tkey)
         if tid is None:
             tid = self._term_ids[tkey] = len(self.terms)
-            self.terms.append(TermDef(tuple(words), tuple(wids), slop if len(wids) > 1 else 0, case_words))
+            self.terms.append(TermDef(tuple(words), tuple(wids), slop, case_words))
         return tid
 
     # -- nodes ------------------------------------------------------------------------------------------
@@ -124,8 +125,8 @@ class Compiler:
     def _stemmed(self, node: ast.Term) -> Node:
         words = fold_words(node.text)
         variants = stem_forms(words[0]) if len(words) == 1 else (node.text,)
-        leaves: list[Node] = [Leaf(self.term(v, node.col), node.text, node.field) for v in variants]
-        return leaves[0] if len(leaves) == 1 else OrNode(tuple(leaves))
+        alts: list[Node] = [Leaf(self.term(v, node.col), node.text, node.field) for v in variants]
+        return alts[0] if len(alts) == 1 else OrNode(tuple(alts))
 
     def _concept(self, ref: ast.ConceptRef) -> Node:
         concept = self.concepts.get(ref.name)
@@ -143,7 +144,7 @@ class Compiler:
             )
         else:
             aliases = list(terms[ref.lang]) + list(terms.get("*", ()))
-        leaves: list[Node] = []
+        alts: list[Node] = []
         for alias in dict.fromkeys(aliases):
             case, prefix, text = alias.startswith("!"), alias.endswith("*"), alias.strip("!*")
             try:
@@ -152,10 +153,10 @@ class Compiler:
                 raise RuleError(
                     f"concept `@{ref.name}`: {err.message}", column=ref.col, hint=err.hint
                 ) from None
-            leaves.append(Leaf(tid, text, ref.field))
-        if not leaves:
+            alts.append(Leaf(tid, text, ref.field))
+        if not alts:
             raise RuleError(f"concept `@{ref.name}` has no terms", column=ref.col)
-        return leaves[0] if len(leaves) == 1 else OrNode(tuple(leaves))
+        return alts[0] if len(alts) == 1 else OrNode(tuple(alts))
 
     # -- presearcher ------------------------------------------------------------------------------------
     def clauses(self, node: Node) -> list[frozenset[int]]:
@@ -219,8 +220,7 @@ def bind(node: Node, terms: Sequence[TermDef], scanner: Scanner) -> None:
     """Give each leaf the automaton keys it needs (known only once every rule is compiled)."""
     for leaf in leaves(node):
         term = terms[leaf.tid]
-        if scanner.word_keys:
-            leaf.need = frozenset(scanner.word_keys[term.wids[0]])
+        leaf.need = frozenset(scanner.word_keys[term.wids[0]])
         leaf.exact = len(term.wids) == 1 and term.case_words is None
 
 

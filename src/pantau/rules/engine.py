@@ -138,7 +138,7 @@ def compile_rules(specs: Sequence[RuleSpec], concepts: Mapping[str, Concept]) ->
                     hint="add a term to look for, e.g. `nato NOT football`",
                 )
         except RuleError as err:
-            err.rule = spec.name  # type: ignore[attr-defined]
+            err.rule = spec.name
             raise
         warnings.extend(f"rule '{spec.name}': {note}" for note in notes)
         rules.append(_Rule(spec.name, node, spec.sources))

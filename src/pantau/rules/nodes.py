@@ -50,14 +50,6 @@ class Leaf(Node):
         field, in_field = self.field, ctx.in_field
         return any(in_field(field, f, s) for f, s, _ in ctx.term_occ(self.tid))
 
-    def collect(self, ctx: DocContext, out: list[HitRef | Hit]) -> None:
-        label, field = self.label, self.field
-        out.extend(
-            (f, s, e, label)
-            for f, s, e in ctx.term_occ(self.tid)
-            if field is None or ctx.in_field(field, f, s)
-        )
-
     def spans(self, ctx: DocContext) -> list[Span]:
         label, field = self.label, self.field
         return [

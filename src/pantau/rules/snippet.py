@@ -35,12 +35,11 @@ SentenceCache = dict[str, tuple[list[tuple[int, int]], list[int]]]
 
 def make_snippet(title: str, body: str, hits: list[Hit], cache: SentenceCache) -> str:
     """`cache` keeps each field's sentence spans across the matches of one article."""
-    body_hits = [h for h in hits if h.field == "body"]
-    title_hits = [h for h in hits if h.field == "title"]
-    text, field_hits = (body, body_hits) if body_hits else (title, title_hits)
+    field = "body" if any(h.field == "body" for h in hits) else "title"
+    field_hits = [h for h in hits if h.field == field]
     if not field_hits:
         return _trim(" ".join(title.split()), 0)
-    field = "body" if body_hits else "title"
+    text = body if field == "body" else title
     cached = cache.get(field)
     if cached is None:
         spans = sentences(text)

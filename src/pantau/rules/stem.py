@@ -12,7 +12,7 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import Any
 
-_PLAIN_PREFIXES = ("", "di", "ter", "ber", "ke", "se", "per", "diper", "memper", "ke")
+_PLAIN_PREFIXES = ("", "di", "ter", "ber", "ke", "se", "per", "diper", "memper")
 _SUFFIXES = ("", "an", "kan", "i")
 _VOWELS = "aiueo"
 

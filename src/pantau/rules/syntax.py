@@ -20,7 +20,7 @@ Operators are upper case; `and`/`or` in lower case are ordinary words. Every err
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from pantau.errors import RuleError
 
@@ -328,31 +328,17 @@ def _apply_field(node: Node, field: str) -> Node:
         if node.field is not None:
             raise RuleError(f"`{node.field}:` inside `{field}:`; a term has one field", column=node.col)
         if field in TEXT_FIELDS:
-            return _replace_field(node, field)
+            return replace(node, field=field)
         if isinstance(node, ConceptRef) or node.phrase or node.prefix:
             raise RuleError(f"`{field}:` takes a plain name, e.g. {field}:kyodo", column=node.col)
         return Meta(field, node.text, node.col)
     if isinstance(node, Meta):
         raise RuleError(f"`{node.field}:` inside `{field}:`; a term has one field", column=node.col)
     if isinstance(node, And | Or):
-        return type(node)(tuple(_apply_field(c, field) for c in node.children), node.col)
+        return replace(node, children=tuple(_apply_field(c, field) for c in node.children))
     if isinstance(node, Not):
-        return Not(_apply_field(node.child, field), node.col)
-    if isinstance(node, Near):
-        return Near(
-            _apply_field(node.left, field),
-            _apply_field(node.right, field),
-            node.distance,
-            node.ordered,
-            node.col,
-        )
-    return Except(_apply_field(node.left, field), _apply_field(node.right, field), node.col)
-
-
-def _replace_field(node: Term | ConceptRef, field: str) -> Node:
-    if isinstance(node, Term):
-        return Term(node.text, node.col, node.phrase, node.slop, node.prefix, node.case, field)
-    return ConceptRef(node.name, node.lang, node.col, field)
+        return replace(node, child=_apply_field(node.child, field))
+    return replace(node, left=_apply_field(node.left, field), right=_apply_field(node.right, field))
 
 
 def parse(query: str) -> tuple[Node, list[str]]:

@@ -92,11 +92,6 @@ class Store(StoryQueries, OutboxQueries):
             .where(SOURCE_STATE.c.name == bindparam("source_name"))
             .values(articles_seen=SOURCE_STATE.c.articles_seen + 1, last_new_article_at=bindparam("at"))
         )
-        self._find_article = (
-            select(ARTICLE.c.id)
-            .where((ARTICLE.c.url == bindparam("url")) | (ARTICLE.c.content_hash == bindparam("hash")))
-            .limit(1)
-        )
         # The source is compared in Python: in SQL it led SQLite to scan the source's index.
         self._find_copies = (
             select(ARTICLE.c.url, ARTICLE.c.source)
@@ -220,10 +215,8 @@ class Store(StoryQueries, OutboxQueries):
             return self._known(cur, url, content_hash, source)
 
     def _known(self, cur: FastCursor, url: str, content_hash: str, source: str | None) -> bool:
-        if source is None:
-            return cur.scalar(self._find_article, {"url": url, "hash": content_hash}) is not None
         rows = cur.all(self._find_copies, {"url": url, "hash": content_hash})
-        return any(found_url == url or found_source == source for found_url, found_source in rows)
+        return any(found_url == url or source in (None, found_source) for found_url, found_source in rows)
 
     def place_article(
         self,

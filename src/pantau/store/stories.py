@@ -61,8 +61,6 @@ class StoryQueries:
         self, fp: Fingerprint, since: datetime, *, lang: str | None = None, cited: bool = False
     ) -> StoryView | None:
         """The story an article with this fingerprint joins (indexed since `since`), with its alerts."""
-        if not fp.signature and not (cited and fp.entities):
-            return None
         with self._fast.transaction(write=False) as cur:
             return self._find_story(cur, fp, since, lang=lang, cited=cited)
 
