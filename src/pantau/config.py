@@ -43,6 +43,7 @@ KEYS: dict[str, dict[str, str]] = {
         "concepts": "concept name -> list of terms, or a mapping of language code -> list of terms",
         "rules": "the watch rules",
         "workers": "processes that read article pages beside the main one (default: CPUs - 1, at most 3; 0: none)",
+        "cluster": "true: `pantau run` on several machines shares the work through a job queue in the PostgreSQL database",
     },
     "defaults": {
         "every": "how often to poll: 30s, 5m, 2h, 1d (default 10m)",
@@ -170,6 +171,7 @@ class Config:
     delivery: DeliveryConfig = field(default=DeliveryConfig())
     ops: OpsConfig | None = None
     workers: int | None = None  # None: analyse.default_workers() on the machine that runs pantau
+    cluster: bool = False  # service.cluster instead of service.embedded (PostgreSQL only)
 
     @property
     def channel_urls(self) -> dict[str, tuple[str, ...]]:
@@ -193,7 +195,6 @@ def config_path(explicit: str | None, env: Mapping[str, str]) -> Path:
 
 
 def load_config(path: Path, env: Mapping[str, str] | None = None) -> Config:
-    env = os.environ if env is None else env
     shown = str(path)
     try:
         text = path.read_text(encoding="utf-8")
@@ -203,6 +204,14 @@ def load_config(path: Path, env: Mapping[str, str] | None = None) -> Config:
         ) from None
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(f"cannot read the config file: {exc}", path=shown) from None
+    return config_from_text(text, path, env)
+
+
+def config_from_text(text: str, path: Path, env: Mapping[str, str] | None = None) -> Config:
+    """The config `text` holds, read as if from `path` (relative paths resolve against its folder).
+    Cluster mode loads the config another instance published this way."""
+    env = os.environ if env is None else env
+    shown = str(path)
     root = load_yaml(text, shown, env)
     return _Builder(shown, path.resolve().parent).build(root)
 
@@ -273,7 +282,19 @@ class _Builder:
             delivery=self.delivery(top["delivery"]) if "delivery" in top else DeliveryConfig(),
             ops=ops,
             workers=self.workers(top["workers"]) if "workers" in top else None,
+            cluster=self.cluster(top["cluster"], database) if "cluster" in top else False,
         )
+
+    def cluster(self, node: Node, database: str) -> bool:
+        if not isinstance(node.value, bool):
+            raise self.error(node, "cluster must be true or false", hint="write it without quotes")
+        if node.value and not database.startswith("postgresql"):
+            raise self.error(
+                node,
+                "cluster: true needs a PostgreSQL database (the job queue lives there)",
+                hint="set database: postgresql://USER@HOST/DBNAME, or remove cluster",
+            )
+        return node.value
 
     def workers(self, node: Node) -> int:
         if isinstance(node.value, bool) or not isinstance(node.value, int) or not 0 <= node.value <= 64:
