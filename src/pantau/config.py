@@ -8,6 +8,7 @@ This module reads the file and the environment it is given; it never touches the
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import re
 from collections.abc import Collection, Mapping
@@ -43,6 +44,7 @@ KEYS: dict[str, dict[str, str]] = {
         "concepts": "concept name -> list of terms, or a mapping of language code -> list of terms",
         "rules": "the watch rules",
         "workers": "processes that read article pages beside the main one (default: CPUs - 1, at most 3; 0: none)",
+        "web": "the read-only web view that `pantau run` serves: listen, password",
     },
     "defaults": {
         "every": "how often to poll: 30s, 5m, 2h, 1d (default 10m)",
@@ -83,6 +85,10 @@ KEYS: dict[str, dict[str, str]] = {
         "title": "CSS selector of the headline",
         "published": "CSS selector of the element holding the publication time",
         "drop": "CSS selectors of elements to remove before extraction (list)",
+    },
+    "web": {
+        "listen": "HOST:PORT to serve the web view on (default 127.0.0.1:8787)",
+        "password": "HTTP basic auth password (any user name); required when listen is not loopback",
     },
     "rule": {
         "name": "unique name of the rule",
@@ -139,6 +145,18 @@ class OpsConfig:
 
 
 @dataclass(frozen=True)
+class WebConfig:
+    host: str
+    port: int
+    password: str | None = field(default=None, repr=False)  # never in a repr, a log line or an error
+
+    @property
+    def url(self) -> str:
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"http://{host}:{self.port}"
+
+
+@dataclass(frozen=True)
 class RuleConfig:
     name: str
     match: str
@@ -168,6 +186,7 @@ class Config:
     delivery: DeliveryConfig = field(default=DeliveryConfig())
     ops: OpsConfig | None = None
     workers: int | None = None  # None: analyse.default_workers() on the machine that runs pantau
+    web: WebConfig | None = None  # None: no web view
 
     @property
     def channel_urls(self) -> dict[str, tuple[str, ...]]:
@@ -271,7 +290,27 @@ class _Builder:
             delivery=self.delivery(top["delivery"]) if "delivery" in top else DeliveryConfig(),
             ops=ops,
             workers=self.workers(top["workers"]) if "workers" in top else None,
+            web=self.web(top["web"]) if "web" in top else None,
         )
+
+    def web(self, node: Node) -> WebConfig:
+        keys = self.mapping(node, "web", "web") if node.value is not None else {}
+        listen = self.text(keys["listen"], "web: listen") if "listen" in keys else DEFAULT_WEB_LISTEN
+        where = keys.get("listen", node)
+        try:
+            host, port = parse_listen(listen)
+        except ValueError as exc:
+            raise self.error(
+                where, f"web: listen: {exc}", hint="e.g. 127.0.0.1:8787 or 0.0.0.0:8787"
+            ) from None
+        password = self.text(keys["password"], "web: password") if "password" in keys else None
+        if password is None and not is_loopback(host):
+            raise self.error(
+                where,
+                f"web: listen on {listen} is reachable from other machines but web.password is not set",
+                hint="set web.password (e.g. ${PANTAU_WEB_PASSWORD}) or listen on 127.0.0.1",
+            )
+        return WebConfig(host, port, password)
 
     def workers(self, node: Node) -> int:
         if isinstance(node.value, bool) or not isinstance(node.value, int) or not 0 <= node.value <= 64:
@@ -581,6 +620,30 @@ class _Builder:
             rule = exc.rule
             node = nodes[rule]["match"] if rule in nodes else Node(None, 1)
             raise self.error(node, f"rule '{rule}': match: {exc}") from None
+
+
+DEFAULT_WEB_LISTEN = "127.0.0.1:8787"
+
+
+def parse_listen(text: str) -> tuple[str, int]:
+    """`HOST:PORT` (IPv6 in brackets: `[::1]:8787`) -> (host, port); port 0 picks a free port."""
+    host, sep, port = text.rpartition(":")
+    if not sep or not host or not port.isdigit() or int(port) > 65535:
+        raise ValueError(f"{text!r} is not HOST:PORT")
+    if host.startswith("[") and host.endswith("]"):
+        host = host[1:-1]
+    elif ":" in host:
+        raise ValueError(f"{text!r}: write an IPv6 address in brackets, e.g. [::1]:8787")
+    return host, int(port)
+
+
+def is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False  # a host name: it may well resolve to a public address
 
 
 def _listed(node: Node) -> list[Node]:

@@ -10,14 +10,15 @@ import sys
 from datetime import datetime, timedelta
 from pathlib import Path
 
+from pantau.backtest import backtest, compile_query, document
 from pantau.cli.output import EXIT_FAILED, EXIT_OK, EXIT_USAGE, complain, err, out, print_json_line, say
 from pantau.clock import utc_now
 from pantau.config import Config, config_path, describe_channel, load_config
 from pantau.errors import ConfigError, ExtractError, FetchError, PantauError, RuleError
 from pantau.extract import decode_html, extract_article
-from pantau.models import Alert, Extracted
+from pantau.models import Alert, Extracted, Match
 from pantau.notify.schedule import format_duration, parse_duration
-from pantau.rules import Document, RuleSet, RuleSpec, compile_rules
+from pantau.rules import Document, RuleSet
 from pantau.service.once import PassResult, run_once
 from pantau.store import Store
 
@@ -73,6 +74,9 @@ def cmd_check(args: argparse.Namespace) -> int:
         say(f"  {name:<16} {describe_channel(channel)}")
     if config.ops:
         say(f"ops: alerts about pantau itself go to '{config.ops.channel}'")
+    if config.web:
+        guard = "password set" if config.web.password else "no password"
+        say(f"web: `pantau run` serves {config.web.url} ({guard})")
     say(f"concepts: {', '.join(config.concepts) or 'none'}")
     for warning in config.warnings:
         say(out.paint("warning: ", "33") + warning)
@@ -211,7 +215,7 @@ def cmd_test_rule(args: argparse.Namespace) -> int:
     config = _optional_config(args)
     concepts = config.concepts if config else {}
     try:
-        ruleset = compile_rules([RuleSpec("test-rule", args.query)], concepts)
+        ruleset = compile_query(args.query, concepts)
     except RuleError as exc:
         complain(f"test-rule: {exc}")
         complain(f"  {args.query}")
@@ -250,12 +254,16 @@ def _show_match(ruleset: RuleSet, doc: Document, label: str = "") -> int:
         if not label:
             say("no match")
         return EXIT_FAILED
+    _show_matches(matches, label)
+    return EXIT_OK
+
+
+def _show_matches(matches: list[Match], label: str) -> None:
     for match in matches:
         say(out.green("match") + (f" {label}" if label else ""))
         for hit in match.hits:
             say(f"  {hit.field}[{hit.start}:{hit.end}] {hit.text!r}  ({hit.term})")
         say(f"  {match.snippet}")
-    return EXIT_OK
 
 
 def _test_rule_stored(args: argparse.Namespace, config: Config, ruleset: RuleSet) -> int:
@@ -265,16 +273,13 @@ def _test_rule_stored(args: argparse.Namespace, config: Config, ruleset: RuleSet
             stored = store.article(key)
             if stored is None:
                 raise ConfigError(f"--article: no stored article {args.article!r}")
-            a = stored.article
-            return _show_match(ruleset, Document(a.title, a.body, a.source, a.lang), f"#{stored.id} {a.url}")
+            return _show_match(ruleset, document(stored), f"#{stored.id} {stored.article.url}")
         since = utc_now() - _since(args.since)
         found = 0
-        for stored in store.articles_since(since):
-            a = stored.article
-            doc = Document(a.title, a.body, a.source, a.lang)
-            if ruleset.match(doc):
-                found += 1
-                _show_match(ruleset, doc, f"#{stored.id} [{a.source}] {a.title} {a.url}")
+        for hit in backtest(ruleset, store, since):
+            a = hit.stored.article
+            found += 1
+            _show_matches([hit.match], f"#{hit.stored.id} [{a.source}] {a.title} {a.url}")
         say(f"{found} stored article{'s' * (found != 1)} would have matched")
         return EXIT_OK if found else EXIT_FAILED
 
