@@ -3,10 +3,12 @@ and an address already in use is one clear line and exit status 1."""
 
 from __future__ import annotations
 
+import base64
 import socket
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.request
 from pathlib import Path
 
@@ -18,6 +20,41 @@ from support.webhook import WebhookSink
 def _get(url: str) -> str:
     with urllib.request.urlopen(url, timeout=10) as response:
         return str(response.read().decode("utf-8"))
+
+
+def _status(url: str, password: str | None = None) -> tuple[int, str]:
+    request = urllib.request.Request(url)
+    if password is not None:
+        request.add_header("Authorization", "Basic " + base64.b64encode(f"ops:{password}".encode()).decode())
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return response.status, response.read().decode("utf-8")
+    except urllib.error.HTTPError as exc:
+        return exc.code, exc.read().decode("utf-8")
+
+
+def test_healthz_is_the_one_path_open_without_the_password(
+    tmp_path: Path, site: ScriptedSite, hook: WebhookSink
+) -> None:
+    config = write_config(tmp_path, site, f"sqlite:///{tmp_path / 'p.db'}", hook.url(), password="pw-2026")
+    with PantauRun(config) as service:
+        assert _status(service.url + "/healthz") == (200, "ok")
+        for path in [
+            "/",
+            "/alerts",
+            "/sources",
+            "/try",
+            "/api/alerts",
+            "/api/sources",
+            "/metrics",
+            "/static/pantau.css",
+        ]:
+            assert _status(service.url + path)[0] == 401, path
+            assert _status(service.url + path, "pw-2025")[0] == 401, path
+        assert _status(service.url + "/", "pw-2026")[0] == 200
+        status, metrics = _status(service.url + "/metrics", "pw-2026")
+        assert status == 200 and "pantau_build_info" in metrics
+    assert "pw-2026" not in "".join(service.log)
 
 
 def test_run_serves_pages_that_follow_the_polls(

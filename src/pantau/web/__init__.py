@@ -1,4 +1,5 @@
-"""The read-only web view that `pantau run` serves when `web.listen` is set (see app.py).
+"""The read-only web view, /healthz and /metrics, served by `pantau run` in the service's own event loop
+(see app.py; health.py holds /healthz and /metrics).
 
 Server-rendered pages that work without JavaScript; static/htmx.min.js (htmx 2.0.11 from the npm package
 htmx.org, licence 0BSD, see static/htmx.LICENSE) refreshes lists in place where a browser runs it. web/

@@ -1,7 +1,7 @@
 """The aiohttp application of the web view: routes, templates, static files and HTTP basic auth.
 
 `build_app` is given a way to read the current config (a reload swaps it), the store, the clock and,
-from the running service, when each source is polled next. `start_web` serves it inside the caller's event
+from the running service, when each source is polled next, its health check and its metrics. `start_web` serves it inside the caller's event
 loop (service/embedded.py). Every path but /healthz asks for the password when `web.password` is set; the
 password is compared in constant time and never logged.
 """
@@ -23,11 +23,13 @@ from pantau import __version__
 from pantau.clock import Clock
 from pantau.config import Config, WebConfig
 from pantau.errors import WebError
+from pantau.service.metrics import Metrics
 from pantau.store import Store
+from pantau.web.health import HEALTH_PATH, HealthCheck, add_health_routes
 from pantau.web.present import Times, marked
 
 HERE = Path(__file__).parent
-OPEN_PATHS = frozenset({"/healthz"})  # the contract: never behind the password
+OPEN_PATHS = frozenset({HEALTH_PATH})  # the contract: /healthz is never behind the password
 
 NextPolls = Callable[[], Mapping[str, datetime]]
 CONFIG: web.AppKey[Callable[[], Config]] = web.AppKey("config")
@@ -40,8 +42,15 @@ Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
 def build_app(
-    config: Callable[[], Config], store: Store, clock: Clock, next_polls: NextPolls | None = None
+    config: Callable[[], Config],
+    store: Store,
+    clock: Clock,
+    next_polls: NextPolls | None = None,
+    *,
+    health: HealthCheck | None = None,
+    metrics: Metrics | None = None,
 ) -> web.Application:
+    """The web view; with `health` and `metrics` (the running service's) also /healthz and /metrics."""
     from pantau.web.pages import add_page_routes
 
     app = web.Application(middlewares=[basic_auth, safety_headers])
@@ -58,6 +67,8 @@ def build_app(
     )
     app[TEMPLATES].globals["marked"] = marked
     add_page_routes(app)
+    if health is not None and metrics is not None:
+        add_health_routes(app, health, metrics)
     app.router.add_static("/static", HERE / "static", name="static", append_version=True)
     return app
 
