@@ -320,24 +320,27 @@ def cmd_test_notify(args: argparse.Namespace) -> int:
 
 
 def cmd_sources(args: argparse.Namespace) -> int:
+    from pantau.service.nextpoll import next_poll
+    from pantau.store import SourceHealth
+
     config = _config(args)
     with Store.open(config.database) as store:
         health = {h.name: h for h in store.all_source_health()}
+    now = utc_now()
     say(
         out.bold(
-            f"{'source':<16} {'last poll':<22} {'last success':<22} {'fails':>5} {'articles':>8}  last error"
+            f"{'source':<16} {'last poll':<22} {'last success':<22} {'next poll':<22} {'fails':>5} {'articles':>8}  last error"
         )
     )
     for s in config.sources:
-        h = health.get(s.name)
-        if h is None:
-            say(f"{s.name:<16} {'never':<22} {'never':<22} {0:>5} {0:>8}")
-            continue
-        fails = str(h.consecutive_failures)
+        h = health.get(s.name) or SourceHealth(name=s.name)
+        due = next_poll(h.last_poll_at, s.every, now)
+        planned = "due now" if due <= now else _when(due, config)
+        fails = f"{h.consecutive_failures:>5}"
         fails = err.red(fails) if h.consecutive_failures else fails
         say(
             f"{s.name:<16} {_when(h.last_poll_at, config):<22} {_when(h.last_success_at, config):<22} "
-            f"{fails:>5} {h.articles_seen:>8}  {h.last_error or ''}"
+            f"{planned:<22} {fails} {h.articles_seen:>8}  {h.last_error or ''}".rstrip()
         )
     return EXIT_OK
 
