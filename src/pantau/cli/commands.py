@@ -340,7 +340,7 @@ def cmd_sources(args: argparse.Namespace) -> int:
         fails = err.red(fails) if h.consecutive_failures else fails
         say(
             f"{s.name:<16} {_when(h.last_poll_at, config):<22} {_when(h.last_success_at, config):<22} "
-            f"{planned:<22} {fails} {h.articles_seen:>8}  {h.last_error or ''}".rstrip()
+            f"{planned:<22} {fails} {h.articles_seen:>8}  {h.last_error or ''}"
         )
     return EXIT_OK
 

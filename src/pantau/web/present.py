@@ -29,6 +29,12 @@ class Times:
     def iso(self, moment: datetime | None) -> str:
         return "" if moment is None else moment.astimezone(self.tz).isoformat(timespec="seconds")
 
+    def due(self, moment: datetime | None) -> str:
+        """For planned moments (next poll, next attempt): 'due now' once they have come."""
+        if moment is not None and moment <= self.now:
+            return "due now"
+        return self.ago(moment)
+
     def ago(self, moment: datetime | None) -> str:
         if moment is None:
             return "never"
