@@ -101,6 +101,12 @@ KEYS: dict[str, dict[str, Key]] = {
     "ops": _keys(
         Key("channel", "ref", "the channel for alerts about pantau itself", required=True),
         Key("after_failures", "count", "alert when a source has failed this many polls in a row", default=3),
+        Key(
+            "store_down_after",
+            "duration",
+            "alert when the database has been unavailable this long, and again when it is back",
+            default="3m",
+        ),
     ),
     "article": _keys(
         Key("body", "selector", "CSS selector of the article body"),

@@ -50,6 +50,7 @@ class DeliveryConfig:
 class OpsConfig:
     channel: str
     after_failures: int = 3
+    store_down_after: timedelta = timedelta(minutes=3)
 
 
 @dataclass(frozen=True)
