@@ -13,7 +13,7 @@ import yaml
 
 from pantau.analyse import default_workers
 from pantau.cli import run_cli
-from pantau.config import KEYS, load_config
+from pantau.config import load_config
 from pantau.errors import ConfigError
 from pantau.pipeline import analyser_for
 
@@ -154,10 +154,3 @@ def test_workers_default_to_the_machine_and_can_be_turned_off(tmp_path: Path) ->
     assert analyser_for(load_config(path)).workers == default_workers()
     path.write_text("database: sqlite:///p.db\nworkers: 0\n")
     assert analyser_for(load_config(path)).workers == 0
-
-
-def test_every_config_key_is_documented_in_the_readme() -> None:
-    readme = (ROOT / "README.md").read_text()
-    for section, keys in KEYS.items():
-        for key in keys:
-            assert f"| `{key}` |" in readme, f"README does not document {section} key '{key}'"
