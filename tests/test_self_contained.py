@@ -26,7 +26,7 @@ def test_no_test_or_module_reads_outside_the_checkout() -> None:
 
 
 def test_the_contract_config_example_is_kept_in_the_repository() -> None:
-    example = (ROOT / "tests" / "data" / "contract_config.yaml").read_text(encoding="utf-8")
+    example = (ROOT / "tests" / "config" / "contract_example.yaml").read_text(encoding="utf-8")
     assert example.startswith("database: sqlite:///pantau.db")
     assert "rules:" in example and "terminal: stdout://" in example
 

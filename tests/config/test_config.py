@@ -28,8 +28,8 @@ def _readme_example() -> str:
 
 
 def _contract_example() -> str:
-    """The config example of the contract with our users (the project's own copy: it must load unchanged)."""
-    return (ROOT / "tests" / "data" / "contract_config.yaml").read_text()
+    """The config example of the user contract, kept here as the project's own test data."""
+    return (Path(__file__).parent / "contract_example.yaml").read_text()
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c["id"] for c in CASES])

@@ -101,7 +101,8 @@ def run_cli(argv: Sequence[str] | None = None) -> int:
     except _StoppedDuringStartup:
         return EXIT_OK
     except ConfigError as exc:
-        complain(err.red("error: ") + str(exc))
+        for line in exc.lines():
+            complain(err.red("error: ") + line)
         return EXIT_USAGE
     except PantauError as exc:
         complain(err.red("error: ") + str(exc))

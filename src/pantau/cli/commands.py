@@ -16,8 +16,8 @@ from pantau.config import Config, config_path, describe_channel, load_config
 from pantau.errors import ConfigError, ExtractError, FetchError, PantauError, RuleError
 from pantau.extract import decode_html, extract_article
 from pantau.models import Alert, Extracted
-from pantau.notify.schedule import format_duration, parse_duration
 from pantau.rules import Document, RuleSet, RuleSpec, compile_rules
+from pantau.schedule import format_duration, parse_duration
 from pantau.service.once import PassResult, run_once
 from pantau.store import Store
 
@@ -312,7 +312,7 @@ def cmd_test_notify(args: argparse.Namespace) -> int:
     try:
         channel = config.channels[args.channel]
         message = alert_message(sample, config.timezone, channel.format, channel.template)
-        asyncio.run(Notifier(config.channel_urls).send(args.channel, message))
+        asyncio.run(Notifier(config.channel_urls, config.secrets).send(args.channel, message))
     except PantauError as exc:
         complain(f"test-notify: {exc}")
         return EXIT_FAILED
