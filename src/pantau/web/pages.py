@@ -18,7 +18,7 @@ from aiohttp import web
 from pantau.backtest import Found, backtest, compile_query
 from pantau.config import Config, SourceConfig
 from pantau.errors import RuleError
-from pantau.notify.schedule import format_duration, parse_duration
+from pantau.schedule import format_duration, parse_duration
 from pantau.service.nextpoll import next_poll
 from pantau.store import AlertFilter, AlertView, SourceHealth
 from pantau.web.app import CLOCK, CONFIG, NEXT_POLLS, STORE, render
