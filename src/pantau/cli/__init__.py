@@ -54,6 +54,11 @@ def build_parser() -> argparse.ArgumentParser:
     alerts.add_argument("--since", default="24h", help="how far back (default 24h)")
     alerts.add_argument("--failed", action="store_true", help="list deliveries that were given up on")
     alerts.add_argument("--retry", action="store_true", help="queue every given-up delivery again")
+    db = sub.add_parser("db", parents=[common], help="database maintenance")
+    db_sub = db.add_subparsers(dest="db_command", metavar="ACTION", required=True)
+    db_sub.add_parser(
+        "upgrade", parents=[common], help="bring the schema up to date (and the job queue's, in cluster mode)"
+    )
     return parser
 
 

@@ -337,6 +337,22 @@ def cmd_sources(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_db(args: argparse.Namespace) -> int:
+    """`db upgrade`: safe to run from several machines at once (the upgrade takes a database-wide lock)."""
+    from pantau.store.db import make_engine, migrate
+
+    config = _config(args)
+    engine = make_engine(config.database)
+    try:
+        changed = migrate(engine)
+    finally:
+        engine.dispose()
+    for line in changed:
+        say(f"upgraded: {line}")
+    say("database schema is up to date" if changed else "database schema was already up to date")
+    return EXIT_OK
+
+
 def cmd_alerts(args: argparse.Namespace) -> int:
     if args.failed or args.retry:
         return _dead_letters(args)
