@@ -30,6 +30,7 @@ from pantau.store.tables import (
     SEEN_LINK,
     SOURCE_STATE,
 )
+from pantau.store.views import ViewQueries
 
 
 @dataclass(frozen=True)
@@ -70,7 +71,7 @@ class StoredArticle:
     article: Article
 
 
-class Store(StoryQueries, OutboxQueries, ScheduleQueries):
+class Store(StoryQueries, OutboxQueries, ViewQueries, ScheduleQueries):
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
         self.instance = lease_owner()  # recorded as who polled a source last (host:pid)
@@ -211,12 +212,6 @@ class Store(StoryQueries, OutboxQueries, ScheduleQueries):
 
     # -- articles and alerts ------------------------------------------------------------------------------
 
-    def known_article(self, url: str, content_hash: str, source: str | None = None) -> bool:
-        """Is this URL stored, or this text (from `source`, when given: another outlet's identical copy is
-        a report of the same story, not a re-fetch)?"""
-        with self._fast.transaction(write=False) as cur:
-            return self._known(cur, url, content_hash, source)
-
     def _known(self, cur: FastCursor, url: str, content_hash: str, source: str | None) -> bool:
         rows = cur.all(self._find_copies, {"url": url, "hash": content_hash})
         return any(found_url == url or source in (None, found_source) for found_url, found_source in rows)
@@ -234,9 +229,9 @@ class Store(StoryQueries, OutboxQueries, ScheduleQueries):
     ) -> Placed:
         """The pipeline's one write per article: unless it is known already (the URL, or the same text from
         the same source), find its story (indexed since `since`), let `plan` decide its alerts from that
-        story, and store it all, as `save_article` does. One transaction, and one at a time across every
-        process that shares the store (SQLite's write lock; an advisory lock on PostgreSQL), so two workers
-        saving two copies of a story at the same moment put them in one story and alert once.
+        story, and store it all: the article, its story and index rows, its alerts and their outbox rows.
+        One transaction, and one at a time across every process that shares the store (SQLite's write
+        lock; an advisory lock on PostgreSQL), so two workers saving two copies of a story at the same moment put them in one story and alert once.
         `indexed`: whether the article enters the near-duplicate index.
         """
         with self._fast.transaction(write=True) as cur:
@@ -249,22 +244,6 @@ class Store(StoryQueries, OutboxQueries, ScheduleQueries):
             placement = StoryLink(story.id if story else None, fp if indexed else None)
             article_id = self._save(cur, article, planned, link_url, placement)
         return Placed(article_id, len(planned) if article_id is not None else 0)
-
-    def save_article(
-        self,
-        article: Article,
-        matches: Sequence[tuple[Match, Sequence[Outgoing]]],
-        link_url: str,
-        story: StoryLink | None = None,
-    ) -> int | None:
-        """Store an article, its story, its alerts and their outbox rows in one transaction.
-
-        Returns the article's id, or None when another poll stored the same URL first (then nothing is
-        written, so a re-poll or a second worker never creates a second alert). Without `story` the
-        article starts a story of its own and stays out of the near-duplicate index.
-        """
-        with self._fast.transaction(write=True) as cur:
-            return self._save(cur, article, matches, link_url, story)
 
     def _save(
         self,
