@@ -6,6 +6,7 @@ then scripts and other non-text elements are removed and the body is found. Rais
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 
 from selectolax.lexbor import LexborHTMLParser, SelectolaxError
@@ -22,6 +23,9 @@ from pantau.models import ArticleSelectors, Extracted
 __all__ = ["extract_article", "selector_error"]
 
 _PROBE = "<html><body><p>probe</p></body></html>"
+_TEMPLATE = re.compile(
+    r"<script\b[^>]*\btype\s*=\s*[\"']?text/template[\"']?[^>]*>(.*?)</script\s*>", re.IGNORECASE | re.DOTALL
+)
 
 
 def extract_article(html: str, url: str, selectors: ArticleSelectors | None = None) -> Extracted:
@@ -47,6 +51,9 @@ def selector_error(selector: str) -> str | None:
 
 
 def _extract(html: str, url: str, selectors: ArticleSelectors) -> Extracted:
+    if "text/template" in html:
+        # Blogger and some SPAs ship the post as markup inside <script type="text/template">.
+        html = _TEMPLATE.sub(_template_markup, html)
     tree = LexborHTMLParser(limit_nesting(html))
     for selector in selectors.drop:
         remove_all(user_css(tree, selector))
@@ -55,6 +62,7 @@ def _extract(html: str, url: str, selectors: ArticleSelectors) -> Extracted:
     published = meta.published
     if selectors.published:
         published = _override_date(tree, selectors.published, meta.lang) or published
+    _unwrap_page_noscript(tree)
     tree.strip_tags(list(hints.JUNK_TAGS))
     paragraphs = extract_body(tree, selectors.body, title)
     if not paragraphs:
@@ -91,3 +99,23 @@ def _override_date(tree: LexborHTMLParser, selector: str, lang: str | None) -> d
         if parsed is not None:
             return parsed
     return None
+
+
+def _unwrap_page_noscript(tree: LexborHTMLParser) -> None:
+    """Some sites put the whole page for script-less readers in <noscript>: that one is the page, not junk."""
+    body = tree.body
+    if body is None:
+        return
+    for node in body.css("noscript"):
+        text = len(node.text(deep=True).strip())
+        if text > 500 and text > 0.5 * len(body.text(deep=True).strip()):
+            node.unwrap()
+
+
+def _template_markup(found: re.Match[str]) -> str:
+    """A template's content as page markup when it is plain HTML with paragraphs (not JSON, not a mustache
+    template with placeholders); else the template as it was."""
+    content = found.group(1)
+    if content.lstrip().startswith("<") and "<p" in content and "{{" not in content:
+        return f"<div>{content}</div>"
+    return found.group(0)

@@ -86,17 +86,23 @@ BOILERPLATE_LINE = re.compile(
 
 
 _WORDPRESS_POST = re.compile(r"(?:^|\s)(?:hentry|type-post|status-publish)(?:\s|$)")
-_WORDPRESS_TERMS = re.compile(r"(?:^|\s)(?:tag|category|categories)-\S+")
+# WordPress puts every taxonomy term of the post on its wrapper ("tag-nato", "topics-umwelt",
+# "custom_tags-werbung"): on such a wrapper only the plain words ("post", "hentry") say what it is.
+_WORDPRESS_TERMS = re.compile(r"(?:^|\s)\S*[-_]\S*")
+# Modifier classes say what an element has or lacks, not what it is: "has-recommendations", "no-share".
+_MODIFIERS = re.compile(r"(?:^|\s)(?:has|no|with|without)[-_]\S*", re.IGNORECASE)
 
 
 def class_words(classes: str | None, element_id: str | None) -> str:
-    """An element's class and id as one string of words for the checks below. WordPress puts the post's
-    "tag-<topic>" and "category-<topic>" classes on the post wrapper itself: those say nothing about it."""
+    """An element's class and id as one string of words for the checks below, without the words that say
+    nothing about what the element is (modifiers, the taxonomy terms on a WordPress post wrapper)."""
     words = f"{classes or ''} {element_id or ''}".strip()
     if ("hentry" in words or "type-post" in words or "status-publish" in words) and _WORDPRESS_POST.search(
         words
     ):
         words = _WORDPRESS_TERMS.sub(" ", words)
+    if ("has" in words or "no" in words or "with" in words) and _MODIFIERS.search(words):
+        words = _MODIFIERS.sub(" ", words)
     return words
 
 
