@@ -29,6 +29,8 @@ BLOCK_TAGS = frozenset(
 _SPACE = re.compile(r"\s+")
 _BARE_URL = re.compile(r"(?:https?://|www\.)\S+$", re.IGNORECASE)
 _WORD_CHAR = re.compile(r"[^\W_]")
+# "By LISA MASCARO and ERIC TUCKER", "Von Anna Schmidt | 3. Mai 2022": a byline, not a sentence.
+_BYLINE = re.compile(r"^(?:by|von|par|por|di|oleh|written\s+by)\s+[^\W\d_]", re.IGNORECASE)
 
 
 @dataclass
@@ -109,6 +111,8 @@ def clean_paragraphs(blocks: Iterable[_Block], title: str) -> list[str]:
         if len(text) < 250 and hints.is_boilerplate_line(text):
             continue
         if len(text) <= 80 and is_dateline(text):
+            continue
+        if len(text) <= 100 and text[-1] not in ".!?:;" and _BYLINE.match(text):
             continue
         paragraphs.append(text)
     return paragraphs
