@@ -90,10 +90,11 @@ def furniture_keys(root: LexborNode) -> dict[int, LexborNode]:
 
 
 def _is_article_header(node: LexborNode) -> bool:
-    """A <header> that holds a paragraph of prose is the article's own (headline and lede), not the site's."""
+    """A <header> that holds a paragraph of prose (a lede, a long subheadline) is the article's own, not the
+    site's."""
     if node.tag != "header" or hints.is_furniture(_class_words(node)):
         return False
-    for para in node.css("p"):
+    for para in node.css("p, h2, h3, h4"):
         text, linked = _own_text(para)
         if len(text.strip()) >= 80 and linked < 0.2 * len(text):
             return True
@@ -155,13 +156,15 @@ def select_containers(root: LexborNode) -> tuple[list[LexborNode], set[int]]:
     best_key = max(final, key=lambda k: final[k])
     best = nodes[best_key]
     containers: list[LexborNode] = []
-    for chunk in _chunks(root, best, final[best_key], final):
-        if chunk.mem_id == best_key:
-            containers.extend(with_neighbours(best, final[best_key], final, skipped))
-        else:
-            containers.append(chunk)
-    # A twin can also be a sibling of the best container: keep each element once, in document order.
-    return outermost(containers), skipped
+    chunks = _chunks(root, best, final[best_key], final)
+    for chunk in chunks:
+        containers.extend(with_neighbours(chunk, final[best_key], final, skipped))
+    # A twin can also be a neighbour of another: keep each element once, in document order.
+    kept = outermost(containers)
+    if len(chunks) > 1:
+        position = {node.mem_id: index for index, node in enumerate(root.traverse())}
+        kept.sort(key=lambda node: position.get(node.mem_id, 0))
+    return kept, skipped
 
 
 def _furniture_to_skip(

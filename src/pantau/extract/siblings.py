@@ -19,6 +19,8 @@ _PROSE_TAGS = frozenset(
      "center", "font", "span", "address")
 )  # fmt: skip
 _TEASER = "h1 a, h2 a, h3 a, h4 a, h5 a, a h1, a h2, a h3, a h4, a h5"
+_PARAGRAPHS = "p, h2, h3, h4, h5, h6, div, blockquote"
+_INLINE = frozenset(("a", "span", "b", "strong", "i", "em", "font", "u", "small", "sup", "sub", "mark", "q"))
 _STOP = frozenset(("body", "html"))
 # How far above the best container the article may reach, and how little text is no text at all.
 MAX_LEVELS = 3
@@ -92,7 +94,7 @@ def _belongs(
         # A short heading still counts ("Fazit"); other scraps are neither article nor a reason to stop.
         return tag in _HEADINGS and text > 0 and linked == 0, tag in _HEADINGS and text > 0
     if tag in _HEADINGS:
-        return linked == 0 and text < 300, True
+        return linked == 0, True
     # A linked headline over a blurb is a teaser for another article, however little of it is link text.
     if node.css_first(_TEASER) is not None:
         return False, True
@@ -104,8 +106,21 @@ def _belongs(
 
 
 def _holds_paragraph(node: LexborNode) -> bool:
-    paragraphs = [node] if node.tag == "p" else node.css("p")
-    return any(len(para.text(deep=True).strip()) >= MIN_PARAGRAPH for para in paragraphs)
+    """Does the block hold a paragraph of prose: a <p>, a subheadline or a <div> with text of its own?"""
+    blocks = [node, *node.css(_PARAGRAPHS)]
+    return any(_own_length(block) >= MIN_PARAGRAPH for block in blocks)
+
+
+def _own_length(node: LexborNode) -> int:
+    """Characters of text a block holds itself (its text and inline children, not nested blocks)."""
+    size = 0
+    for child in node.iter(include_text=True):
+        tag = child.tag
+        if tag == "-text":
+            size += len((child.text_content or "").strip())
+        elif tag in _INLINE:
+            size += len(child.text(deep=True).strip())
+    return size
 
 
 def _text_and_links(root: LexborNode, skipped: set[int]) -> tuple[int, int]:
