@@ -77,9 +77,28 @@ BOILERPLATE_LINE = re.compile(
     r"let\s+our\s+news|if\s+you\s+enjoyed\s+this|have\s+a\s+(?:news\s+)?tip\?|"
     r"email\s+\w+(?:\s+\w+)?\s+at\s+\S+@|this\s+(?:document|article)\s+is\s+subject\s+to\s+copyright|"
     r"(?:image|photo|foto)\s+\d+\s+(?:of|dari)\s+\d+\W*$|back\s+to\s+gallery|don'?t\s+miss\W*$|"
-    r"explore\s+further\W*$|"
-    # Japanese
-    r"関連記事|あわせて読みたい|広告"
+    r"explore\s+further\W*$|about\s+the\s+author\W*$|filed\s+under|share\s+your\s+thoughts|"
+    r"(?:photo|image|picture)\s*(?:credits?)?\s*:|(?:photo|image)\s+credits?\b|"
+    r"you\s+have\s+been\s+successfully\s+subscribed|there\s+was\s+a\s+problem\s+subscribing|"
+    r"enter\s+search\s+terms|search\s+form\W*$|text\s+size\W*$|copyright\b|all\s+rights\s+reserved|©|ⓒ|"
+    # German
+    r"lesen\s+sie\s+(?:auch|mehr|hier|weiter)|(?:zum\s+)?weiterlesen|mehr\s+(?:zum\s+thema|dazu|lesen|erfahren)|"
+    r"schon\s+gelesen|auch\s+interessant|das\s+könnte\s+(?:sie|dich)\s+auch|jetzt\s+(?:abonnieren|anmelden|teilen)|"
+    r"folgen?\s+sie\s+uns|(?:foto|fotos|bild|titelbild|abbildung)\s*:|anzeige\W*$|werbung\W*$|kommentieren\W*$|"
+    r"rezept\s+drucken|(?:dieser|der)\s+(?:eintrag|beitrag|text|artikel)\s+wurde|kategorie\s*:|"
+    r"sie\s+(?:müssen\s+sich\s+einloggen|sind\s+(?:aktuell\s+)?nicht\s+eingeloggt)|gefällt\s+(?:dir|ihnen)\s+unser|"
+    r"lust\s+auf\s+mehr|weitere\s+(?:informationen|themen|artikel|beiträge|nachrichten|news)\W*$|"
+    r"alle\s+rechte\s+vorbehalten|über\s+den\s+autor|über\s+die\s+autorin|"
+    # French, Spanish, Italian, Portuguese, Dutch
+    r"(?:à\s+)?lire\s+(?:aussi|également|la\s+suite)|voir\s+aussi|crédits?\s+photos?|publicité\W*$|"
+    r"abonnez-vous|suivez-nous|inscrivez-vous|"
+    r"lee\s+también|lea\s+también|(?:te|le)\s+puede\s+interesar|s[ií]guenos|suscr[ií]bete|publicidad\W*$|"
+    r"leer\s+más|ver\s+también|escr[ií]benos|puede\s+escribirnos|"
+    r"leggi\s+anche|potrebbe\s+interessarti|pubblicità\W*$|seguici|"
+    r"leia\s+(?:também|mais)|veja\s+também|publicidade\W*$|siga-nos|"
+    r"lees\s+(?:ook|meer)|advertentie\W*$|volg\s+ons|"
+    # Japanese, Chinese
+    r"関連記事|あわせて読みたい|広告|相关阅读|相关新闻|延伸阅读|推荐阅读|责任编辑|版权所有"
     r")",
     re.IGNORECASE,
 )
@@ -166,14 +185,33 @@ _LINE_STARTERS = frozenset(
      "download", "klik", "read", "related", "see", "also", "more", "recommended", "advertisement",
      "advertising", "advert", "ad", "ads", "iklan", "sponsored", "sponsor", "scroll", "sign", "subscribe",
      "click", "share", "like", "follow", "get", "let", "if", "have", "email", "this", "image", "photo",
-     "foto", "back", "don", "explore")
+     "foto", "back", "don", "explore", "about", "filed", "picture", "you", "there", "enter", "search", "text",
+     "copyright", "all", "lesen", "zum", "weiterlesen", "mehr", "schon", "auch", "das", "jetzt", "folgen",
+     "folge", "fotos", "bild", "titelbild", "abbildung", "anzeige", "werbung", "kommentieren", "rezept",
+     "dieser", "der", "kategorie", "sie", "gefällt", "lust", "weitere", "alle", "über", "à", "lire", "voir",
+     "crédit", "crédits", "publicité", "abonnez", "suivez", "inscrivez", "lee", "lea", "te", "le", "síguenos",
+     "siguenos", "suscríbete", "suscribete", "publicidad", "leer", "ver", "escríbenos", "escribenos", "puede",
+     "leggi", "potrebbe", "pubblicità", "seguici", "leia", "veja", "publicidade", "siga", "lees", "advertentie",
+     "volg")
 )  # fmt: skip
-_CJK_STARTERS = ("関連記事", "あわせて読みたい", "広告")
+_CJK_STARTERS = (
+    "関連記事",
+    "あわせて読みたい",
+    "広告",
+    "相关阅读",
+    "相关新闻",
+    "延伸阅读",
+    "推荐阅读",
+    "责任编辑",
+    "版权所有",
+)
 _FIRST_WORD = re.compile(r"[^\W\d_]+")
 
 
 def is_boilerplate_line(text: str) -> bool:
     """Is this line a "Baca juga"/"Read more" pointer, an ad label, or a newsletter or social plug?"""
+    if text.lstrip()[:1] in ("©", "ⓒ"):
+        return True
     first = _FIRST_WORD.search(text, 0, 60)
     if first is None:
         return False
