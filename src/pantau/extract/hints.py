@@ -71,7 +71,8 @@ BOILERPLATE_LINE = re.compile(
     r"more\s+(?:on|from)\s|recommended\s*:|"
     # an ad label is the whole line, not a sentence that starts with "Advertising ..."
     r"(?:advertisement|advertising|advert|ads?|iklan|sponsored|sponsor)(?:\W+scroll\s+to\s+continue.*)?\W*$|"
-    r"scroll\s+(?:to|down)\s+(?:continue|to\s+continue|for)|sign\s+up\s+(?:for|to|here)|subscribe\s+to|"
+    r"scroll\s+(?:to|down)\s+(?:continue|to\s+continue|for)|sign\s+up\s+(?:for|to|here)|subscribe(?:\s+to|\W*$)|"
+    r"join\s+our\s+\w+(?:\s+\w+)?\s+(?:to|and|for)\b|"
     r"click\s+here|share\s+this|like\s+this\s+(?:story|article)|follow\s+(?:us|@)|"
     r"follow\s+\w+(?:\s+\w+)?\s+on\s+(?:twitter|facebook|instagram|x)\b|get\s+the\s+latest|"
     r"let\s+our\s+news|if\s+you\s+enjoyed\s+this|have\s+a\s+(?:news\s+)?tip\?|"
@@ -184,7 +185,7 @@ _LINE_STARTERS = frozenset(
     ("baca", "lihat", "simak", "berita", "artikel", "tonton", "cek", "dapatkan", "ikuti", "gabung", "unduh",
      "download", "klik", "read", "related", "see", "also", "more", "recommended", "advertisement",
      "advertising", "advert", "ad", "ads", "iklan", "sponsored", "sponsor", "scroll", "sign", "subscribe",
-     "click", "share", "like", "follow", "get", "let", "if", "have", "email", "this", "image", "photo",
+     "click", "share", "like", "follow", "join", "get", "let", "if", "have", "email", "this", "image", "photo",
      "foto", "back", "don", "explore", "about", "filed", "picture", "you", "there", "enter", "search", "text",
      "copyright", "all", "lesen", "zum", "weiterlesen", "mehr", "schon", "auch", "das", "jetzt", "folgen",
      "folge", "fotos", "bild", "titelbild", "abbildung", "anzeige", "werbung", "kommentieren", "rezept",

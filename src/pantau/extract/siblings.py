@@ -15,8 +15,8 @@ from selectolax.lexbor import LexborNode
 
 _HEADINGS = frozenset(("h2", "h3", "h4", "h5", "h6"))
 _PROSE_TAGS = frozenset(
-    ("p", "div", "section", "header", "article", "blockquote", "ul", "ol", "dl", "table", "pre", "figure",
-     "center", "font", "span", "address")
+    ("p", "div", "section", "header", "article", "blockquote", "ul", "ol", "dl", "table", "pre", "center",
+     "font", "span", "address")
 )  # fmt: skip
 _TEASER = "h1 a, h2 a, h3 a, h4 a, h5 a, a h1, a h2, a h3, a h4, a h5"
 _PARAGRAPHS = "p, h2, h3, h4, h5, h6, div, blockquote"
