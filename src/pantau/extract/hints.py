@@ -28,7 +28,7 @@ _NEGATIVE_WORDS = (
     "social*", "sosmed*", "tags", "tag", "tagging", "topics", "breadcrumb*", "newsletter*", "subscribe*",
     "subscription*", "promo*", "advert*", "ads", "ad", "iklan*", "sponsor*", "recommend*", "rekomendasi*",
     "popular*", "populer*", "terpopuler*", "trending*", "sidebar*", "widget*", "footer*", "nav", "navbar*",
-    "navigation*", "menu*", "banner*", "modal*", "popup*", "cookie*", "outbrain*", "taboola*", "mgid*",
+    "navigation*", "menu*", "banner*", "modal*", "popup*", "overlay*", "cookie*", "outbrain*", "taboola*", "mgid*",
     "byline*", "author-bio*", "authorbio*", "caption*", "credit*", "skip*", "most-read*", "mostread*",
     "more-stories*", "lainnya*", "terbaru*", "pilihan*", "signup*", "paywall-prompt*", "print-only",
     "visually-hidden", "sr-only", "toolbar*", "masthead*", "copyright*", "rating*", "follow*",
@@ -152,7 +152,7 @@ def is_furniture(class_and_id: str) -> bool:
 _STRONG = re.compile(
     r"(?:^|[\s_-])(?:comments?|comment-\w+|komentar\w*|disqus\w*|related\w*|terkait\w*|baca-?juga\w*|"
     r"share(?:s|bar|this|r|-\w+)?|sharing\w*|social\w*|sosmed\w*|newsletter\w*|recommend\w*|rekomendasi\w*|popular\w*|"
-    r"populer\w*|trending\w*|outbrain\w*|taboola\w*|breadcrumbs?|tags|"
+    r"populer\w*|trending\w*|outbrain\w*|taboola\w*|breadcrumbs?|tags|modal\w*|popup\w*|overlay\w*|"
     # "tag" alone or as a list ("tag-list", "tag-cloud"), not a topic ("tag-nato" marks the article itself)
     r"tag(?=$|\s|[-_](?:list|cloud|box|links?|wrap\w*|container|area|section|bar|group)\b))(?=$|[\s_-])",
     re.IGNORECASE,

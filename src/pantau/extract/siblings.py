@@ -26,6 +26,7 @@ _STOP = frozenset(("body", "html"))
 MAX_LEVELS = 3
 MIN_TEXT = 25
 MIN_PARAGRAPH = 80
+MIN_LIST = 120
 # Link share above which a block is a list of links (related stories, tags), not prose.
 MAX_LINK_SHARE = 0.25
 
@@ -106,9 +107,17 @@ def _belongs(
 
 
 def _holds_paragraph(node: LexborNode) -> bool:
-    """Does the block hold a paragraph of prose: a <p>, a subheadline or a <div> with text of its own?"""
+    """Does the block hold a paragraph of prose: a <p>, a subheadline, a <div> with text of its own, or a
+    list of several items?"""
     blocks = [node, *node.css(_PARAGRAPHS)]
-    return any(_own_length(block) >= MIN_PARAGRAPH for block in blocks)
+    if any(_own_length(block) >= MIN_PARAGRAPH for block in blocks):
+        return True
+    # A list of several plain items (ingredients, steps, key points) is prose cut into lines.
+    lists = [node] if node.tag in ("ul", "ol") else node.css("ul, ol")
+    return any(
+        len(items := lst.css("li")) >= 3 and sum(len(li.text(deep=True).strip()) for li in items) >= MIN_LIST
+        for lst in lists
+    )
 
 
 def _own_length(node: LexborNode) -> int:
