@@ -99,7 +99,7 @@ def clean_paragraphs(blocks: Iterable[_Block], title: str) -> list[str]:
     title_key = _SPACE.sub(" ", title).strip().casefold()
     paragraphs: list[str] = []
     for block in blocks:
-        text = _SPACE.sub(" ", block.text).strip()
+        text = " ".join(block.text.split())
         # A bare URL (a share box's "copy link") is no prose, and its slug must not feed matching.
         if not _WORD_CHAR.search(text) or _BARE_URL.match(text):
             continue

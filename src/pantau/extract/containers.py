@@ -79,10 +79,8 @@ def furniture_keys(root: LexborNode) -> dict[int, LexborNode]:
         # One simple selector and a tag test in Python: Lexbor pays per selector in a list.
         if node.tag not in _CLASSED_CONTAINER_TAGS:
             continue
-        words = _class_words(node)
-        # "entry-content read-more" is an article body with a modifier; WordPress puts "tag-<topic>" on
-        # the <article> itself.
-        if hints.is_furniture(words) and node.tag != "article" and hints.class_weight(words) <= 0:
+        attrs = node.attributes
+        if hints.is_furniture_element(attrs.get("class"), attrs.get("id")):
             found[node.mem_id] = node
     for key in [k for k, n in found.items() if n.tag in ("body", "html", "main") or _is_article_header(n)]:
         del found[key]

@@ -113,6 +113,7 @@ _WORDPRESS_TERMS = re.compile(r"(?:^|\s)\S*[-_]\S*")
 _MODIFIERS = re.compile(r"(?:^|\s)(?:has|no|with|without)[-_]\S*", re.IGNORECASE)
 
 
+@functools.lru_cache(maxsize=16384)
 def class_words(classes: str | None, element_id: str | None) -> str:
     """An element's class and id as one string of words for the checks below, without the words that say
     nothing about what the element is (modifiers, the taxonomy terms on a WordPress post wrapper)."""
@@ -147,6 +148,14 @@ def is_furniture(class_and_id: str) -> bool:
             if pair in _PAIR_EXACT or pair.startswith(_PAIR_PREFIXES):
                 return True
     return False
+
+
+@functools.lru_cache(maxsize=16384)
+def is_furniture_element(classes: str | None, element_id: str | None) -> bool:
+    """Do an element's class and id name furniture, with no article word beside ("entry-content read-more"
+    is an article body with a modifier)?"""
+    words = class_words(classes, element_id)
+    return is_furniture(words) and class_weight(words) <= 0
 
 
 _STRONG = re.compile(
