@@ -18,6 +18,7 @@ from urllib.parse import urljoin
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
 from pantau.extract.dates import parse_date
+from pantau.extract.language import guess_lang
 
 _ARTICLE_TYPES = frozenset(
     {"article", "newsarticle", "reportagenewsarticle", "analysisnewsarticle", "opinionnewsarticle",
@@ -59,14 +60,6 @@ _BYLINE_TAIL = re.compile(
     re.IGNORECASE,
 )
 _EARLIEST_YEAR = 1990
-_STOP_WORDS = {
-    "id": frozenset(("yang", "dan", "di", "dengan", "untuk", "dari", "ini", "itu", "pada", "dalam", "tidak",
-                     "akan", "juga", "ke", "adalah", "oleh")),
-    "en": frozenset(("the", "and", "of", "to", "in", "is", "that", "for", "on", "with", "was", "as", "by", "it",
-                     "are", "from", "at")),
-}  # fmt: skip
-_KANA = re.compile(r"[\u3040-\u30ff]")
-_LATIN_WORD = re.compile(r"[a-z]+")
 _SITE_NAME_SEPARATOR = re.compile(r"\s+[|\-–—»:]\s+")
 _LANG_SUBTAG = re.compile(r"[-_]")
 _LANG_CODE = re.compile(r"[a-z]{2,3}")
@@ -275,17 +268,6 @@ def _lang_code(value: str | None) -> str | None:
     # "in" is the withdrawn ISO 639 code for Indonesian that some CMSes still emit.
     code = {"in": "id", "jp": "ja"}.get(code, code)
     return code if _LANG_CODE.fullmatch(code) else None
-
-
-def guess_lang(text: str) -> str | None:
-    """A cheap guess (id, en or ja) from kana and stop words, for pages that do not declare a language."""
-    sample = text[:5000]
-    if len(_KANA.findall(sample)) > 20:
-        return "ja"
-    words = _LATIN_WORD.findall(sample.lower())
-    counts = {lang: sum(1 for w in words if w in stops) for lang, stops in _STOP_WORDS.items()}
-    best = max(counts, key=lambda lang: counts[lang])
-    return best if counts[best] >= 3 else None
 
 
 def _canonical(tree: LexborHTMLParser, meta: dict[str, str], url: str) -> str | None:
