@@ -28,10 +28,12 @@ _TEMPLATE = re.compile(
 )
 
 
-def extract_article(html: str, url: str, selectors: ArticleSelectors | None = None) -> Extracted:
-    """Read the article in `html` (fetched from `url`); see pantau.extract for the contract."""
+def extract_article(
+    html: str, url: str, selectors: ArticleSelectors | None = None, fetched_at: datetime | None = None
+) -> Extracted:
+    """Read the article in `html` (fetched from `url` at `fetched_at`); see pantau.extract for the contract."""
     try:
-        return _extract(html, url, selectors or ArticleSelectors())
+        return _extract(html, url, selectors or ArticleSelectors(), fetched_at)
     except ExtractError:
         raise
     except Exception as err:
@@ -50,18 +52,18 @@ def selector_error(selector: str) -> str | None:
     return None
 
 
-def _extract(html: str, url: str, selectors: ArticleSelectors) -> Extracted:
+def _extract(html: str, url: str, selectors: ArticleSelectors, fetched_at: datetime | None) -> Extracted:
     if "text/template" in html:
         # Blogger and some SPAs ship the post as markup inside <script type="text/template">.
         html = _TEMPLATE.sub(_template_markup, html)
     tree = LexborHTMLParser(limit_nesting(html))
     for selector in selectors.drop:
         remove_all(user_css(tree, selector))
-    meta = read_metadata(tree, url)
+    meta = read_metadata(tree, url, fetched_at)
     title = _override_text(tree, selectors.title) or meta.title or ""
     published = meta.published
     if selectors.published:
-        published = _override_date(tree, selectors.published, meta.lang) or published
+        published = _override_date(tree, selectors.published, meta.lang, fetched_at) or published
     _unwrap_page_noscript(tree)
     tree.strip_tags(list(hints.JUNK_TAGS))
     paragraphs = extract_body(tree, selectors.body, title)
@@ -88,14 +90,16 @@ def _override_text(tree: LexborHTMLParser, selector: str | None) -> str | None:
     return text or None
 
 
-def _override_date(tree: LexborHTMLParser, selector: str, lang: str | None) -> datetime | None:
+def _override_date(
+    tree: LexborHTMLParser, selector: str, lang: str | None, fetched_at: datetime | None
+) -> datetime | None:
     found = user_css(tree, selector)
     if not found:
         return None
     node = found[0]
     attrs = node.attributes
     for candidate in (attrs.get("datetime"), attrs.get("content"), node.text(deep=True)):
-        parsed = parse_date(candidate, lang)
+        parsed = parse_date(candidate, lang, fetched_at)
         if parsed is not None:
             return parsed
     return None

@@ -76,9 +76,9 @@ class Metadata:
     image: str | None
 
 
-def read_metadata(tree: LexborHTMLParser, url: str) -> Metadata:
+def read_metadata(tree: LexborHTMLParser, url: str, fetched_at: datetime | None = None) -> Metadata:
     """Everything but the body. Times are aware UTC; a time without a zone uses the page language's zone,
-    declared or guessed from the text."""
+    declared or guessed from the text; relative times ("2 jam lalu") count back from `fetched_at`."""
     meta = _meta_map(tree)
     ld = _json_ld_article(tree)
     lang = _declared_lang(tree, meta, ld)
@@ -87,9 +87,11 @@ def read_metadata(tree: LexborHTMLParser, url: str) -> Metadata:
     return Metadata(
         title=_title(tree, meta, ld),
         published=_first_date(
-            chain([_ld_str(ld, "datePublished")], _metas(meta, _PUBLISHED_META), _page_dates(tree)), lang
+            chain([_ld_str(ld, "datePublished")], _metas(meta, _PUBLISHED_META), _page_dates(tree)),
+            lang,
+            fetched_at,
         ),
-        updated=_first_date([_ld_str(ld, "dateModified"), *_metas(meta, _UPDATED_META)], lang),
+        updated=_first_date([_ld_str(ld, "dateModified"), *_metas(meta, _UPDATED_META)], lang, fetched_at),
         author=_author(tree, meta, ld),
         lang=lang,
         canonical_url=_canonical(tree, meta, url),
@@ -199,9 +201,11 @@ def _page_dates(tree: LexborHTMLParser) -> Iterator[str | None]:
         yield node.text(deep=True)[:200]
 
 
-def _first_date(candidates: Iterable[str | None], lang: str | None) -> datetime | None:
+def _first_date(
+    candidates: Iterable[str | None], lang: str | None, fetched_at: datetime | None
+) -> datetime | None:
     for candidate in candidates:
-        parsed = parse_date(candidate, lang)
+        parsed = parse_date(candidate, lang, fetched_at)
         # CMS placeholders ("0001-01-01T00:00:00") are no publication time; look further.
         if parsed is not None and parsed.year >= _EARLIEST_YEAR:
             return parsed
