@@ -27,6 +27,7 @@ BLOCK_TAGS = frozenset(
      "footer", "address", "center", "details", "summary", "form", "fieldset", "nav", "aside")
 )  # fmt: skip
 _SPACE = re.compile(r"\s+")
+_PROSE = 200  # characters read before a comments heading for it to end the article rather than label it
 _BARE_URL = re.compile(r"(?:https?://|www\.)\S+$", re.IGNORECASE)
 _WORD_CHAR = re.compile(r"[^\W_]")
 # "By LISA MASCARO and ERIC TUCKER", "Von Anna Schmidt | 3. Mai 2022": a byline, not a sentence.
@@ -43,11 +44,17 @@ class _Block:
 def read_blocks(containers: Iterable[LexborNode], skipped: set[int]) -> Iterator[_Block]:
     """Text blocks in document order, leaving out `skipped` elements and anything after a comments heading:
     each block element (and each <br>) starts a new one."""
+    read = 0
     for container in containers:
         for block in _walk(container, skipped):
-            # Comment threads without telling class names still start with a "Komentar" heading.
+            # Comment threads without telling class names still start with a "Komentar" heading, and come
+            # after the article: nothing after one is read, in this container or the next. Before the first
+            # paragraph of prose it is a label or a comment count under the headline.
             if len(block.text) < 60 and hints.COMMENTS_HEADING.match(block.text.strip()):
-                break
+                if read >= _PROSE:
+                    return
+                continue
+            read += hints.text_weight(block.text.strip())
             yield block
 
 

@@ -107,13 +107,14 @@ def _paragraphs(root: LexborNode) -> list[_Paragraph]:
         raw, linked = _own_text(para)
         text = raw.strip()
         # Teasers (a headline link plus a blurb) and link lists are not article paragraphs.
-        if len(text) < 25 or linked > 0.5 * len(raw):
+        size = hints.text_weight(text)
+        if size < 25 or linked > 0.5 * len(raw):
             continue
         path, in_link = _lineage(para.parent, lineages)
         # Blocks inside a link are teaser cards, whatever their text.
         if in_link:
             continue
-        value = (1.0 + text.count(",") + text.count("、") + min(len(text) / 100, 3.0)) * (
+        value = (1.0 + text.count(",") + text.count("、") + text.count("，") + min(size / 100, 3.0)) * (
             1 - linked / len(raw)
         )
         found.append((para, value, [para.mem_id, *path]))

@@ -23,7 +23,8 @@ FURNITURE_SELECTOR = (
 # class/id words of furniture. A word matches whole; a word ending in "*" also as the start of a longer
 # word ("related*" catches "relatedposts", while "comment" alone must not catch "commentary").
 _NEGATIVE_WORDS = (
-    "comment", "comments", "comment-*", "komentar*", "disqus*", "related*", "terkait*", "bacajuga*",
+    "comment", "comments", "comment-*", "komentar*", "kommentar*", "commentaire*", "comentario*", "commenti",
+    "disqus*", "related*", "terkait*", "bacajuga*",
     "baca-juga*", "readalso", "read-also", "read-more", "readmore", "see-also", "share*", "sharing*",
     "social*", "sosmed*", "tags", "tag", "tagging", "topics", "breadcrumb*", "newsletter*", "subscribe*",
     "subscription*", "promo*", "advert*", "ads", "ad", "iklan*", "sponsor*", "recommend*", "rekomendasi*",
@@ -53,7 +54,7 @@ _POSITIVE_PARTS = (
     "caas", "hentry", "blog",
 )  # fmt: skip
 _NEGATIVE_PARTS = (
-    "comment", "komentar", "related", "terkait", "share", "social", "sidebar", "widget", "footer", "promo",
+    "comment", "komentar", "kommentar", "comentario", "related", "terkait", "share", "social", "sidebar", "widget", "footer", "promo",
     "sponsor", "popular", "populer", "recommend", "rekomendasi", "trending", "menu", "nav", "banner",
     "newsletter", "tag",
 )  # fmt: skip
@@ -159,7 +160,7 @@ def is_furniture_element(classes: str | None, element_id: str | None) -> bool:
 
 
 _STRONG = re.compile(
-    r"(?:^|[\s_-])(?:comments?|comment-\w+|komentar\w*|disqus\w*|related\w*|terkait\w*|baca-?juga\w*|"
+    r"(?:^|[\s_-])(?:comments?|comment-\w+|komentar\w*|kommentar\w*|commentaires?|comentarios?|commenti|disqus\w*|related\w*|terkait\w*|baca-?juga\w*|"
     r"share(?:s|bar|this|r|-\w+)?|sharing\w*|social\w*|sosmed\w*|newsletter\w*|recommend\w*|rekomendasi\w*|popular\w*|"
     r"populer\w*|trending\w*|outbrain\w*|taboola\w*|breadcrumbs?|tags|modal\w*|popup\w*|overlay\w*|"
     # "tag" alone or as a list ("tag-list", "tag-cloud"), not a topic ("tag-nato" marks the article itself)
@@ -231,10 +232,26 @@ def is_boilerplate_line(text: str) -> bool:
     return BOILERPLATE_LINE.match(text) is not None
 
 
+_CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff]")
+
+
+def text_weight(text: str) -> int:
+    """The length of a text in Latin-script characters: a Chinese, Japanese or Korean character says about
+    as much as a word, so it counts twice; length thresholds tuned on spaced languages then fit CJK too."""
+    if not text or max(text) < "\u3040":
+        return len(text)
+    return len(text) + len(_CJK.findall(text))
+
+
 # A heading that opens the comment thread; nothing after it in the same container is article text.
 COMMENTS_HEADING = re.compile(
     r"^\W*(?:\d+\s+)?(?:komentar|tanggapan|diskusi|comments?|responses?|replies|leave\s+a\s+(?:reply|comment)|"
     r"tinggalkan\s+(?:balasan|komentar)|berikan\s+komentar|tulis\s+komentar|join\s+the\s+(?:discussion|conversation)|"
-    r"コメント)(?:\s*\(\d+\))?\W*$",
+    # German ("Kommentar" alone is also an opinion piece's label), French, Spanish, Italian, Portuguese,
+    # Dutch, Polish, Japanese, Chinese
+    r"(?:leser)?kommentare|kommentar\s+schreiben|diskussion|commentaires?\s+\(\d+\)|commentaires|"
+    r"laisser\s+un\s+commentaire|comentarios|deja\s+(?:un|tu)\s+comentario|commenti|lascia\s+un\s+commento|"
+    r"comentários|deixe\s+(?:um|seu)\s+comentário|reacties|laat\s+een\s+reactie\s+achter|komentarze|"
+    r"コメント|评论|評論|留言|发表评论|發表評論)(?:\s*[(（]\d+[)）])?\W*$",
     re.IGNORECASE,
 )
