@@ -49,8 +49,9 @@ def read_blocks(containers: Iterable[LexborNode], skipped: set[int]) -> Iterator
         for block in _walk(container, skipped):
             # Comment threads without telling class names still start with a "Komentar" heading, and come
             # after the article: nothing after one is read, in this container or the next. Before the first
-            # paragraph of prose it is a label or a comment count under the headline.
-            if len(block.text) < 60 and hints.COMMENTS_HEADING.match(block.text.strip()):
+            # paragraphs of prose it is a label or a comment count under the headline.
+            line = block.text.strip()
+            if len(line) < 60 and hints.COMMENTS_HEADING.match(line):
                 if read >= _PROSE:
                     return
                 continue
@@ -117,9 +118,14 @@ def clean_paragraphs(blocks: Iterable[_Block], title: str) -> list[str]:
             continue
         if len(text) < 250 and hints.is_boilerplate_line(text):
             continue
+        # The heading of a box of links ("You may also like"): its links go by their density.
+        if len(text) < 60 and hints.RELATED_HEADING.match(text):
+            continue
         if len(text) <= 80 and is_dateline(text):
             continue
         if len(text) <= 100 and text[-1] not in ".!?:;" and _BYLINE.match(text):
+            continue
+        if hints.is_credit_line(text):
             continue
         paragraphs.append(text)
     return paragraphs

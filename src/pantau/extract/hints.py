@@ -83,6 +83,8 @@ BOILERPLATE_LINE = re.compile(
     r"(?:photo|image|picture)\s*(?:credits?)?\s*:|(?:photo|image)\s+credits?\b|"
     r"you\s+have\s+been\s+successfully\s+subscribed|there\s+was\s+a\s+problem\s+subscribing|"
     r"enter\s+search\s+terms|search\s+form\W*$|text\s+size\W*$|copyright\b|all\s+rights\s+reserved|©|ⓒ|"
+    r"(?:\d+\s+)?min(?:ute)?s?\s+read\W*$|"
+    r"reading\s+time|lesezeit|temps\s+de\s+lecture|tiempo\s+de\s+lectura|tempo\s+de\s+leitura|"
     # German
     r"lesen\s+sie\s+(?:auch|mehr|hier|weiter)|(?:zum\s+)?weiterlesen|mehr\s+(?:zum\s+thema|dazu|lesen|erfahren)|"
     r"schon\s+gelesen|auch\s+interessant|das\s+könnte\s+(?:sie|dich)\s+auch|jetzt\s+(?:abonnieren|anmelden|teilen)|"
@@ -203,7 +205,8 @@ _LINE_STARTERS = frozenset(
      "crédit", "crédits", "publicité", "abonnez", "suivez", "inscrivez", "lee", "lea", "te", "le", "síguenos",
      "siguenos", "suscríbete", "suscribete", "publicidad", "leer", "ver", "escríbenos", "escribenos", "puede",
      "leggi", "potrebbe", "pubblicità", "seguici", "leia", "veja", "publicidade", "siga", "lees", "advertentie",
-     "volg")
+     "volg", "min", "mins", "minute", "minutes", "reading", "lesezeit",
+     "temps", "tiempo", "tempo")
 )  # fmt: skip
 _CJK_STARTERS = (
     "関連記事",
@@ -217,6 +220,21 @@ _CJK_STARTERS = (
     "版权所有",
 )
 _FIRST_WORD = re.compile(r"[^\W\d_]+")
+
+
+# A photo credit or a wire's contributor line: short, no sentence, ends with an agency's name.
+_CREDIT = re.compile(
+    r"(?<!\w)(?:getty\s+images|shutterstock|imago(?:\s+images)?|ap\s+photo|associated\s+press|reuters|afp|dpa|epa|"
+    r"picture\s+alliance|contributed\s+(?:reporting|to\s+this\s+report)(?:\s+from\s+[\w\s]+)?)\W*$",
+    re.IGNORECASE,
+)
+
+
+def is_credit_line(text: str) -> bool:
+    """Is this short line a photo credit ("Name/Agency/Getty Images") or a contributor note?"""
+    if len(text) > 250 or _CREDIT.search(text) is None:
+        return False
+    return "contributed" in text or (len(text) <= 160 and text[-1:] != ".")
 
 
 def is_boilerplate_line(text: str) -> bool:
@@ -244,6 +262,19 @@ def text_weight(text: str) -> int:
 
 
 # A heading that opens the comment thread; nothing after it in the same container is article text.
+# A heading that opens a box of links to other articles (boxes that sit inside the article too: the links
+# themselves go by their density).
+RELATED_HEADING = re.compile(
+    r"^\W*(?:you\s+(?:may|might)\s+(?:also\s+)?(?:like|enjoy)|related\s+(?:news|articles?|stories|posts|coverage)|"
+    r"more\s+(?:great\s+\w+\s+)?stories|trending(?:\s+(?:news|now|stories))?|popular\s+(?:on|in)\s+\w+|"
+    r"recommended(?:\s+for\s+you)?|read\s+next|what\s+to\s+read\s+next|more\s+from\s+\w+(?:\s+\w+)?|"
+    r"das\s+könnte\s+(?:sie|dich)\s+auch\s+interessieren|weitere\s+artikel|ähnliche\s+(?:artikel|beiträge)|"
+    r"auch\s+interessant|sur\s+le\s+même\s+sujet|dans\s+la\s+même\s+rubrique|noticias\s+relacionadas|"
+    r"artículos\s+relacionados|articoli\s+correlati|você\s+(?:pode|também\s+pode)\s+gostar|"
+    r"gerelateerde\s+artikelen)\W*$",
+    re.IGNORECASE,
+)
+
 COMMENTS_HEADING = re.compile(
     r"^\W*(?:\d+\s+)?(?:komentar|tanggapan|diskusi|comments?|responses?|replies|leave\s+a\s+(?:reply|comment)|"
     r"tinggalkan\s+(?:balasan|komentar)|berikan\s+komentar|tulis\s+komentar|join\s+the\s+(?:discussion|conversation)|"

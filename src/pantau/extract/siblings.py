@@ -4,7 +4,8 @@ Pages cut an article across sibling elements: a lede in its own <div> or <header
 blocks around an inline ad, subheadings, lists and tables between paragraphs. Starting from the best
 container, each sibling that reads as prose (enough text, few links, not furniture) or scores well joins it;
 a heading joins when the next sibling with text does. When every sibling with text joined, the parent is the
-article's container in all but name, and its own siblings are judged the same way, a few levels up.
+article's container in all but name (give or take a scrap), and its own siblings are judged the same way,
+a few levels up.
 
 Reads the tree and never changes it; never raises.
 """
@@ -29,6 +30,8 @@ MIN_PARAGRAPH = 80
 MIN_LIST = 120
 # Link share above which a block is a list of links (related stories, tags), not prose.
 MAX_LINK_SHARE = 0.25
+# Text beside the group that does not belong to it, as a share of the group's, above which climbing stops.
+MAX_STRAY = 0.05
 
 
 def with_neighbours(
@@ -37,6 +40,7 @@ def with_neighbours(
     """The best container and the neighbours that belong to the article, in document order."""
     threshold = max(10.0, best_score * 0.2)
     group = [best]
+    group_size = _text_and_links(best, skipped)[0]
     node = best
     level = 0
     while level < MAX_LEVELS:
@@ -46,7 +50,7 @@ def with_neighbours(
         found_text = False
         before: list[LexborNode] = []
         after: list[LexborNode] = []
-        complete = True
+        stray = 0  # text beside the group that does not belong to it
         pending: list[LexborNode] = []  # headings waiting for the next sibling with text
         seen_node = False
         for sibling in parent.iter(include_text=False):
@@ -57,8 +61,8 @@ def with_neighbours(
                 continue
             if sibling.mem_id in skipped:
                 continue
-            picked, has_text = _belongs(sibling, threshold, final, skipped, strict=node is not best)
-            if not has_text:
+            picked, size = _belongs(sibling, threshold, final, skipped, strict=node is not best)
+            if not size:
                 continue
             found_text = True
             target = after if seen_node else before
@@ -70,11 +74,13 @@ def with_neighbours(
             if picked and (node is best or not seen_node):
                 target.extend(pending)
                 target.append(sibling)
+                group_size += size
             else:
-                complete = False
+                stray += size
             pending = []
         group = before + group + after
-        if not complete:
+        # Climb on while what does not belong is a scrap beside the group (a share line, a tag list).
+        if stray > MAX_STRAY * group_size:
             break
         node = parent
         # A wrapper around the group alone is no step away from the article.
@@ -84,26 +90,28 @@ def with_neighbours(
 
 def _belongs(
     node: LexborNode, threshold: float, final: dict[int, float], skipped: set[int], strict: bool
-) -> tuple[bool, bool]:
-    """Does this sibling belong to the article, and does it hold any text at all? Away from the best
-    container (`strict`) only a block with a real paragraph in it belongs: a lede, not a search form."""
+) -> tuple[bool, int]:
+    """Does this sibling belong to the article, and how much text does it hold (0: none worth counting)?
+    Away from the best container (`strict`) only a block with a real paragraph in it belongs: a lede, not a
+    search form."""
     tag = node.tag or ""
     if tag.startswith("-"):
-        return False, False
+        return False, 0
     text, linked = _text_and_links(node, skipped)
     if text < MIN_TEXT:
         # A short heading still counts ("Fazit"); other scraps are neither article nor a reason to stop.
-        return tag in _HEADINGS and text > 0 and linked == 0, tag in _HEADINGS and text > 0
+        heading = tag in _HEADINGS and text > 0
+        return heading and linked == 0, text if heading else 0
     if tag in _HEADINGS:
-        return linked == 0, True
+        return linked == 0, text
     # A linked headline over a blurb is a teaser for another article, however little of it is link text.
     if node.css_first(_TEASER) is not None:
-        return False, True
+        return False, text
     if final.get(node.mem_id, 0.0) >= threshold:
-        return True, True
+        return True, text
     if tag not in _PROSE_TAGS or linked > MAX_LINK_SHARE * text:
-        return False, True
-    return not strict or _holds_paragraph(node), True
+        return False, text
+    return not strict or _holds_paragraph(node), text
 
 
 def _holds_paragraph(node: LexborNode) -> bool:
