@@ -27,6 +27,8 @@ from pantau.rules import Concept, RuleSet, RuleSpec, compile_rules
 from pantau.yamlload import Node, load_yaml
 
 DEFAULT_USER_AGENT = "pantau/0.1 (news monitor)"
+DEFAULT_MAX_AGE = timedelta(days=3)
+DEFAULT_RECHECK = timedelta(hours=6)
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 _HTTP_URL = re.compile(r"^https?://[^/\s]+")
 
@@ -49,6 +51,8 @@ KEYS: dict[str, dict[str, str]] = {
         "user_agent": "User-Agent header sent to outlets",
         "timeout": "overall deadline for one HTTP request (default 30s)",
         "stale_after": "ops alert when a source yields no new article for this long (e.g. 1d; default off)",
+        "max_age": "articles published longer ago than this are stored but never alerted (default 3d; off: no limit)",
+        "recheck": "re-fetch articles for this long after first seen, to catch updates (default 6h; off: never)",
     },
     "source": {
         "name": "unique name of the source (used in rules, `source:` and commands)",
@@ -60,6 +64,8 @@ KEYS: dict[str, dict[str, str]] = {
         "user_agent": "overrides defaults.user_agent",
         "timeout": "overrides defaults.timeout",
         "stale_after": "overrides defaults.stale_after",
+        "max_age": "overrides defaults.max_age",
+        "recheck": "overrides defaults.recheck",
     },
     "channel": {
         "urls": "one Apprise URL or a list of them",
@@ -112,6 +118,8 @@ class SourceConfig:
     link_pattern: re.Pattern[str] | None = None
     article: ArticleSelectors | None = None
     stale_after: timedelta | None = None
+    max_age: timedelta | None = DEFAULT_MAX_AGE  # None: no limit
+    recheck: timedelta | None = DEFAULT_RECHECK  # None: articles are never fetched again
 
 
 @dataclass(frozen=True)
@@ -246,6 +254,12 @@ class _Builder:
             raise self.error(
                 node, f"{where}: {exc}", hint="write a number and a unit: 30s, 5m, 2h, 1d"
             ) from None
+
+    def duration_or_off(self, node: Node, where: str) -> timedelta | None:
+        """A duration, or None for `off` (YAML reads a bare off as false)."""
+        if node.value is False or (isinstance(node.value, str) and node.value.strip().lower() == "off"):
+            return None
+        return self.duration(node, where)
 
     def build(self, root: Node) -> Config:
         top = self.mapping(root, "top", "the config")
@@ -417,7 +431,7 @@ class _Builder:
             return keys.get(key, defaults.get(key))
 
         every_node, ua_node, timeout_node = pick("every"), pick("user_agent"), pick("timeout")
-        stale_node = pick("stale_after")
+        stale_node, max_age_node, recheck_node = pick("stale_after"), pick("max_age"), pick("recheck")
         links = self.selector(keys["links"], f"{where}: links") if "links" in keys else None
         pattern = self.pattern(keys["link_pattern"], where) if "link_pattern" in keys else None
         return SourceConfig(
@@ -432,6 +446,12 @@ class _Builder:
             link_pattern=pattern,
             article=self.article(keys["article"], where) if "article" in keys else None,
             stale_after=self.duration(stale_node, f"{where}: stale_after") if stale_node else None,
+            max_age=self.duration_or_off(max_age_node, f"{where}: max_age")
+            if max_age_node
+            else DEFAULT_MAX_AGE,
+            recheck=self.duration_or_off(recheck_node, f"{where}: recheck")
+            if recheck_node
+            else DEFAULT_RECHECK,
         )
 
     def name(self, node: Node, kind: str, name: str | None = None) -> str:

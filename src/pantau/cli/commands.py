@@ -318,21 +318,29 @@ def cmd_sources(args: argparse.Namespace) -> int:
     config = _config(args)
     with Store.open(config.database) as store:
         health = {h.name: h for h in store.all_source_health()}
+        held = store.held_back_counts()
     say(
         out.bold(
-            f"{'source':<16} {'last poll':<22} {'last success':<22} {'fails':>5} {'articles':>8}  last error"
+            f"{'source':<16} {'last poll':<22} {'last success':<22} {'fails':>5} {'articles':>8} {'too old':>7}"
+            "  last error"
         )
     )
     for s in config.sources:
         h = health.get(s.name)
         if h is None:
-            say(f"{s.name:<16} {'never':<22} {'never':<22} {0:>5} {0:>8}")
+            say(f"{s.name:<16} {'never':<22} {'never':<22} {0:>5} {0:>8} {0:>7}")
             continue
         fails = str(h.consecutive_failures)
         fails = err.red(fails) if h.consecutive_failures else fails
         say(
             f"{s.name:<16} {_when(h.last_poll_at, config):<22} {_when(h.last_success_at, config):<22} "
-            f"{fails:>5} {h.articles_seen:>8}  {h.last_error or ''}"
+            f"{fails:>5} {h.articles_seen:>8} {held.get(s.name, 0):>7}  {h.last_error or ''}"
+        )
+    if any(held.values()):
+        say(
+            out.dim(
+                "too old: articles that matched a rule but were older than the source's max_age (not alerted)"
+            )
         )
     return EXIT_OK
 
@@ -344,9 +352,9 @@ def cmd_alerts(args: argparse.Namespace) -> int:
     since = utc_now() - _since(args.since)
     with Store.open(config.database) as store:
         rows = store.alerts_since(since)
+        held = sum(store.held_back_counts(since).values())
     if not rows:
         say(f"no alerts since {_when(since, config)}")
-        return EXIT_OK
     for alert, deliveries in rows:
         say(f"{_when(alert.created_at, config)}  [{alert.rule}] {alert.source}: {alert.title}")
         say(out.dim(f"    {alert.url}"))
@@ -358,6 +366,11 @@ def cmd_alerts(args: argparse.Namespace) -> int:
             if d.state != "delivered" and d.last_error:
                 detail += f": {d.last_error}"
             say(f"    -> {d.channel}: {state}{detail}")
+    if held:
+        say(
+            f"{held} matching article{'s' * (held != 1)} held back as too old (published before the "
+            "source's max_age) since " + _when(since, config)
+        )
     return EXIT_OK
 
 

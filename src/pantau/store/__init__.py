@@ -1,18 +1,21 @@
 """The store: the only code that touches SQL. queries.py holds sources, links and articles; stories.py the
-story index; outbox.py the deliveries and incidents."""
+story index; recheck.py articles watched for updates and those held back as too old; outbox.py the deliveries and incidents."""
 
 from pantau.store.db import StoreError
 from pantau.store.outbox import DeliveryState, DueDelivery
 from pantau.store.queries import Outgoing, SourceHealth, Store, StoredArticle
+from pantau.store.recheck import DueRecheck, Watch
 from pantau.store.stories import StoryLink
 
 __all__ = [
     "DeliveryState",
     "DueDelivery",
+    "DueRecheck",
     "Outgoing",
     "SourceHealth",
     "Store",
     "StoreError",
     "StoredArticle",
     "StoryLink",
+    "Watch",
 ]
