@@ -77,6 +77,13 @@ class PollResult:
     errors: tuple[str, ...]  # one line each: "fetch: HTTP 500 for https://…"
     source_failed: bool  # the source's own page could not be read
     held_back: int = 0  # new articles that matched a rule but were older than the source's max_age
+    not_modified: bool = False  # the source's page answered 304 Not Modified
+    alert_rules: tuple[str, ...] = ()  # the rule of each alert made, one entry per alert
+
+    @property
+    def outcome(self) -> str:
+        """For metrics: failed, not_modified or ok."""
+        return "failed" if self.source_failed else "not_modified" if self.not_modified else "ok"
 
     @property
     def ok(self) -> bool:
@@ -86,7 +93,7 @@ class PollResult:
 @dataclass(frozen=True)
 class _ArticleOutcome:
     stored: bool = False
-    alerts: int = 0
+    alert_rules: tuple[str, ...] = ()
     error: str | None = None
     held_back: bool = False
 
@@ -124,13 +131,16 @@ async def poll_source(source: SourceConfig, ctx: Context) -> PollResult:
     if todo:
         store.prune_story_index(now - STORY_WINDOW, slack=PRUNE_SLACK)
     errors = tuple(o.error for o in outcomes if o.error)
+    rules = tuple(rule for o in outcomes for rule in o.alert_rules)
     return PollResult(
         source.name,
         new_articles=sum(o.stored for o in outcomes),
-        alerts=sum(o.alerts for o in outcomes),
+        alerts=len(rules),
         errors=errors,
         source_failed=False,
         held_back=sum(o.held_back for o in outcomes),
+        not_modified=page.not_modified,
+        alert_rules=rules,
     )
 
 
@@ -204,11 +214,14 @@ async def _process_link(source: SourceConfig, link: Link, identity: str, ctx: Co
         fetched_at=now,
     )
 
+    planned: list[tuple[Match, list[Outgoing]]] = []
+
     def plan(story: StoryView | None) -> list[tuple[Match, list[Outgoing]]]:
         if too_old:
             return []
         due = plan_alerts(matches, story, source.name, per_source=ctx.per_source_rules, term_key=ctx.term_key)
-        return [(match, _outgoing(match, ctx.config, now)) for match in due]
+        planned[:] = [(match, _outgoing(match, ctx.config, now)) for match in due]
+        return planned
 
     # Only an article that matched a rule can hold alerts a later copy must not repeat, so only such
     # articles enter the near-duplicate index (each entry is ~20 rows written); every article is still
@@ -226,7 +239,9 @@ async def _process_link(source: SourceConfig, link: Link, identity: str, ctx: Co
     )
     if placed.article_id is None:
         return _ArticleOutcome()
-    return _ArticleOutcome(stored=True, alerts=placed.alerts, held_back=bool(held))
+    return _ArticleOutcome(
+        stored=True, alert_rules=tuple(match.rule for match, _ in planned), held_back=bool(held)
+    )
 
 
 def _too_old(published: datetime | None, source: SourceConfig, now: datetime) -> bool:

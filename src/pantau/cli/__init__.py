@@ -6,6 +6,8 @@ Every PantauError becomes one line on standard error and an exit status; a trace
 from __future__ import annotations
 
 import argparse
+import contextlib
+import os
 import signal
 import sys
 from collections.abc import Sequence
@@ -54,11 +56,32 @@ def build_parser() -> argparse.ArgumentParser:
     alerts.add_argument("--since", default="24h", help="how far back (default 24h)")
     alerts.add_argument("--failed", action="store_true", help="list deliveries that were given up on")
     alerts.add_argument("--retry", action="store_true", help="queue every given-up delivery again")
+    db = sub.add_parser("db", parents=[common], help="database maintenance")
+    db_sub = db.add_subparsers(dest="db_command", metavar="ACTION", required=True)
+    db_sub.add_parser(
+        "upgrade", parents=[common], help="bring the schema up to date (and the job queue's, in cluster mode)"
+    )
     return parser
 
 
+EXIT_PIPE = 128 + signal.SIGPIPE  # what a shell reports for a command whose reader went away (`| head`)
+
+
 def main(argv: Sequence[str] | None = None) -> None:
-    sys.exit(run_cli(argv))
+    try:
+        status = run_cli(argv)
+        sys.stdout.flush()
+    except BrokenPipeError:
+        # The reader of our output has gone (`pantau alerts | head -1`): nothing more can be said to it,
+        # and that is no error of the user's. Point the standard streams at /dev/null so that Python's own
+        # flush at exit stays quiet too, and end as the command-line convention has it.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        for stream in (sys.stdout, sys.stderr):
+            with contextlib.suppress(OSError, ValueError):
+                os.dup2(devnull, stream.fileno())
+        os.close(devnull)
+        sys.exit(EXIT_PIPE)
+    sys.exit(status)
 
 
 def run_cli(argv: Sequence[str] | None = None) -> int:
@@ -78,7 +101,8 @@ def run_cli(argv: Sequence[str] | None = None) -> int:
     except _StoppedDuringStartup:
         return EXIT_OK
     except ConfigError as exc:
-        complain(err.red("error: ") + str(exc))
+        for line in exc.lines():
+            complain(err.red("error: ") + line)
         return EXIT_USAGE
     except PantauError as exc:
         complain(err.red("error: ") + str(exc))

@@ -16,8 +16,8 @@ from pantau.config import Config, config_path, describe_channel, load_config
 from pantau.errors import ConfigError, ExtractError, FetchError, PantauError, RuleError
 from pantau.extract import decode_html, extract_article
 from pantau.models import Alert, Extracted
-from pantau.notify.schedule import format_duration, parse_duration
 from pantau.rules import Document, RuleSet, RuleSpec, compile_rules
+from pantau.schedule import format_duration, parse_duration
 from pantau.service.once import PassResult, run_once
 from pantau.store import Store
 
@@ -218,10 +218,17 @@ def cmd_test_rule(args: argparse.Namespace) -> int:
         if exc.column is not None:
             complain("  " + " " * (exc.column - 1) + "^")
         return EXIT_USAGE
+    for warning in ruleset.warnings:
+        complain(err.paint("warning: ", "33") + warning.removeprefix("rule 'test-rule': "))
     if args.article or args.since:
         if config is None:
             raise ConfigError("--article and --since read the store: a config.yaml is needed")
         return _test_rule_stored(args, config, ruleset)
+    if not args.title and args.text_file is None:
+        raise ConfigError(
+            "test-rule: nothing to test the query on",
+            hint="give --title TEXT and/or --text-file FILE (- reads standard input), --article ID|URL or --since 7d",
+        )
     body = _read_text(args.text_file)
     return _show_match(ruleset, Document(args.title, body, "test", None))
 
@@ -247,8 +254,7 @@ def _read_text(path: Path | None) -> str:
 def _show_match(ruleset: RuleSet, doc: Document, label: str = "") -> int:
     matches = ruleset.match(doc)
     if not matches:
-        if not label:
-            say("no match")
+        say("no match" + (f" {label}" if label else ""))
         return EXIT_FAILED
     for match in matches:
         say(out.green("match") + (f" {label}" if label else ""))
@@ -306,7 +312,7 @@ def cmd_test_notify(args: argparse.Namespace) -> int:
     try:
         channel = config.channels[args.channel]
         message = alert_message(sample, config.timezone, channel.format, channel.template)
-        asyncio.run(Notifier(config.channel_urls).send(args.channel, message))
+        asyncio.run(Notifier(config.channel_urls, config.secrets).send(args.channel, message))
     except PantauError as exc:
         complain(f"test-notify: {exc}")
         return EXIT_FAILED
@@ -342,6 +348,22 @@ def cmd_sources(args: argparse.Namespace) -> int:
                 "too old: articles that matched a rule but were older than the source's max_age (not alerted)"
             )
         )
+    return EXIT_OK
+
+
+def cmd_db(args: argparse.Namespace) -> int:
+    """`db upgrade`: safe to run from several machines at once (the upgrade takes a database-wide lock)."""
+    from pantau.store.db import make_engine, migrate
+
+    config = _config(args)
+    engine = make_engine(config.database)
+    try:
+        changed = migrate(engine)
+    finally:
+        engine.dispose()
+    for line in changed:
+        say(f"upgraded: {line}")
+    say("database schema is up to date" if changed else "database schema was already up to date")
     return EXIT_OK
 
 

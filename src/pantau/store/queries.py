@@ -44,6 +44,7 @@ class SourceHealth:
     consecutive_failures: int = 0
     last_error: str | None = None
     articles_seen: int = 0
+    last_poll_by: str | None = None  # the instance (host:pid) that polled it last
 
 
 @dataclass(frozen=True)
@@ -209,12 +210,6 @@ class Store(StoryQueries, RecheckQueries, OutboxQueries):
 
     # -- articles and alerts ------------------------------------------------------------------------------
 
-    def known_article(self, url: str, content_hash: str, source: str | None = None) -> bool:
-        """Is this URL stored, or this text (from `source`, when given: another outlet's identical copy is
-        a report of the same story, not a re-fetch)?"""
-        with self._fast.transaction(write=False) as cur:
-            return self._known(cur, url, content_hash, source)
-
     def _known(self, cur: FastCursor, url: str, content_hash: str, source: str | None) -> bool:
         rows = cur.all(self._find_copies, {"url": url, "hash": content_hash})
         return any(found_url == url or source in (None, found_source) for found_url, found_source in rows)
@@ -234,9 +229,9 @@ class Store(StoryQueries, RecheckQueries, OutboxQueries):
     ) -> Placed:
         """The pipeline's one write per article: unless it is known already (the URL, or the same text from
         the same source), find its story (indexed since `since`), let `plan` decide its alerts from that
-        story, and store it all, as `save_article` does. One transaction, and one at a time across every
-        process that shares the store (SQLite's write lock; an advisory lock on PostgreSQL), so two workers
-        saving two copies of a story at the same moment put them in one story and alert once.
+        story, and store it all: the article, its story and index rows, its alerts and their outbox rows.
+        One transaction, and one at a time across every process that shares the store (SQLite's write
+        lock; an advisory lock on PostgreSQL), so two workers saving two copies of a story at the same moment put them in one story and alert once.
         `indexed`: whether the article enters the near-duplicate index. `watch`: fetch it again for updates;
         `held`: the rules it matched but may not alert on (too old).
         """
@@ -252,22 +247,6 @@ class Store(StoryQueries, RecheckQueries, OutboxQueries):
             if article_id is not None and (watch is not None or held):
                 self._watch_and_hold(cur, article_id, article, watch, held)
         return Placed(article_id, len(planned) if article_id is not None else 0)
-
-    def save_article(
-        self,
-        article: Article,
-        matches: Sequence[tuple[Match, Sequence[Outgoing]]],
-        link_url: str,
-        story: StoryLink | None = None,
-    ) -> int | None:
-        """Store an article, its story, its alerts and their outbox rows in one transaction.
-
-        Returns the article's id, or None when another poll stored the same URL first (then nothing is
-        written, so a re-poll or a second worker never creates a second alert). Without `story` the
-        article starts a story of its own and stays out of the near-duplicate index.
-        """
-        with self._fast.transaction(write=True) as cur:
-            return self._save(cur, article, matches, link_url, story)
 
     def _save(
         self,
@@ -326,6 +305,30 @@ class Store(StoryQueries, RecheckQueries, OutboxQueries):
             ).mappings()
             for row in rows:
                 yield _stored(row)
+
+    # -- health and metrics: one cheap query each, run when /healthz or /metrics is asked -----------------
+
+    def ping(self) -> None:
+        """Raise (a DBAPIError) unless the database answers."""
+        with self._read() as conn:
+            conn.execute(select(1)).scalar_one()
+
+    def pending_by_channel(self) -> dict[str, int]:
+        """Deliveries not yet delivered nor given up, per channel."""
+        query = (
+            select(DELIVERY.c.channel, func.count())
+            .where(DELIVERY.c.state == "pending")
+            .group_by(DELIVERY.c.channel)
+        )
+        with self._read() as conn:
+            return {channel: int(n) for channel, n in conn.execute(query)}
+
+    def last_success_by_source(self) -> dict[str, datetime]:
+        query = select(SOURCE_STATE.c.name, SOURCE_STATE.c.last_success_at).where(
+            SOURCE_STATE.c.last_success_at.is_not(None)
+        )
+        with self._read() as conn:
+            return {name: at for name, at in conn.execute(query)}
 
     def counts(self) -> dict[str, int]:
         with self._read() as conn:
