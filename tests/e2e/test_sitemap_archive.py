@@ -14,7 +14,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from support.newsroom import BASE, QuerySite, article_html, prose
+from support.outlet import BASE, QuerySite, article_html, prose
 from support.webhook import WebhookSink
 
 from pantau.cli import run_cli

@@ -1,126 +1,167 @@
-"""An outlet written on the fly for a test: article pages, sitemaps and pagers made from a few values.
+"""A newsroom for web-view tests: the demo outlets on a ScriptedSite, a config with a web section, a way to
+publish a new wire article while pantau runs, and a `pantau run` subprocess that reports its web address.
 
-    site = QuerySite(tmp_path / "site")          # a ScriptedSite that also serves `?query` pages
-    site.write("news/1", article_html("Title", ["para", ...], published=now))
-    site.write("news/1@page=2", ...)              # what /news/1?page=2 answers
-
-Pages link to http://pantau-demo.invalid, which the server rewrites to its own address.
+    config = write_config(tmp_path, site, store_url, hook_url, password="pw")
+    publish_wire(site, "cyber-drill", "NATO and Japan hold cyber drill", ["Paragraph.", "Paragraph."])
+    with PantauRun(config) as service:       # waits for "web view on http://127.0.0.1:PORT"
+        service.url                            # -> "http://127.0.0.1:PORT"
 """
 
 from __future__ import annotations
 
-import json
-import random
-from collections.abc import Sequence
-from datetime import datetime
-from html import escape
+import html
+import os
+import re
+import subprocess
+import sys
+import threading
+import time
 from pathlib import Path
-from urllib.parse import unquote, urlsplit
+from types import TracebackType
 
 from support.site import ScriptedSite
 
-BASE = "http://pantau-demo.invalid"
-FILLER = (
-    "Officials from several ministries met in the capital on the day to review the budget for the coming "
-    "year, with the finance minister presenting a revised estimate of revenue and spending.",
-    "The talks went on for most of the afternoon, and a second round is planned for the end of the month, "
-    "when the regional governments are due to present their own plans for the same period.",
-    "Economists said the figures were close to what markets had expected, and the currency was little "
-    "changed after the announcement, trading in a narrow range for the rest of the session.",
-)
+CONFIG = """\
+database: "{database}"
+timezone: Asia/Jakarta
+defaults: {{every: {every}, timeout: 5s}}
+channels:
+  hook: "{hook}"
+  down: "json://127.0.0.1:9/down"    # nothing listens there: deliveries stay pending, with a next attempt
+web:
+  listen: 127.0.0.1:0
+{password}
+sources:
+  - name: warta
+    url: "{base}/warta/index.html"
+    link_pattern: '/p\\d+$'
+    article: {{body: ".detail-content", drop: [".baca-juga", ".komentar"]}}
+  - {{name: wire, url: "{base}/wire/index.html", links: "a[href*='/news/']"}}
+  - {{name: feedsite, url: "{base}/feedsite/index.html"}}
+  - {{name: gone, url: "{base}/gone/index.html"}}
+concepts:
+  nato: [NATO, OTAN, "North Atlantic Treaty Organization", "Pakta Pertahanan Atlantik Utara"]
+  ip4: [IP4, AP4, "Indo-Pacific Four", "mitra Indo-Pasifik"]
+  japan: [Japan, Japanese, Jepang, Tokyo]
+  south_korea: ["South Korea", "Korea Selatan", Korsel, Seoul]
+  australia: [Australia, Australian, Canberra]
+  new_zealand: ["New Zealand", "Selandia Baru", Wellington]
+  ukraine:
+    en: [Ukraine, Ukrainian, Kyiv, Zelenskyy]
+    id: [Ukraina, Kiev]
+rules:
+  - name: nato-indo-pacific
+    match: '@nato AND (@ip4 OR @japan OR @south_korea OR @australia OR @new_zealand)'
+    notify: [hook, down]
+  - name: ukraine
+    match: 'title:@ukraine OR (@ukraine AND (war OR perang OR aid OR bantuan))'
+    notify: hook
+"""
 
 
-_WORDS = [
-    "harbour",
-    "rice",
-    "farmers",
-    "province",
-    "council",
-    "budget",
-    "river",
-    "bridge",
-    "school",
-    "teachers",
-    "festival",
-    "rain",
-    "market",
-    "prices",
-    "ferry",
-    "island",
-    "village",
-    "road",
-    "election",
-    "mayor",
-    "hospital",
-    "clinic",
-    "fishermen",
-    "coffee",
-    "exports",
-    "port",
-    "railway",
-    "station",
-    "museum",
-    "library",
-    "students",
-    "police",
-    "court",
-    "drought",
-    "harvest",
-    "flood",
-    "airport",
-    "tourism",
-]
-
-
-def prose(seed: str, paragraphs: int = 3) -> list[str]:
-    """Paragraphs of plain filler that no other seed repeats (so articles are not taken for copies)."""
-    rng = random.Random(seed)
-    out = []
-    for _ in range(paragraphs):
-        words = [rng.choice(_WORDS) for _ in range(40)]
-        out.append(f"On day {rng.randint(100, 999)} the " + " ".join(words) + ".")
-    return out
-
-
-class QuerySite(ScriptedSite):
-    """Serves `/path?query` from the file `path@query` when there is one (CMS pagers live in queries)."""
-
-    def __init__(self, root: Path) -> None:
-        root.mkdir(parents=True, exist_ok=True)
-        super().__init__(root)
-
-    def resolve(self, url_path: str) -> Path | None:
-        parts = urlsplit(url_path)
-        if parts.query:
-            found = super().resolve(unquote(parts.path) + "@" + parts.query)
-            if found is not None:
-                return found
-        return super().resolve(url_path)
-
-    def paths(self) -> list[str]:
-        """Every path (with its query) requested so far, in order."""
-        return [served.path for served in self.requests()]
-
-
-def article_html(
-    title: str,
-    paragraphs: Sequence[str],
+def write_config(
+    folder: Path,
+    site: ScriptedSite,
+    database: str,
+    hook: str,
     *,
-    published: datetime | None = None,
-    extra: str = "",
-    head: str = "",
-    lang: str = "en",
-) -> str:
-    """A plain article page: headline, JSON-LD date, the paragraphs, then `extra` (pagers, boxes)."""
-    ld = ""
-    if published is not None:
-        data = {"@context": "https://schema.org", "@type": "NewsArticle", "headline": title}
-        data["datePublished"] = published.isoformat()
-        ld = f'<script type="application/ld+json">{json.dumps(data)}</script>'
-    body = "\n".join(f"<p>{escape(p)}</p>" for p in paragraphs)
-    return (
-        f'<!DOCTYPE html>\n<html lang="{lang}"><head><meta charset="utf-8"><title>{escape(title)}</title>'
-        f'{ld}{head}</head>\n<body><header><nav><a href="/">Home</a></nav></header>\n'
-        f"<main><article><h1>{escape(title)}</h1>\n{body}\n{extra}</article></main>\n"
-        "<footer><p>Copyright the outlet</p></footer></body></html>\n"
+    password: str | None = None,
+    every: str = "1h",
+) -> Path:
+    path = folder / "config.yaml"
+    text = CONFIG.format(
+        database=database,
+        hook=hook,
+        base=site.url,
+        every=every,
+        password=f'  password: "{password}"' if password else "",
     )
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def publish_wire(site: ScriptedSite, slug: str, title: str, paragraphs: list[str]) -> str:
+    """A new article on the wire outlet, listed first on its index page; returns its path. The title and
+    paragraphs are text: markup in them is escaped, so it reaches pantau as the characters `<`, `>`."""
+    path = f"wire/news/2026/11/{slug}.html"
+    body = "\n".join(f"<p>{html.escape(p)}</p>" for p in paragraphs)
+    title = html.escape(title)
+    site.write(
+        path,
+        "<!DOCTYPE html>\n<html lang='en'><head><meta charset='utf-8'>"
+        f"<title>{title} | Wire News</title></head><body>\n<article><h1>{title}</h1>\n"
+        f"<p class='time'>Nov 21, 2026 | 09:00 JST</p>\n{body}\n</article>\n</body></html>\n",
+    )
+    index = (site.root / "wire" / "index.html").read_text(encoding="utf-8")
+    link = f'<li class="article-item"><a href="/{path}"><h3>{title}</h3></a></li>\n'
+    site.write(
+        "wire/index.html", index.replace('<ul class="article-list">', '<ul class="article-list">' + link, 1)
+    )
+    return "/" + path
+
+
+class PantauRun:
+    """`pantau run --config CONFIG` in a subprocess; `url` is its web view once it listens."""
+
+    def __init__(self, config: Path, env: dict[str, str] | None = None) -> None:
+        self.config = config
+        self.env = {**os.environ, "NO_COLOR": "1", **(env or {})}
+        self.process: subprocess.Popen[str] | None = None
+        self.url = ""
+        self.log: list[str] = []
+        self._reader: threading.Thread | None = None
+
+    def __enter__(self) -> PantauRun:
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "pantau", "run", "--config", str(self.config)],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=self.env,
+        )
+        self._reader = threading.Thread(target=self._read, daemon=True)
+        self._reader.start()
+        deadline = time.monotonic() + 60
+        while not self.url and time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                break
+            time.sleep(0.05)
+            for line in list(self.log):
+                found = re.search(r"web view on (http://\S+)", line)
+                if found:
+                    self.url = found.group(1)
+        if not self.url:
+            self.stop()
+            raise AssertionError("pantau run did not start its web view:\n" + "".join(self.log))
+        return self
+
+    def _read(self) -> None:
+        assert self.process is not None and self.process.stderr is not None
+        for line in self.process.stderr:
+            self.log.append(line)
+
+    def wait_for_log(self, text: str, timeout: float = 30) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if any(text in line for line in self.log):
+                return
+            time.sleep(0.1)
+        raise AssertionError(f"{text!r} never appeared in the log:\n" + "".join(self.log))
+
+    def stop(self) -> int:
+        assert self.process is not None
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        if self._reader is not None:
+            self._reader.join(timeout=5)
+        return self.process.returncode
+
+    def __exit__(
+        self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.stop()

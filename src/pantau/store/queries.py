@@ -30,6 +30,7 @@ from pantau.store.tables import (
     SEEN_LINK,
     SOURCE_STATE,
 )
+from pantau.store.views import ViewQueries
 
 
 @dataclass(frozen=True)
@@ -70,7 +71,7 @@ class StoredArticle:
     article: Article
 
 
-class Store(StoryQueries, RecheckQueries, OutboxQueries):
+class Store(StoryQueries, RecheckQueries, OutboxQueries, ViewQueries):
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
         self._fast = FastPath(engine)
