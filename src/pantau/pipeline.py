@@ -25,6 +25,7 @@ from pantau.discover import discover, newest_children, newest_first
 from pantau.errors import DiscoverError, ExtractError, FetchError
 from pantau.fetch import Fetcher
 from pantau.models import Article, Discovery, Link, Match, Page
+from pantau.redact import redact_text
 from pantau.store import Outgoing, Store, Watch
 
 log = logging.getLogger(__name__)
@@ -98,6 +99,12 @@ class _ArticleOutcome:
     held_back: bool = False
 
 
+def _shown(exc: Exception, ctx: Context) -> str:
+    """An error as it may be logged, stored and sent to the ops channel: URLs redacted (a feed URL may
+    carry ?api_key=…), secrets of the config hidden."""
+    return redact_text(str(exc), ctx.config.secrets)
+
+
 async def poll_source(source: SourceConfig, ctx: Context) -> PollResult:
     store, now = ctx.store, ctx.clock()
     store.ensure_source(source.name)
@@ -107,8 +114,9 @@ async def poll_source(source: SourceConfig, ctx: Context) -> PollResult:
             source, ctx, health.feed_url, health.etag, health.last_modified
         )
     except (FetchError, DiscoverError) as exc:
-        store.record_poll(source.name, now, error=str(exc))
-        return PollResult(source.name, 0, 0, (str(exc),), source_failed=True)
+        why = _shown(exc, ctx)
+        store.record_poll(source.name, now, error=why)
+        return PollResult(source.name, 0, 0, (why,), source_failed=True)
 
     by_identity: dict[str, Link] = {}
     for link in newest_first(links):
@@ -190,12 +198,12 @@ async def _process_link(source: SourceConfig, link: Link, identity: str, ctx: Co
             ArticlePage(page.body, page.charset, page.final_url, source.name, source.article, link.title)
         )
     except (FetchError, WorkerDied) as exc:
-        store.mark_link(source.name, identity, ctx.clock(), done=False, error=str(exc))
-        return _ArticleOutcome(error=f"{exc}")
+        store.mark_link(source.name, identity, ctx.clock(), done=False, error=_shown(exc, ctx))
+        return _ArticleOutcome(error=_shown(exc, ctx))
     except ExtractError as exc:
         # Retrying a page with no article in it would only fail again.
-        store.mark_link(source.name, identity, ctx.clock(), done=True, error=str(exc))
-        return _ArticleOutcome(error=f"{exc}")
+        store.mark_link(source.name, identity, ctx.clock(), done=True, error=_shown(exc, ctx))
+        return _ArticleOutcome(error=_shown(exc, ctx))
 
     now, extracted, matches = ctx.clock(), found.extracted, list(found.matches)
     published = extracted.published or link.published

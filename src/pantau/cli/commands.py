@@ -18,6 +18,7 @@ from pantau.config import Config, config_path, describe_channel, load_config
 from pantau.errors import ConfigError, ExtractError, FetchError, PantauError, RuleError
 from pantau.extract import decode_html, extract_article
 from pantau.models import Alert, Extracted, Match
+from pantau.redact import redact_text, redact_url
 from pantau.rules import Document, RuleSet
 from pantau.schedule import format_duration, parse_duration
 from pantau.service.once import PassResult, run_once
@@ -33,6 +34,11 @@ def _since(text: str) -> timedelta:
         return parse_duration(text)
     except ValueError as exc:
         raise ConfigError(f"--since: {exc}", hint="e.g. 30m, 24h, 7d") from None
+
+
+def _shown(error: str | None, config: Config) -> str:
+    """A stored error as printed: redacted again, for rows written before pantau redacted them."""
+    return redact_text(error, config.secrets) if error else ""
 
 
 def _when(moment: datetime | None, config: Config) -> str:
@@ -62,7 +68,7 @@ def cmd_check(args: argparse.Namespace) -> int:
         if s.link_pattern is not None:
             how += (" and " if how else "") + f"pattern {s.link_pattern.pattern!r}"
         say(
-            f"  {s.name:<16} every {format_duration(s.every):<5} {s.url}  {out.dim(how or 'feed, sitemap or autodiscovery')}"
+            f"  {s.name:<16} every {format_duration(s.every):<5} {redact_url(s.url)}  {out.dim(how or 'feed, sitemap or autodiscovery')}"
         )
     say(out.bold(f"rules ({len(config.rules)})"))
     for r in config.rules:
@@ -357,7 +363,7 @@ def cmd_sources(args: argparse.Namespace) -> int:
         fails = err.red(fails) if h.consecutive_failures else fails
         say(
             f"{s.name:<16} {_when(h.last_poll_at, config):<22} {_when(h.last_success_at, config):<22} "
-            f"{planned:<22} {fails} {h.articles_seen:>8} {held.get(s.name, 0):>7}  {h.last_error or ''}"
+            f"{planned:<22} {fails} {h.articles_seen:>8} {held.get(s.name, 0):>7}  {_shown(h.last_error, config)}"
         )
     return EXIT_OK
 
@@ -397,7 +403,7 @@ def cmd_alerts(args: argparse.Namespace) -> int:
             state = out.green(d.state) if d.state == "delivered" else err.red(d.state)
             detail = f" after {d.attempts} attempt{'s' * (d.attempts != 1)}" if d.attempts else ""
             if d.state != "delivered" and d.last_error:
-                detail += f": {d.last_error}"
+                detail += f": {_shown(d.last_error, config)}"
             say(f"    -> {d.channel}: {state}{detail}")
     if held:
         say(
@@ -426,7 +432,7 @@ def _dead_letters(args: argparse.Namespace) -> int:
         say(
             f"    -> {state.channel}: "
             + err.red("dead")
-            + f" after {state.attempts} attempts: {state.last_error}"
+            + f" after {state.attempts} attempts: {_shown(state.last_error, config)}"
         )
     say(f"{len(dead)} failed; `pantau alerts --retry` queues them again")
     return EXIT_OK
