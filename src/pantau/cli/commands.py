@@ -350,10 +350,12 @@ def cmd_sources(args: argparse.Namespace) -> int:
     config = _config(args)
     with Store.open(config.database) as store:
         health = {h.name: h for h in store.all_source_health()}
+        held = store.held_back_counts()
     now = utc_now()
     say(
         out.bold(
-            f"{'source':<16} {'last poll':<22} {'last success':<22} {'next poll':<22} {'fails':>5} {'articles':>8}  last error"
+            f"{'source':<16} {'last poll':<22} {'last success':<22} {'next poll':<22} {'fails':>5} {'articles':>8} {'too old':>7}"
+            "  last error"
         )
     )
     for s in config.sources:
@@ -364,7 +366,7 @@ def cmd_sources(args: argparse.Namespace) -> int:
         fails = err.red(fails) if h.consecutive_failures else fails
         say(
             f"{s.name:<16} {_when(h.last_poll_at, config):<22} {_when(h.last_success_at, config):<22} "
-            f"{planned:<22} {fails} {h.articles_seen:>8}  {_shown(h.last_error, config)}"
+            f"{planned:<22} {fails} {h.articles_seen:>8} {held.get(s.name, 0):>7}  {_shown(h.last_error, config)}"
         )
     return EXIT_OK
 
@@ -392,9 +394,9 @@ def cmd_alerts(args: argparse.Namespace) -> int:
     since = utc_now() - _since(args.since)
     with Store.open(config.database) as store:
         rows = store.alerts_since(since)
+        held = sum(store.held_back_counts(since).values())
     if not rows:
         say(f"no alerts since {_when(since, config)}")
-        return EXIT_OK
     for alert, deliveries in rows:
         say(f"{_when(alert.created_at, config)}  [{alert.rule}] {alert.source}: {alert.title}")
         say(out.dim(f"    {alert.url}"))
@@ -406,6 +408,11 @@ def cmd_alerts(args: argparse.Namespace) -> int:
             if d.state != "delivered" and d.last_error:
                 detail += f": {_shown(d.last_error, config)}"
             say(f"    -> {d.channel}: {state}{detail}")
+    if held:
+        say(
+            f"{held} matching article{'s' * (held != 1)} held back as too old (published before the "
+            "source's max_age) since " + _when(since, config)
+        )
     return EXIT_OK
 
 
