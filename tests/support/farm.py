@@ -15,13 +15,14 @@ import random
 import threading
 import time
 from collections import Counter
+from datetime import UTC, datetime
 from itertools import pairwise
 from pathlib import Path
 
 from pantau.demo.server import SiteServer
 
 ARTICLE = """<!doctype html><html lang="en"><head><meta charset="utf-8"><title>{title}</title>
-<meta property="article:published_time" content="2026-11-25T08:00:00+07:00"></head><body>
+<meta property="article:published_time" content="{published}"></head><body>
 <nav><a href="/">Home</a></nav><article><h1>{title}</h1>
 <p>JAKARTA - {title}, officials said on Tuesday. {first}</p>
 <p>{second}</p></article></body></html>
@@ -108,7 +109,8 @@ class NewsFarm(SiteServer):
             n = len(self._published[i])
             name = f"{n}.html"
             first, second = _sentences(title)
-            page = ARTICLE.format(title=title, first=first, second=second)
+            published = datetime.now(UTC).isoformat(timespec="seconds")
+            page = ARTICLE.format(title=title, first=first, second=second, published=published)
             (self.root / self.outlet(i) / name).write_text(page)
             self._published[i].append(title)
             self._write_listing(i)
