@@ -195,7 +195,15 @@ async def _process_link(source: SourceConfig, link: Link, identity: str, ctx: Co
     try:
         page = await ctx.fetcher.get(link.url, user_agent=source.user_agent, timeout=source.timeout)
         found = await ctx.analyser(
-            ArticlePage(page.body, page.charset, page.final_url, source.name, source.article, link.title)
+            ArticlePage(
+                page.body,
+                page.charset,
+                page.final_url,
+                source.name,
+                source.article,
+                link.title,
+                page.fetched_at,
+            )
         )
     except (FetchError, WorkerDied) as exc:
         store.mark_link(source.name, identity, ctx.clock(), done=False, error=_shown(exc, ctx))

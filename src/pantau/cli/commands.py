@@ -187,7 +187,8 @@ def _extract_one(name: str, url: str | None) -> tuple[Extracted, str]:
         return _extract_url(name), name
     data = Path(name).read_bytes()
     page_url = url or Path(name).resolve().as_uri()
-    return extract_article(decode_html(data, None), page_url), page_url
+    # A saved file was fetched some time before now; now is the best reference for its relative dates.
+    return extract_article(decode_html(data, None), page_url, fetched_at=utc_now()), page_url
 
 
 def _extract_url(url: str) -> Extracted:
@@ -197,7 +198,9 @@ def _extract_url(url: str) -> Extracted:
     async def get() -> Extracted:
         async with make_client() as client:
             page = await Fetcher(client, clock=utc_now).get(url, user_agent=DEFAULT_USER_AGENT)
-        return extract_article(decode_html(page.body, page.charset), page.final_url)
+        return extract_article(
+            decode_html(page.body, page.charset), page.final_url, fetched_at=page.fetched_at
+        )
 
     return asyncio.run(get())
 
