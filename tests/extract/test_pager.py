@@ -1,5 +1,6 @@
-"""Pagers: golden pages in the ways CMSs write them (tests/data/pagers/<page>.html beside
-<page>.expected.json: the page's URL, the article's first page, its page number and the next page or null)."""
+"""Pagers: golden pages in the ways CMSs write them. tests/data/pagers/<page>.html sits beside
+<page>.pager.json (not .expected.json: they are not extraction goldens): the page's URL, the article's
+first page, the page's number and the next page, or null."""
 
 from __future__ import annotations
 
@@ -18,14 +19,14 @@ CASES = sorted(p.name.removesuffix(".html") for p in PAGES.glob("*.html"))
 
 @pytest.mark.parametrize("name", CASES)
 def test_golden_pager(name: str) -> None:
-    expected = json.loads((PAGES / f"{name}.expected.json").read_text())
+    expected = json.loads((PAGES / f"{name}.pager.json").read_text())
     html = (PAGES / f"{name}.html").read_text()
     found = next_page(html, expected["url"], first=expected["first"], number=expected["number"])
     assert found == expected["next"]
 
 
 def test_the_golden_set_covers_pagers_and_pages_without_one() -> None:
-    outcomes = [json.loads((PAGES / f"{n}.expected.json").read_text())["next"] for n in CASES]
+    outcomes = [json.loads((PAGES / f"{n}.pager.json").read_text())["next"] for n in CASES]
     assert sum(o is not None for o in outcomes) >= 7 and sum(o is None for o in outcomes) >= 3
 
 
