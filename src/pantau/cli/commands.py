@@ -11,6 +11,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 from pantau.cli.output import EXIT_FAILED, EXIT_OK, EXIT_USAGE, complain, err, out, print_json_line, say
+from pantau.cli.stories import cmd_stories  # noqa: F401  (dispatched by name)
 from pantau.clock import utc_now
 from pantau.config import Config, config_path, describe_channel, load_config
 from pantau.errors import ConfigError, ExtractError, FetchError, PantauError, RuleError
@@ -352,6 +353,7 @@ def cmd_alerts(args: argparse.Namespace) -> int:
         say(out.dim(f"    {alert.url}"))
         if alert.also_reported_by:
             say(f"    also reported by: {', '.join(alert.also_reported_by)}")
+            say(out.dim(f"    story {alert.story_id}: their copies joined it, so they did not alert again"))
         for d in deliveries:
             state = out.green(d.state) if d.state == "delivered" else err.red(d.state)
             detail = f" after {d.attempts} attempt{'s' * (d.attempts != 1)}" if d.attempts else ""

@@ -9,7 +9,9 @@ A fingerprint holds three things about an article body:
   candidates are found by exact lookups instead of comparing against every stored article; more bands
   find more trimmed copies but each is a row written per article;
 - `entities`: numbers and capitalised names, for linking an Indonesian rewrite to the English wire story it
-  cites (numbers and proper nouns survive translation; sentences do not).
+  cites (numbers and proper nouns survive translation; sentences do not), and for telling a copy from a
+  bulletin filled in again from one template (the same words, other figures and places); the title's own
+  figures and names are kept apart (marked `^`), since a headline names what makes a bulletin news.
 
 MinHash is computed with numpy (multiply-shift hashing over 64-bit shingle hashes) rather than datasketch:
 the same estimate, about 2x faster per article including normalisation (benchmarks/dedupe.py measures
@@ -47,7 +49,9 @@ _W = [_U64(c) for c in (0x9E3779B97F4A7C15, 0xC2B2AE3D27D4EB4F, 0x165667B19E3779
 _WORD = re.compile(r"\w+")
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
 _NAME = re.compile(r"[A-Z][^\W\d_]+")
-_MAX_ENTITIES = 40
+_MAX_ENTITIES = 60
+_MAX_TITLE_ENTITIES = 12
+TITLE_MARK = "^"  # entities of the title alone carry this prefix (stored in the same text column)
 _WORD_CACHE = 200_000  # words whose crc32 is remembered (a news vocabulary fits; ~20 MB at most)
 _WORD_HASHES: dict[str, int] = {}
 # Capitalised words that start sentences or name dates in either language: not names of anything.
@@ -70,6 +74,16 @@ class Fingerprint:
     def figures(self) -> frozenset[str]:
         """The numbers in the body, digits only ("1,300" and "1.300" are both "1300")."""
         return frozenset(e for e in self.entities if e[0].isdigit())
+
+    @property
+    def names(self) -> frozenset[str]:
+        """Capitalised words of the title and body, casefolded, exonyms in their English form."""
+        return frozenset(e for e in self.entities if not e[0].isdigit() and e[0] != TITLE_MARK)
+
+    @property
+    def title_entities(self) -> frozenset[str]:
+        """The title's own figures and names (empty for fingerprints stored before titles were kept)."""
+        return frozenset(e[1:] for e in self.entities if e[0] == TITLE_MARK)
 
     @property
     def bands(self) -> tuple[int, ...]:
@@ -157,15 +171,27 @@ def similarity(a: Fingerprint, b: Fingerprint) -> tuple[float, float]:
     return jaccard, min(1.0, shared / max(1, min(a.size, b.size)))
 
 
-def _entities(body: str, title: str) -> tuple[str, ...]:
-    # Figures from the body only: headlines put in digits what bodies spell out ("24" / "Twenty-four").
+def _figures(text: str) -> set[str]:
     found: set[str] = set()
-    for number in _NUMBER.findall(body):
+    for number in _NUMBER.findall(text):
         digits = number.replace(",", "").replace(".", "")
         if not (len(digits) == 4 and digits.startswith(("19", "20"))):  # years say little
             found.add(digits.lstrip("0") or "0")
-    for name in _NAME.findall(title + "\n" + body):
+    return found
+
+
+def _names(text: str) -> set[str]:
+    found: set[str] = set()
+    for name in _NAME.findall(text):
         folded = name.casefold()
         if folded not in _NOT_NAMES:
             found.add(folded)
-    return tuple(sorted(found))[:_MAX_ENTITIES]
+    return found
+
+
+def _entities(body: str, title: str) -> tuple[str, ...]:
+    # Figures from the body only: headlines put in digits what bodies spell out ("24" / "Twenty-four").
+    # The title's figures and names are also kept on their own, marked.
+    found = _figures(body) | _names(title + "\n" + body)
+    own = sorted(TITLE_MARK + e for e in _figures(title) | _names(title))[:_MAX_TITLE_ENTITIES]
+    return tuple(sorted(found))[:_MAX_ENTITIES] + tuple(own)

@@ -4,7 +4,7 @@ story index; outbox.py the deliveries and incidents."""
 from pantau.store.db import StoreError
 from pantau.store.outbox import DeliveryState, DueDelivery
 from pantau.store.queries import Outgoing, SourceHealth, Store, StoredArticle
-from pantau.store.stories import StoryLink
+from pantau.store.stories import StoryCopy, StoryLink, StorySummary
 
 __all__ = [
     "DeliveryState",
@@ -14,5 +14,7 @@ __all__ = [
     "Store",
     "StoreError",
     "StoredArticle",
+    "StoryCopy",
     "StoryLink",
+    "StorySummary",
 ]

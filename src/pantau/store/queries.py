@@ -226,7 +226,6 @@ class Store(StoryQueries, OutboxQueries):
         *,
         since: datetime,
         cited: bool,
-        indexed: bool,
         plan: Callable[[StoryView | None], Sequence[tuple[Match, Sequence[Outgoing]]]],
     ) -> Placed:
         """The pipeline's one write per article: unless it is known already (the URL, or the same text from
@@ -234,7 +233,7 @@ class Store(StoryQueries, OutboxQueries):
         story, and store it all, as `save_article` does. One transaction, and one at a time across every
         process that shares the store (SQLite's write lock; an advisory lock on PostgreSQL), so two workers
         saving two copies of a story at the same moment put them in one story and alert once.
-        `indexed`: whether the article enters the near-duplicate index.
+        Every placed article enters the near-duplicate index (until `prune_story_index`).
         """
         with self._fast.transaction(write=True) as cur:
             self._one_placement_at_a_time(cur)
@@ -243,7 +242,7 @@ class Store(StoryQueries, OutboxQueries):
                 return Placed(None, 0)
             story = self._find_story(cur, fp, since, lang=article.lang, cited=cited)
             planned = plan(story)
-            placement = StoryLink(story.id if story else None, fp if indexed else None)
+            placement = StoryLink(story.id if story else None, fp)
             article_id = self._save(cur, article, planned, link_url, placement)
         return Placed(article_id, len(planned) if article_id is not None else 0)
 
