@@ -77,6 +77,7 @@ KEYS: dict[str, dict[str, str]] = {
     "ops": {
         "channel": "the channel for alerts about pantau itself",
         "after_failures": "alert when a source has failed this many polls in a row (default 3)",
+        "store_down_after": "alert when the database has been unavailable this long, and again when it is back (default 3m)",
     },
     "article": {
         "body": "CSS selector of the article body",
@@ -136,6 +137,7 @@ class DeliveryConfig:
 class OpsConfig:
     channel: str
     after_failures: int = 3
+    store_down_after: timedelta = timedelta(minutes=3)
 
 
 @dataclass(frozen=True)
@@ -385,7 +387,12 @@ class _Builder:
         failures = (
             self.count(keys["after_failures"], "ops: after_failures") if "after_failures" in keys else 3
         )
-        return OpsConfig(channel=channel, after_failures=failures)
+        store_down_after = (
+            self.duration(keys["store_down_after"], "ops: store_down_after")
+            if "store_down_after" in keys
+            else timedelta(minutes=3)
+        )
+        return OpsConfig(channel=channel, after_failures=failures, store_down_after=store_down_after)
 
     def sources(self, node: Node | None, defaults: dict[str, Node]) -> tuple[SourceConfig, ...]:
         if node is None:

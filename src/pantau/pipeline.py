@@ -76,6 +76,13 @@ class PollResult:
     alerts: int
     errors: tuple[str, ...]  # one line each: "fetch: HTTP 500 for https://…"
     source_failed: bool  # the source's own page could not be read
+    not_modified: bool = False  # the source's page answered 304 Not Modified
+    alert_rules: tuple[str, ...] = ()  # the rule of each alert made, one entry per alert
+
+    @property
+    def outcome(self) -> str:
+        """For metrics: failed, not_modified or ok."""
+        return "failed" if self.source_failed else "not_modified" if self.not_modified else "ok"
 
     @property
     def ok(self) -> bool:
@@ -85,7 +92,7 @@ class PollResult:
 @dataclass(frozen=True)
 class _ArticleOutcome:
     stored: bool = False
-    alerts: int = 0
+    alert_rules: tuple[str, ...] = ()
     error: str | None = None
 
 
@@ -122,12 +129,15 @@ async def poll_source(source: SourceConfig, ctx: Context) -> PollResult:
     if todo:
         store.prune_story_index(now - STORY_WINDOW, slack=PRUNE_SLACK)
     errors = tuple(o.error for o in outcomes if o.error)
+    rules = tuple(rule for o in outcomes for rule in o.alert_rules)
     return PollResult(
         source.name,
         new_articles=sum(o.stored for o in outcomes),
-        alerts=sum(o.alerts for o in outcomes),
+        alerts=len(rules),
         errors=errors,
         source_failed=False,
+        not_modified=page.not_modified,
+        alert_rules=rules,
     )
 
 
@@ -197,9 +207,12 @@ async def _process_link(source: SourceConfig, link: Link, identity: str, ctx: Co
         fetched_at=now,
     )
 
+    planned: list[tuple[Match, list[Outgoing]]] = []
+
     def plan(story: StoryView | None) -> list[tuple[Match, list[Outgoing]]]:
         due = plan_alerts(matches, story, source.name, per_source=ctx.per_source_rules, term_key=ctx.term_key)
-        return [(match, _outgoing(match, ctx.config, now)) for match in due]
+        planned[:] = [(match, _outgoing(match, ctx.config, now)) for match in due]
+        return planned
 
     # Every article enters the story index, matched or not: a later copy that matches (a rewrite that adds
     # a watched term) must join the earlier story and name the outlets that published it first.
@@ -213,7 +226,7 @@ async def _process_link(source: SourceConfig, link: Link, identity: str, ctx: Co
     )
     if placed.article_id is None:
         return _ArticleOutcome()
-    return _ArticleOutcome(stored=True, alerts=placed.alerts)
+    return _ArticleOutcome(stored=True, alert_rules=tuple(match.rule for match, _ in planned))
 
 
 def _outgoing(match: Match, config: Config, now: datetime) -> list[Outgoing]:

@@ -16,7 +16,7 @@ import asyncio
 import hashlib
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from pantau.clock import Clock
@@ -34,11 +34,24 @@ HOUR = timedelta(hours=1)
 
 
 @dataclass(frozen=True)
+class ChannelReport:
+    """One channel's part of a pass. `failed` counts attempts that failed and will be retried (not the
+    rows postponed behind them); `delays` is, per delivered alert, seconds from its article's fetch."""
+
+    channel: str
+    delivered: int = 0
+    failed: int = 0
+    dead: int = 0
+    delays: tuple[float, ...] = ()
+
+
+@dataclass(frozen=True)
 class DeliveryReport:
     delivered: int
     failed: int
     errors: tuple[str, ...]
     dead: int = 0
+    channels: tuple[ChannelReport, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -64,6 +77,8 @@ class _Outcome:
     failed: int = 0
     dead: int = 0
     error: str | None = None
+    attempted_failed: int = 0  # of `failed`, the rows that were tried (not those waiting behind them)
+    delays: tuple[float, ...] = ()
 
 
 def backoff(attempts: int, key: int) -> timedelta:
@@ -91,6 +106,10 @@ async def deliver_due(store: Store, notifier: Notifier, config: Config, clock: C
         failed=sum(o.failed for o in outcomes),
         errors=tuple(o.error for o in outcomes if o.error),
         dead=sum(o.dead for o in outcomes),
+        channels=tuple(
+            ChannelReport(name, o.delivered, o.attempted_failed, o.dead, o.delays)
+            for name, o in zip(by_channel, outcomes, strict=True)
+        ),
     )
 
 
@@ -176,18 +195,20 @@ class _Sender:
         return [*kept, _Batch(channel.name, Message(title, summary.body, summary.format), items)]
 
     async def _send_in_order(self, batches: list[_Batch]) -> _Outcome:
-        delivered = 0
+        delays: list[float] = []
         for index, batch in enumerate(batches):
             try:
                 await self.notifier.send(batch.channel, batch.message, key=batch.key)
             except DeliveryError as exc:
-                return self._failed(batch, batches[index + 1 :], str(exc), delivered)
+                return replace(
+                    self._failed(batch, batches[index + 1 :], str(exc), len(delays)), delays=tuple(delays)
+                )
             now = self.clock()
             self.store.mark_delivered(batch.ids, now, batch.key)
             self.store.close_incident("delivery-dying", batch.channel, now)
             self._digest_sent(batch, now)
-            delivered += len(batch.items)
-        return _Outcome(delivered=delivered)
+            delays.extend((now - item.alert.created_at).total_seconds() for item in batch.items)
+        return _Outcome(delivered=len(delays), delays=tuple(delays))
 
     def _failed(self, batch: _Batch, behind: Sequence[_Batch], error: str, delivered: int) -> _Outcome:
         now = self.clock()
@@ -208,7 +229,13 @@ class _Sender:
                 waiting, f"waiting behind a failed delivery: {error}", retry_at, attempted=False
             )
         failed = len(batch.items) + len(waiting)
-        return _Outcome(delivered=delivered, failed=failed, dead=len(batch.items) if dead else 0, error=error)
+        return _Outcome(
+            delivered=delivered,
+            failed=failed,
+            dead=len(batch.items) if dead else 0,
+            error=error,
+            attempted_failed=0 if dead else len(batch.items),
+        )
 
     def _digest_sent(self, batch: _Batch, now: datetime) -> None:
         rules = {item.alert.rule for item in batch.items if item.digest}

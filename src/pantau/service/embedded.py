@@ -12,6 +12,7 @@ import asyncio
 import functools
 import logging
 import signal
+import time
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from pathlib import Path
@@ -22,16 +23,24 @@ from apscheduler.triggers.interval import IntervalTrigger
 
 from pantau.clock import Clock
 from pantau.config import Config, load_config
-from pantau.errors import ConfigError
+from pantau.errors import ConfigError, DeliveryError
 from pantau.fetch import Fetcher, make_client
 from pantau.notify.deliver import Notifier
 from pantau.notify.outbox import deliver_due
+from pantau.notify.render import Message
 from pantau.pipeline import Context, analyser_for, poll_source
+from pantau.service.metrics import Metrics
+from pantau.service.outage import StoreOutage
+from pantau.service.watch import digest, watch_file
 from pantau.store import Store
+from pantau.store.db import unavailable
 
 log = logging.getLogger("pantau.service")
 
 DELIVERY_INTERVAL = timedelta(seconds=30)
+HEALTH_TIMEOUT = 5  # seconds /healthz waits for the store
+PROBE_INTERVAL = 5.0  # seconds between delivery passes while the store is unavailable: they notice its return
+STORE_DOWN_AFTER = timedelta(minutes=3)  # without `ops`, only for the log
 
 
 class Service:
@@ -50,6 +59,11 @@ class Service:
         # One delivery pass at a time: leases already keep two passes from sending a row twice, but a second
         # pass started while one runs would only find the rows the first has leased.
         self.delivery_lock = asyncio.Lock()
+        self.metrics = Metrics(store)
+        self.metrics.known([s.name for s in config.sources], list(config.channels))
+        self.outage = StoreOutage(config.ops.store_down_after if config.ops else STORE_DOWN_AFTER)
+        self.config_digest = digest(config_file) if config_file is not None else None
+        self._probe: asyncio.Task[None] | None = None
 
     async def run(self) -> None:
         loop = asyncio.get_running_loop()
@@ -62,9 +76,14 @@ class Service:
             self.ctx = Context(self.config, self.store, fetcher, self.clock, self.analyser)
             self._schedule()
             self.scheduler.start()
+            watcher = self._watch()
             log.info("pantau running: %d sources, %d rules", len(self.config.sources), len(self.config.rules))
             await self.stopping.wait()
             self.scheduler.pause()
+            if watcher is not None:
+                await watcher
+            if self._probe is not None:
+                self._probe.cancel()
             if self.in_flight:
                 log.info("finishing %d running jobs", len(self.in_flight))
                 await asyncio.gather(*self.in_flight, return_exceptions=True)
@@ -125,11 +144,19 @@ class Service:
             source = ctx.config.source(name)
         except KeyError:
             return  # removed by a reload
+        started = time.monotonic()
         try:
             result = await poll_source(source, ctx)
-        except Exception:  # a bug in one poll must not stop the service
-            log.exception("poll of %s failed unexpectedly", name)
+        except Exception as exc:  # a bug in one poll must not stop the service
+            reason = unavailable(exc)
+            if reason is None:
+                log.exception("poll of %s failed unexpectedly", name)
+            else:
+                log.warning("poll of %s failed: %s", name, reason)
+                await self._store_failed("poll", reason)
             return
+        self.metrics.poll(result, time.monotonic() - started)
+        await self._store_answered()
         for error in result.errors:
             log.warning("%s: %s", name, error)
         if result.new_articles:
@@ -141,11 +168,71 @@ class Service:
         try:
             async with self.delivery_lock:
                 report = await deliver_due(self.store, self.notifier, self.config, self.clock)
-        except Exception:
-            log.exception("delivery failed unexpectedly")
+        except Exception as exc:
+            reason = unavailable(exc)
+            if reason is None:
+                log.exception("delivery failed unexpectedly")
+            else:
+                log.warning("delivery failed: %s", reason)
+                await self._store_failed("delivery", reason)
             return
+        self.metrics.delivery(report)
+        await self._store_answered()
         for error in report.errors:
             log.warning("%s", error)
+
+    # -- the store going away -------------------------------------------------------------------------------
+
+    async def _store_failed(self, job: str, reason: str) -> None:
+        self.metrics.store_failed(job)
+        if self.outage.failed(reason, self.clock()):
+            log.error("%s: polls and deliveries wait until it is back (nothing is lost)", reason)
+            self._probe = asyncio.ensure_future(self._probe_store())
+        await self._tell_outage()
+
+    async def _store_answered(self) -> None:
+        lasted = self.outage.answered(self.clock())
+        self.metrics.store_answered()
+        if lasted is not None:
+            log.warning("store: the database answers again, after %d s", lasted.total_seconds())
+        await self._tell_outage()
+
+    async def _probe_store(self) -> None:
+        """While the store is away, a delivery pass every few seconds: the first that succeeds ends the
+        outage (and sends what waited), without waiting for the next poll or the regular pass."""
+        while self.outage.ongoing and not self.stopping.is_set():
+            await asyncio.sleep(PROBE_INTERVAL)
+            if self.outage.ongoing and not self.stopping.is_set():
+                await self._tracked(self._deliver)()
+
+    async def _tell_outage(self) -> None:
+        ops = self.config.ops
+        owed = self.outage.to_tell(self.clock(), self.config.timezone)
+        if ops is None or owed is None:
+            return
+        message, key = owed
+        try:
+            await self.notifier.send(ops.channel, message, key=key)
+        except DeliveryError as exc:
+            log.warning("ops: %s", exc)  # told on a later pass
+            return
+        self.outage.told(self.clock())
+
+    async def health_problem(self) -> str | None:
+        """None while the scheduler runs and the store answers; else why not, in one line (for /healthz)."""
+        if self.stopping.is_set():
+            return "stopping"
+        if not self.scheduler.running:
+            return "scheduler: not running"
+        if self.outage.ongoing:
+            return self.outage.reason
+        try:
+            await asyncio.wait_for(asyncio.to_thread(self.store.ping), timeout=HEALTH_TIMEOUT)
+        except TimeoutError:
+            return f"store: database unavailable (no answer within {HEALTH_TIMEOUT} s)"
+        except Exception as exc:
+            return unavailable(exc) or f"store: {str(exc).strip().splitlines()[0][:200]}"
+        return None
 
     def reload(self) -> None:
         """SIGHUP: read the config off the event loop (compiling 10,000 rules takes a second), then swap."""
@@ -156,13 +243,23 @@ class Service:
         task.add_done_callback(self.in_flight.discard)
 
     async def _reload(self, path: Path) -> None:
+        loaded = digest(path)
         try:
             config = await asyncio.to_thread(load_config, path)
         except ConfigError as exc:
             log.error("reload refused, keeping the running config: %s", exc)
+            await self._tell_ops(
+                Message(
+                    "[pantau] config refused",
+                    f"{exc}\nThe running config stays until a valid one is saved.",
+                    "text",
+                ),
+                key=f"pantau-config-refused-{loaded or 'gone'}",
+            )
             return
         if self.ctx is None:
             return
+        self.config_digest = loaded
         # One swap of whole values: a poll already running finishes with the config it started with.
         self.notifier = Notifier(config.channel_urls)
         # New workers for the new rules; polls still running finish on the old ones, which then exit.
@@ -174,7 +271,37 @@ class Service:
             if job.id.startswith("poll:"):
                 job.remove()
         self._schedule()
+        self.metrics.known([s.name for s in config.sources], list(config.channels))
+        self.outage.tell_after = config.ops.store_down_after if config.ops else STORE_DOWN_AFTER
         log.info("config reloaded: %d sources, %d rules", len(config.sources), len(config.rules))
+
+    async def _tell_ops(self, message: Message, key: str) -> None:
+        if self.config.ops is None:
+            return
+        try:
+            await self.notifier.send(self.config.ops.channel, message, key=key)
+        except DeliveryError as exc:
+            log.warning("ops: %s", exc)
+
+    # -- the config file, watched ---------------------------------------------------------------------------
+
+    def _watch(self) -> asyncio.Task[None] | None:
+        if self.config_file is None:
+            return None
+        return asyncio.ensure_future(
+            watch_file(self.config_file, self._edited, self.stopping, self.config_digest)
+        )
+
+    async def _edited(self, now: str | None) -> None:
+        """The config file's content changed on disk: reload it as SIGHUP does (unless it is the content
+        already running, e.g. after a SIGHUP)."""
+        if now is None:
+            log.warning("config file %s is gone; keeping the running config", self.config_file)
+            return
+        if now == self.config_digest or self.config_file is None or self.stopping.is_set():
+            return
+        log.info("config file changed: reloading")
+        await self._tracked(functools.partial(self._reload, self.config_file))()
 
 
 async def serve(config: Config, store: Store, clock: Clock, config_file: Path | None) -> None:

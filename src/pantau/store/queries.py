@@ -320,6 +320,30 @@ class Store(StoryQueries, OutboxQueries):
             for row in rows:
                 yield _stored(row)
 
+    # -- health and metrics: one cheap query each, run when /healthz or /metrics is asked -----------------
+
+    def ping(self) -> None:
+        """Raise (a DBAPIError) unless the database answers."""
+        with self._read() as conn:
+            conn.execute(select(1)).scalar_one()
+
+    def pending_by_channel(self) -> dict[str, int]:
+        """Deliveries not yet delivered nor given up, per channel."""
+        query = (
+            select(DELIVERY.c.channel, func.count())
+            .where(DELIVERY.c.state == "pending")
+            .group_by(DELIVERY.c.channel)
+        )
+        with self._read() as conn:
+            return {channel: int(n) for channel, n in conn.execute(query)}
+
+    def last_success_by_source(self) -> dict[str, datetime]:
+        query = select(SOURCE_STATE.c.name, SOURCE_STATE.c.last_success_at).where(
+            SOURCE_STATE.c.last_success_at.is_not(None)
+        )
+        with self._read() as conn:
+            return {name: at for name, at in conn.execute(query)}
+
     def counts(self) -> dict[str, int]:
         with self._read() as conn:
             return {
