@@ -173,3 +173,42 @@ def test_an_article_that_matched_nothing_anchors_the_story_a_later_rewrite_joins
     assert "also reported by: agency" in listing_text
     stories = cli_output(["stories", "--since", "1d", "-c", str(config)], capsys)
     assert f"story {found.group(1)}: 2 outlets (agency, copier), 2 articles, alerted: nato" in stories
+
+
+INVISIBLE_PAGE = """<!doctype html>
+<html lang="id"><head><meta charset="utf-8"><title>Menlu bahas bantuan untuk Ukra&#8203;ina</title></head><body>
+<article>
+<h1>Menlu bahas bantuan untuk Ukra&#8203;ina</h1>
+<p>Menteri luar negeri negara anggota NA&shy;TO bertemu di Brussel pada Selasa untuk membahas bantuan musim
+dingin bagi Ukra&#8203;ina, termasuk 120 trafo bergerak dan 3.000 generator listrik.</p>
+<p>Pertemuan itu juga membahas perlindungan kabel bawah laut di Laut Baltik dan rencana latihan bersama
+pada bulan Maret, kata juru bicara aliansi kepada wartawan.</p>
+</article>
+</body></html>
+"""
+
+
+def test_words_hidden_by_invisible_characters_alert_highlighted_and_copies_without_them_fold(
+    tmp_path: Path, site: ScriptedSite, hook: WebhookSink, capsys: pytest.CaptureFixture[str]
+) -> None:
+    site.write("agency/menlu.html", INVISIBLE_PAGE)
+    site.write("agency/index.html", listing("agency", [("menlu", "Menlu bahas bantuan")]))
+    plain = INVISIBLE_PAGE.replace("&#8203;", "").replace("&shy;", "")
+    site.write("copier/menlu-copy.html", plain.replace("<p>Menteri", "<p>JAKARTA (ANTARA) - Menteri"))
+    site.write("copier/index.html", listing("copier", [("menlu-copy", "Menlu bahas bantuan")]))
+    config = write_config(tmp_path, site, hook)
+    config.write_text(
+        config.read_text() + "  - name: ukraina\n    match: 'title:Ukraina'\n    notify: hook\n"
+    )
+
+    assert run_cli(["once", "--source", "agency", "-c", str(config)]) == 0
+    got = settled(hook, 2)
+    by_rule = {m["title"].split("]")[0].lstrip("["): m for m in got}
+    assert sorted(by_rule) == ["nato", "ukraina"]
+    assert by_rule["nato"]["message"].count("**NA\u00adTO**") == 1  # the whole word highlighted
+    assert "**Ukra\u200bina**" in by_rule["ukraina"]["message"]
+
+    assert run_cli(["once", "-c", str(config)]) == 0  # the copy without invisible characters
+    assert len(settled(hook, 2)) == 2
+    stories = cli_output(["stories", "--since", "1d", "-c", str(config)], capsys)
+    assert "2 outlets (agency, copier), 2 articles" in stories

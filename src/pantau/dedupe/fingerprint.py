@@ -33,6 +33,8 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
+from pantau.invisible import drop_format
+
 __all__ = ["BANDS", "PERMUTATIONS", "SHINGLE", "Fingerprint", "fingerprint", "similarity"]
 
 SHINGLE = 5  # words per shingle: long enough that unrelated texts share almost none
@@ -103,7 +105,9 @@ def words(text: str) -> list[str]:
 
 
 def fingerprint(body: str, title: str = "") -> Fingerprint:
-    """The fingerprint of an article body (the title is used only when the body has too few words)."""
+    """The fingerprint of an article body (the title is used only when the body has too few words).
+    Invisible format characters ("NA\u00adTO") are dropped first: copies differing only in them are equal."""
+    body, title = drop_format(body), drop_format(title)
     tokens = words(body)
     if len(tokens) < SHINGLE:
         tokens = words(title) + tokens
