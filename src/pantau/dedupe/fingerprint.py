@@ -61,8 +61,35 @@ _NOT_NAMES_TEXT = """the a an in on at it its he she they this that these after 
     monday tuesday wednesday thursday friday saturday sunday january february march april may june july
     august september october november december senin selasa rabu kamis jumat sabtu minggu januari februari
     maret mei juni juli agustus oktober desember di ke dari dan ia ini itu pada dalam menurut sejak
-    setelah namun"""
+    setelah namun
+    president presiden minister menteri prime perdana ministry kementerian foreign luar negeri secretary
+    sekretaris general jenderal wakil deputy governor gubernur pemerintah government officials pejabat
+    kata said para sebanyak sekitar lebih hingga sementara selain namun tersebut seperti melansir dilansir
+    dikutip mengutip lapor kepala pusat badan about more than"""
 _NOT_NAMES = frozenset(_NOT_NAMES_TEXT.split())
+# Names that Indonesian (and English) write in other words: each is read as its English form, so that a
+# rewrite shares names with the wire story it translates ("Kiev" -> "Kyiv", "Korea Selatan" -> "South Korea").
+_EXONYM_PHRASES = {
+    "amerika serikat": "United States", "korea selatan": "South Korea", "korea utara": "North Korea",
+    "selandia baru": "New Zealand", "arab saudi": "Saudi Arabia", "uni emirat arab": "United Arab Emirates",
+    "uni eropa": "European Union", "laut china selatan": "South China Sea", "laut cina selatan": "South China Sea",
+    "laut hitam": "Black Sea", "laut merah": "Red Sea", "laut baltik": "Baltic Sea", "timor leste": "Timor-Leste",
+    "perserikatan bangsa-bangsa": "United Nations", "dewan keamanan": "Security Council",
+    "gedung putih": "White House", "asia tenggara": "Southeast Asia", "selat taiwan": "Taiwan Strait",
+}  # fmt: skip
+_EXONYM_RE = re.compile(r"\b(?:" + "|".join(map(re.escape, _EXONYM_PHRASES)) + r")\b", re.IGNORECASE)
+_EXONYMS = {
+    "jepang": "japan", "japanese": "japan", "ukraina": "ukraine", "ukrainian": "ukraine", "kiev": "kyiv",
+    "rusia": "russia", "russian": "russia", "tiongkok": "china", "cina": "china", "chinese": "china",
+    "filipina": "philippines", "philippine": "philippines", "filipino": "philippines", "singapura": "singapore",
+    "belanda": "netherlands", "jerman": "germany", "prancis": "france", "perancis": "france",
+    "inggris": "britain", "british": "britain", "italia": "italy", "spanyol": "spain", "turki": "turkey",
+    "mesir": "egypt", "moskow": "moscow", "brussel": "brussels", "kamboja": "cambodia", "polandia": "poland",
+    "swedia": "sweden", "finlandia": "finland", "norwegia": "norway", "yunani": "greece", "kanada": "canada",
+    "meksiko": "mexico", "wina": "vienna", "korean": "korea", "australian": "australia",
+    "indonesian": "indonesia", "malaysian": "malaysia", "zelensky": "zelenskyy", "zelenskiy": "zelenskyy",
+    "pbb": "un", "ktt": "summit",
+}  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -186,8 +213,10 @@ def _figures(text: str) -> set[str]:
 
 def _names(text: str) -> set[str]:
     found: set[str] = set()
+    text = _EXONYM_RE.sub(lambda m: _EXONYM_PHRASES[m.group().casefold()], text)
     for name in _NAME.findall(text):
         folded = name.casefold()
+        folded = "us" if name == "AS" else _EXONYMS.get(folded, folded)  # Amerika Serikat, not "as"
         if folded not in _NOT_NAMES:
             found.add(folded)
     return found

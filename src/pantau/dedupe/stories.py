@@ -88,7 +88,8 @@ _CREDIT_NAMES = frozenset(
 )
 _CITATION = re.compile(
     r"\b(?:melansir|dilansir|lansir|dikutip|mengutip|menurut|seperti\s+dilaporkan|dilaporkan|laporan)\b"
-    rf"[^.\n]{{0,80}}?\b(?:{_WIRES})\b",
+    rf"[^.\n]{{0,80}}?\b(?:{_WIRES})\b"
+    rf"|\b(?:lapor|melaporkan)\s+(?:kantor\s+berita\s+)?(?:{_WIRES})\b",
     re.IGNORECASE,
 )
 
@@ -157,9 +158,7 @@ def disagreement(a: Fingerprint, b: Fingerprint) -> str | None:
     - the places and names: each side has names of its own, and figures of its own too.
     """
     fa, fb = a.figures, b.figures
-    smaller = min(len(fa), len(fb))
-    common = len(fa & fb)
-    if smaller and (smaller - common) * 2 > smaller:
+    if _most_figures_differ(fa, fb):
         return "figures"
     # Outlets retitle a copy in their own words ("Tokyo" for "Japan"), but keep its figures.
     ta = {e for e in a.title_entities if e[0].isdigit()}
@@ -170,6 +169,12 @@ def disagreement(a: Fingerprint, b: Fingerprint) -> str | None:
     if min(len(na), len(nb)) >= MIN_OWN_NAMES and fa - fb and fb - fa:
         return "places"
     return None
+
+
+def _most_figures_differ(fa: frozenset[str], fb: frozenset[str]) -> bool:
+    """More than half of the figures of the side with fewer are missing from the other."""
+    smaller = min(len(fa), len(fb))
+    return bool(smaller) and (smaller - len(fa & fb)) * 2 > smaller
 
 
 def _own_names(names: frozenset[str]) -> set[str]:
@@ -186,6 +191,11 @@ def cites_wire(text: str) -> bool:
     if not any(name in lowered for name in _WIRE_HINTS):
         return False
     return _CITATION.search(ends) is not None
+
+
+def _telling(figures: frozenset[str]) -> frozenset[str]:
+    """Figures that say which story this is: single digits are in nearly every article."""
+    return frozenset(f for f in figures if len(f) > 1)
 
 
 def entity_overlap(a: Fingerprint, b: Fingerprint) -> float:
@@ -221,6 +231,9 @@ def choose_story(
         elif verdict == "same":
             score = 1.0 + containment / 2
         elif cited and lang and cand.lang and cand.lang != lang:
+            # A translation keeps the figures; a same-topic report shares names and a stock figure or two.
+            if _most_figures_differ(_telling(fp.figures), _telling(cand.fingerprint.figures)):
+                continue
             score = entity_overlap(fp, cand.fingerprint) / 2
             if score < MIN_ENTITY_OVERLAP / 2:
                 continue
