@@ -2,6 +2,7 @@
 
 PantauError
 ├── ConfigError        config.yaml is wrong: "PATH:LINE: message" (+ hint); exit status 2
+│   └── ConfigErrors   every mistake found in one load, ordered by line: one "PATH:LINE: …" line each
 ├── FetchError         "fetch: ..." an HTTP request failed, timed out, was too large or not allowed
 ├── DiscoverError      "discover: ..." a listing page, feed or sitemap could not be read
 ├── ExtractError       "extract: ..." no article could be found in a page
@@ -36,6 +37,25 @@ class ConfigError(PantauError):
         if self.hint:
             text += f" (hint: {self.hint})"
         return text
+
+    def lines(self) -> list[str]:
+        """One line per error (several for ConfigErrors)."""
+        return [str(self)]
+
+
+class ConfigErrors(ConfigError):
+    """Several config errors from one load, ordered by line; it reads as the first, `errors` holds all."""
+
+    def __init__(self, errors: list[ConfigError]):
+        self.errors = tuple(sorted(errors, key=lambda e: (e.path or "", e.line or 0)))
+        first = self.errors[0]
+        super().__init__(first.message, path=first.path, line=first.line, hint=first.hint)
+
+    def lines(self) -> list[str]:
+        return [ConfigError.__str__(error) for error in self.errors]
+
+    def __str__(self) -> str:
+        return "\n".join(self.lines())
 
 
 class FetchError(PantauError):

@@ -11,7 +11,7 @@ import yaml
 from hypothesis import given
 from hypothesis import strategies as st
 
-from pantau.notify.schedule import Digest, parse_digest, parse_duration, parse_quiet
+from pantau.schedule import Digest, parse_digest, parse_duration, parse_quiet
 
 CASES = yaml.safe_load((Path(__file__).parent / "schedule_cases.yaml").read_text(encoding="utf-8"))
 ZONES = ["Asia/Jakarta", "Europe/Berlin", "America/New_York", "Australia/Lord_Howe", "Asia/Kolkata", "UTC"]

@@ -59,6 +59,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     stories.add_argument("--since", default="24h", help="how far back (default 24h)")
     stories.add_argument("--limit", type=int, default=200, help="at most this many stories, newest first")
+    db = sub.add_parser("db", parents=[common], help="database maintenance")
+    db_sub = db.add_subparsers(dest="db_command", metavar="ACTION", required=True)
+    db_sub.add_parser(
+        "upgrade", parents=[common], help="bring the schema up to date (and the job queue's, in cluster mode)"
+    )
     return parser
 
 
@@ -83,7 +88,8 @@ def run_cli(argv: Sequence[str] | None = None) -> int:
     except _StoppedDuringStartup:
         return EXIT_OK
     except ConfigError as exc:
-        complain(err.red("error: ") + str(exc))
+        for line in exc.lines():
+            complain(err.red("error: ") + line)
         return EXIT_USAGE
     except PantauError as exc:
         complain(err.red("error: ") + str(exc))

@@ -17,8 +17,8 @@ from pantau.config import Config, config_path, describe_channel, load_config
 from pantau.errors import ConfigError, ExtractError, FetchError, PantauError, RuleError
 from pantau.extract import decode_html, extract_article
 from pantau.models import Alert, Extracted
-from pantau.notify.schedule import format_duration, parse_duration
 from pantau.rules import Document, RuleSet, RuleSpec, compile_rules
+from pantau.schedule import format_duration, parse_duration
 from pantau.service.once import PassResult, run_once
 from pantau.store import Store
 
@@ -307,7 +307,7 @@ def cmd_test_notify(args: argparse.Namespace) -> int:
     try:
         channel = config.channels[args.channel]
         message = alert_message(sample, config.timezone, channel.format, channel.template)
-        asyncio.run(Notifier(config.channel_urls).send(args.channel, message))
+        asyncio.run(Notifier(config.channel_urls, config.secrets).send(args.channel, message))
     except PantauError as exc:
         complain(f"test-notify: {exc}")
         return EXIT_FAILED
@@ -335,6 +335,22 @@ def cmd_sources(args: argparse.Namespace) -> int:
             f"{s.name:<16} {_when(h.last_poll_at, config):<22} {_when(h.last_success_at, config):<22} "
             f"{fails:>5} {h.articles_seen:>8}  {h.last_error or ''}"
         )
+    return EXIT_OK
+
+
+def cmd_db(args: argparse.Namespace) -> int:
+    """`db upgrade`: safe to run from several machines at once (the upgrade takes a database-wide lock)."""
+    from pantau.store.db import make_engine, migrate
+
+    config = _config(args)
+    engine = make_engine(config.database)
+    try:
+        changed = migrate(engine)
+    finally:
+        engine.dispose()
+    for line in changed:
+        say(f"upgraded: {line}")
+    say("database schema is up to date" if changed else "database schema was already up to date")
     return EXIT_OK
 
 

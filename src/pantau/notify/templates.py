@@ -13,7 +13,7 @@ from datetime import tzinfo
 from functools import lru_cache
 from typing import Any
 
-from jinja2 import Template, TemplateSyntaxError, Undefined
+from jinja2 import Template, Undefined
 from jinja2.sandbox import SandboxedEnvironment
 from markupsafe import Markup
 
@@ -27,8 +27,6 @@ from pantau.notify.render import (
     render_digest,
     to_plain,
 )
-
-FORMATS = ("markdown", "text", "html")
 
 DEFAULT_HTML_ALERT = """\
 <p><strong>{{ title }}</strong></p>
@@ -74,15 +72,6 @@ def _environment(fmt: str) -> SandboxedEnvironment:
 def _compiled(text: str, fmt: str) -> Template:
     """Each template is compiled once, not once per message (templates come from config: few and fixed)."""
     return _environment(fmt).from_string(text)
-
-
-def check_template(text: str, fmt: str) -> str | None:
-    """None when the template compiles; else the error, for config validation."""
-    try:
-        _compiled(text, fmt)
-    except TemplateSyntaxError as exc:
-        return f"template syntax error on its line {exc.lineno}: {exc.message}"
-    return None
 
 
 def _alert_context(alert: Alert, tz: tzinfo) -> dict[str, Any]:

@@ -49,7 +49,7 @@ class Service:
         self.store = store
         self.clock = clock
         self.config_file = config_file
-        self.notifier = Notifier(config.channel_urls)
+        self.notifier = Notifier(config.channel_urls, config.secrets)
         self.scheduler = AsyncIOScheduler(timezone="UTC")
         self.in_flight: set[asyncio.Task[None]] = set()
         self.stopping = asyncio.Event()
@@ -261,7 +261,7 @@ class Service:
             return
         self.config_digest = loaded
         # One swap of whole values: a poll already running finishes with the config it started with.
-        self.notifier = Notifier(config.channel_urls)
+        self.notifier = Notifier(config.channel_urls, config.secrets)
         # New workers for the new rules; polls still running finish on the old ones, which then exit.
         self.analyser.close(wait=False)
         self.analyser = analyser_for(config)

@@ -24,5 +24,5 @@ async def run_once(config: Config, store: Store, clock: Clock, *, only: str | No
         with analyser_for(config) as analyser:
             fetcher = Fetcher(client, clock=clock)
             polls = await poll_all(Context(config, store, fetcher, clock, analyser), only)
-    report = await deliver_due(store, Notifier(config.channel_urls), config, clock)
+    report = await deliver_due(store, Notifier(config.channel_urls, config.secrets), config, clock)
     return PassResult(tuple(polls), report)

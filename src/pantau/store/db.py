@@ -1,19 +1,46 @@
-"""Opening the database: engine settings per dialect and schema migrations (Alembic) to the latest version."""
+"""Opening the database: engine settings per dialect and schema migrations (Alembic) to the latest version.
+
+Upgrades are serialised across processes: on PostgreSQL the migration transaction first takes an advisory
+lock, so three instances (or a cron `once` beside a `run`) starting on a fresh database queue up, and each
+later one finds the schema already there; on SQLite the migration's BEGIN IMMEDIATE does the same. A job
+queue that shares the database (cluster mode) has its schema applied in that same transaction.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from alembic import command
 from alembic.config import Config as AlembicConfig
-from sqlalchemy import Engine, create_engine, event
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError, SQLAlchemyError
 
 from pantau.errors import PantauError
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 CONNECT_TIMEOUT = 5  # seconds, PostgreSQL
+SCHEMA_LOCK = 0x70616E7464  # "pantd": the PostgreSQL advisory lock held while the schema is upgraded
+
+
+@dataclass(frozen=True)
+class QueueSchema:
+    """Tables another component keeps in pantau's database (the job queue in cluster mode): the script that
+    creates them from nothing, and its later migration scripts by version. Which version is applied is
+    recorded in pantau's `queue_schema` table; `marker` is a table whose presence says the schema exists."""
+
+    name: str
+    marker: str
+    create: str
+    migrations: Sequence[tuple[str, str]]  # (version, SQL), oldest first; the last one is the current version
+
+    @property
+    def version(self) -> str:
+        return self.migrations[-1][0] if self.migrations else "0"
 
 
 class StoreError(PantauError):
@@ -52,19 +79,84 @@ def _sqlite_begin(connection: Any) -> None:
     connection.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
 
 
-def migrate(engine: Engine, revision: str = "head") -> None:
-    cfg = AlembicConfig()
-    cfg.set_main_option("script_location", str(MIGRATIONS))
+def migrate(engine: Engine, revision: str = "head", queue: QueueSchema | None = None) -> list[str]:
+    """Bring the schema up to date, one process at a time; returns what changed (empty: nothing to do)."""
+    cfg = _alembic()
     try:
         with engine.begin() as connection:
+            if connection.dialect.name == "postgresql":
+                connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": SCHEMA_LOCK})
+            before = MigrationContext.configure(connection).get_current_revision()
             cfg.attributes["connection"] = connection
             command.upgrade(cfg, revision)
+            after = MigrationContext.configure(connection).get_current_revision()
+            changed = [f"pantau schema {before or 'none'} -> {after}"] if before != after else []
+            if queue is not None:
+                changed += _apply_queue_schema(connection, queue)
     except OperationalError as exc:
         raise StoreError(
             f"store: cannot open {engine.url.render_as_string(hide_password=True)}: {exc.orig}"
         ) from None
     except SQLAlchemyError as exc:
         raise StoreError(f"store: migration failed: {exc}") from None
+    return changed
+
+
+def outdated(engine: Engine, queue: QueueSchema | None = None) -> str | None:
+    """Why the schema is not up to date (one phrase), or None when it is. Changes nothing."""
+    head = ScriptDirectory.from_config(_alembic()).get_current_head()
+    try:
+        with engine.connect() as connection:
+            current = MigrationContext.configure(connection).get_current_revision()
+            if current != head:
+                return f"pantau schema is {current or 'missing'}, this version needs {head}"
+            if queue is not None:
+                applied = _queue_version(connection, queue)
+                if applied != queue.version:
+                    return (
+                        f"{queue.name} schema is {applied or 'missing'}, this version needs {queue.version}"
+                    )
+    except OperationalError as exc:
+        raise StoreError(
+            f"store: cannot open {engine.url.render_as_string(hide_password=True)}: {exc.orig}"
+        ) from None
+    return None
+
+
+def _alembic() -> AlembicConfig:
+    cfg = AlembicConfig()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    return cfg
+
+
+def _queue_version(connection: Connection, queue: QueueSchema) -> str | None:
+    found = connection.execute(
+        text("SELECT version FROM queue_schema WHERE name = :name"), {"name": queue.name}
+    ).first()
+    return None if found is None else str(found[0])
+
+
+def _apply_queue_schema(connection: Connection, queue: QueueSchema) -> list[str]:
+    applied = _queue_version(connection, queue)
+    if applied == queue.version:
+        return []
+    # Scripts run on the driver's own cursor, in this transaction: they hold many statements and
+    # literal percent signs, which parameter binding would misread.
+    cursor = connection.connection.driver_connection.cursor()  # type: ignore[union-attr]
+    exists = connection.execute(text("SELECT to_regclass(:t)"), {"t": queue.marker}).scalar()
+    if exists is None:
+        cursor.execute(queue.create)
+    elif applied is not None:  # created by hand before pantau recorded it: taken as current
+        for version, script in queue.migrations:
+            if version > applied:
+                cursor.execute(script)
+    cursor.close()
+    upsert = (
+        "INSERT INTO queue_schema (name, version) VALUES (:name, :version) "
+        "ON CONFLICT (name) DO UPDATE SET version = excluded.version"
+    )
+    connection.execute(text(upsert), {"name": queue.name, "version": queue.version})
+    return [f"{queue.name} schema {applied or 'none'} -> {queue.version}"]
 
 
 # What the driver says, in any case, -> the few words an operator needs. First match wins.

@@ -43,6 +43,7 @@ class SourceHealth:
     consecutive_failures: int = 0
     last_error: str | None = None
     articles_seen: int = 0
+    last_poll_by: str | None = None  # the instance (host:pid) that polled it last
 
 
 @dataclass(frozen=True)

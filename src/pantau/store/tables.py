@@ -58,6 +58,27 @@ class SourceStateRow(SQLModel, table=True):
     consecutive_failures: int = 0
     last_error: str | None = Field(default=None, sa_column=Column(Text))
     articles_seen: int = 0
+    last_poll_by: str | None = None  # the instance (host:pid) that polled it last
+
+
+class SourceScheduleRow(SQLModel, table=True):
+    """When each source is due (cluster mode): every instance's dispatcher reads it, any config reload
+    rewrites it, so one edit reaches the whole cluster."""
+
+    __tablename__ = "source_schedule"
+
+    name: str = Field(primary_key=True)
+    every_seconds: int
+    next_due_at: datetime | None = _when(nullable=False, index=True)
+
+
+class QueueSchemaRow(SQLModel, table=True):
+    """The version of a job queue's schema applied to this database (store.db.QueueSchema)."""
+
+    __tablename__ = "queue_schema"
+
+    name: str = Field(primary_key=True)
+    version: str
 
 
 class SeenLinkRow(SQLModel, table=True):
@@ -212,3 +233,4 @@ STORY_SIGNATURE: Table = StorySignatureRow.__table__  # type: ignore[attr-define
 STORY_BAND: Table = StoryBandRow.__table__  # type: ignore[attr-defined]
 DIGEST_STATE: Table = DigestStateRow.__table__  # type: ignore[attr-defined]
 INCIDENT: Table = IncidentRow.__table__  # type: ignore[attr-defined]
+SOURCE_SCHEDULE: Table = SourceScheduleRow.__table__  # type: ignore[attr-defined]

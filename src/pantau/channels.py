@@ -1,0 +1,85 @@
+"""Channel settings read and checked, never sent: apprise URLs, message formats and template syntax.
+
+Pure enough to run at config load (apprise builds a service object from a URL without touching the
+network). config checks every channel with it, and notify builds its senders with `instantiate`; sending
+is notify's job. Every problem it reports is already redacted.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from typing import Any
+
+import apprise
+from jinja2 import Environment, TemplateSyntaxError
+
+from pantau.redact import PLUGINS, apprise_warnings, redact_text, redact_url, secrets_of
+
+FORMATS = ("markdown", "text", "html")
+BUILTIN_SCHEMES = ("stdout",)  # pantau's own: registered with apprise by notify.deliver
+_SCHEME = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*)://")
+# host:port right after the scheme (and any user:password@); a bot token "123:abc" is not a port.
+_PORT = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://(?:[^/?#]*@)?(?:\[[^\]]*\]|[^:/?#@\[]*):(\d+)(?=[/?#]|$)")
+
+
+def port_problem(url: str) -> str | None:
+    """'port 99999 is outside 1-65535' when the URL names such a port, else None."""
+    match = _PORT.match(url)
+    if match is None:
+        return None
+    port = int(match.group(1))
+    return None if 1 <= port <= 65535 else f"port {port} is outside 1-65535"
+
+
+def validate_channel_url(url: str) -> str | None:
+    """None when apprise can build a service from the URL; otherwise what is wrong, with secrets redacted."""
+    if not isinstance(url, str) or not url.strip():
+        return "empty notification URL"
+    url = url.strip()
+    match = _SCHEME.match(url)
+    if match is None:
+        return "notification URL has no scheme (expected e.g. mailtos://user:pass@host or tgram://token/chat)"
+    scheme = match.group(1).lower()
+    shown = redact_url(url)
+    problem = port_problem(url)
+    if problem:
+        return f"invalid {scheme}:// URL {shown}: {problem}"
+    if scheme in BUILTIN_SCHEMES:
+        return None
+    if scheme not in PLUGINS:
+        return f"unsupported notification URL scheme '{scheme}://'"
+    if not PLUGINS[scheme].enabled:
+        return f"notification URL scheme '{scheme}://' is not available on this system (missing dependency)"
+    with apprise_warnings() as warnings:
+        try:
+            service = instantiate(url)
+        except Exception as exc:  # apprise reports a bad URL by raising from the plugin's constructor
+            warnings.append(str(exc) or type(exc).__name__)
+            service = None
+    if service is not None:
+        return None
+    reason = warnings[-1] if warnings else "apprise could not read it"
+    return f"invalid {scheme}:// URL {shown}: {redact_text(reason, secrets_of(url))}"
+
+
+def instantiate(url: str, headers: Mapping[str, str] | None = None) -> Any:
+    """An apprise service for the URL (with extra HTTP/mail headers where the service takes them)."""
+    scheme = url.split("://", 1)[0].lower()
+    plugin = PLUGINS[scheme]
+    spec: str | dict[str, Any] = url
+    if headers and "headers" in getattr(plugin, "template_kwargs", {}):
+        parsed = plugin.parse_url(url)
+        if parsed is not None:
+            parsed["headers"] = {**(parsed.get("headers") or {}), **headers}
+            spec = parsed
+    return apprise.Apprise.instantiate(spec, suppress_exceptions=False)
+
+
+def template_problem(text: str) -> str | None:
+    """None when a message template parses; else its syntax error (escaping is notify's, per format)."""
+    try:
+        Environment().parse(text)
+    except TemplateSyntaxError as exc:
+        return f"template syntax error on its line {exc.lineno}: {exc.message}"
+    return None

@@ -1,0 +1,113 @@
+"""The typed, immutable result of loading config.yaml: what every stage reads, never changes."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from pantau.models import ArticleSelectors
+from pantau.redact import redact_url
+from pantau.rules import Concept, RuleSet
+from pantau.schedule import Digest, QuietHours
+
+
+@dataclass(frozen=True)
+class SourceConfig:
+    name: str
+    url: str
+    every: timedelta
+    user_agent: str
+    timeout: float
+    links: str | None = None
+    link_pattern: re.Pattern[str] | None = None
+    article: ArticleSelectors | None = None
+    stale_after: timedelta | None = None
+
+
+@dataclass(frozen=True)
+class ChannelConfig:
+    name: str
+    urls: tuple[str, ...]
+    format: str = "markdown"
+    max_items: int = 50
+    quiet: QuietHours | None = None
+    quiet_digest: bool = False
+    max_per_hour: int | None = None
+    template: str | None = None
+
+
+@dataclass(frozen=True)
+class DeliveryConfig:
+    max_attempts: int = 10
+    give_up_after: timedelta = timedelta(days=2)
+
+
+@dataclass(frozen=True)
+class OpsConfig:
+    channel: str
+    after_failures: int = 3
+    store_down_after: timedelta = timedelta(minutes=3)
+
+
+@dataclass(frozen=True)
+class RuleConfig:
+    name: str
+    match: str
+    notify: tuple[str, ...]
+    sources: tuple[str, ...] | None = None
+    digest: Digest | None = None
+    digest_text: str | None = None
+    stem: bool = False
+    quiet: QuietHours | None = None
+    urgent: bool = False
+    template: str | None = None
+    digest_empty: bool = False
+    repeat: str = "per-story"  # one of keys.REPEAT_MODES
+
+
+@dataclass(frozen=True)
+class Config:
+    path: Path
+    database: str
+    timezone: ZoneInfo
+    channels: Mapping[str, ChannelConfig]
+    sources: tuple[SourceConfig, ...]
+    concepts: Mapping[str, Concept]
+    rules: tuple[RuleConfig, ...]
+    ruleset: RuleSet
+    warnings: tuple[str, ...] = field(default=())
+    delivery: DeliveryConfig = field(default=DeliveryConfig())
+    ops: OpsConfig | None = None
+    workers: int | None = None  # None: analyse.default_workers() on the machine that runs pantau
+    # Values substituted from the environment into URLs or secret-named variables: never shown anywhere.
+    secrets: frozenset[str] = field(default=frozenset())
+
+    @property
+    def channel_urls(self) -> dict[str, tuple[str, ...]]:
+        return {name: channel.urls for name, channel in self.channels.items()}
+
+    def source(self, name: str) -> SourceConfig:
+        for source in self.sources:
+            if source.name == name:
+                return source
+        raise KeyError(name)
+
+    def rule(self, name: str) -> RuleConfig:
+        for rule in self.rules:
+            if rule.name == name:
+                return rule
+        raise KeyError(name)
+
+
+def describe_channel(channel: ChannelConfig) -> str:
+    text = ", ".join(redact_url(url) for url in channel.urls)
+    options = [f"format {channel.format}"] if channel.format != "markdown" else []
+    if channel.quiet:
+        options.append(f"quiet {channel.quiet.start:%H:%M}-{channel.quiet.end:%H:%M}")
+    if channel.max_per_hour:
+        options.append(f"at most {channel.max_per_hour}/hour")
+    return text + (f"  ({', '.join(options)})" if options else "")
