@@ -6,6 +6,7 @@ copies from other outlets, which must join it:
 - credit: a wire dateline in front and a credit line at the end ("JAKARTA (ANTARA) - … (Sumber: Antara)")
 - trimmed: the first two paragraphs only (the lead and what follows; the stock paragraphs cut)
 - retitled: the other outlet's headline (same figures), a dateline, the last paragraph cut
+- trimmed-credit: the lead paragraph only, with a dated dateline and a byline naming the editors
 
 Bulletins of one template come `every` hours apart, so several sit in one story window; copies follow
 their bulletin within hours. Everything is seeded: the same stream every run.
@@ -23,11 +24,19 @@ import yaml
 
 DATA = Path(__file__).parent / "data"
 T0 = datetime(2026, 11, 17, tzinfo=UTC)
-COPY_KINDS = ("credit", "trimmed", "retitled")
+COPY_KINDS = ("credit", "trimmed", "retitled", "trimmed-credit")
 DATELINES = {
     "id": ("JAKARTA (ANTARA) - ", "Jakarta, kabarnusa.test - ", "JAKARTA, KOMPAS.test - "),
     "en": ("JAKARTA (Reuters) - ", "JAKARTA, Nov 20 (Xinhua) -- ", "KYIV (AP) — "),
 }
+BYLINES = {
+    "id": ("Pewarta: Ayu Lestari. Editor: Budi Santoso", "Reporter: Dimas Pratama | Editor: Rina Wulandari"),
+    "en": (
+        "(Reporting by Ayu Lestari; Editing by Tom Hogue)",
+        "Writing by Dimas Pratama; editing by Kim Lee",
+    ),
+}
+DATED = {"id": "JAKARTA, 21/11 (ANTARA) - ", "en": "JAKARTA, Nov 21 (Reuters) - "}
 CREDITS = {
     "id": ("(Sumber: Antara)", "Editor: Redaksi", "Baca berita terkini lainnya di kanal kami."),
     "en": ("(Reporting by the Jakarta bureau; editing by the desk)", "(AP)", "Copyright 2026 Asia Wire."),
@@ -66,6 +75,8 @@ def make_copy(
         return title, "\n\n".join([dateline + paras[0], *paras[1:], rng.choice(CREDITS[lang])])
     if kind == "trimmed":
         return title, "\n\n".join(paras[:2])
+    if kind == "trimmed-credit":
+        return title, "\n\n".join([DATED[lang] + paras[0], rng.choice(BYLINES[lang])])
     if kind == "retitled":
         return alt_title, "\n\n".join([dateline + paras[0], *paras[1:-1]])
     raise ValueError(kind)

@@ -189,3 +189,25 @@ def test_an_article_that_matched_nothing_is_indexed_so_a_matching_rewrite_joins_
     assert store.story_of(rewrite.article_id) == store.story_of(first.article_id)
     alert_ids = [a.id for a, _ in store.alerts_since(T0 - timedelta(days=1))]
     assert store.also_reported_by(alert_ids) == {alert_ids[0]: ("wire",)}
+
+
+def test_stories_since_lists_each_story_with_its_outlets_and_alerts(store: Store) -> None:
+    old = place(store, "wire", OTHER.replace("Wednesday", "Monday"), T0 - timedelta(days=5), 5)
+    place(store, "wire", STORY, T0, 1)
+    place(store, "feedsite", "TOKYO (Kyodo) -- " + STORY, T0 + timedelta(hours=1), 2, rule="ukraine")
+    place(store, "warta", STORY[:200], T0 + timedelta(hours=2), 3, rule="ukraine")  # folds: no alert
+    place(store, "feedsite", OTHER, T0 + timedelta(hours=3), 4)  # the old report is out of the window
+
+    stories = store.stories_since(T0 - timedelta(hours=1))
+    assert [s.sources for s in stories] == [("feedsite",), ("wire", "feedsite", "warta")]
+    shared = stories[1]
+    assert [(c.source, c.rules) for c in shared.copies] == [
+        ("wire", ()),
+        ("feedsite", ("ukraine",)),
+        ("warta", ()),
+    ]
+    assert old.article_id is not None and store.story_of(old.article_id) not in {s.id for s in stories}
+    assert store.stories_since(T0 - timedelta(hours=1), limit=1) == stories[:1]
+
+    alert_ids = [a.id for a, _ in store.alerts_since(T0 - timedelta(days=1))]
+    assert store.alert_stories(alert_ids) == {alert_ids[0]: shared.id}

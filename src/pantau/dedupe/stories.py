@@ -155,10 +155,13 @@ def disagreement(a: Fingerprint, b: Fingerprint) -> str | None:
     often an incidental figure (a depth of 10 km, "2 missiles"), and disagree on what makes them news:
     - most figures: more than half of the figures of the side with fewer are missing from the other;
     - the headlines: each title has a figure found nowhere in the other article;
-    - the places and names: each side has names of its own, and figures of its own too.
+    - the places and names: each side has names of its own, and half of the figures differ too (a copy
+      with a byline and a dated dateline has names of its own, but keeps most of its figures), of at
+      least three figures on each side.
     """
     fa, fb = a.figures, b.figures
-    if _most_figures_differ(fa, fb):
+    differ = _figures_differing(fa, fb)
+    if differ > 0.5:
         return "figures"
     # Outlets retitle a copy in their own words ("Tokyo" for "Japan"), but keep its figures.
     ta = {e for e in a.title_entities if e[0].isdigit()}
@@ -166,15 +169,16 @@ def disagreement(a: Fingerprint, b: Fingerprint) -> str | None:
     if ta - fb - b.title_entities and tb - fa - a.title_entities:
         return "headline"
     na, nb = _own_names(a.names - b.names), _own_names(b.names - a.names)
-    if min(len(na), len(nb)) >= MIN_OWN_NAMES and fa - fb and fb - fa:
+    enough = min(len(fa), len(fb)) >= 3  # one figure of two (a dateline's date) says little
+    if min(len(na), len(nb)) >= MIN_OWN_NAMES and enough and differ >= 0.5:
         return "places"
     return None
 
 
-def _most_figures_differ(fa: frozenset[str], fb: frozenset[str]) -> bool:
-    """More than half of the figures of the side with fewer are missing from the other."""
+def _figures_differing(fa: frozenset[str], fb: frozenset[str]) -> float:
+    """The share of the figures of the side with fewer that are missing from the other (0.0 without any)."""
     smaller = min(len(fa), len(fb))
-    return bool(smaller) and (smaller - len(fa & fb)) * 2 > smaller
+    return (smaller - len(fa & fb)) / smaller if smaller else 0.0
 
 
 def _own_names(names: frozenset[str]) -> set[str]:
@@ -232,7 +236,7 @@ def choose_story(
             score = 1.0 + containment / 2
         elif cited and lang and cand.lang and cand.lang != lang:
             # A translation keeps the figures; a same-topic report shares names and a stock figure or two.
-            if _most_figures_differ(_telling(fp.figures), _telling(cand.fingerprint.figures)):
+            if _figures_differing(_telling(fp.figures), _telling(cand.fingerprint.figures)) > 0.5:
                 continue
             score = entity_overlap(fp, cand.fingerprint) / 2
             if score < MIN_ENTITY_OVERLAP / 2:
