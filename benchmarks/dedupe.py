@@ -6,24 +6,26 @@ For each store size, a fresh process builds a SQLite store holding that many art
 last 72 h of them in the near-duplicate index, as the pipeline leaves it after pruning), then sends
 `--new` articles (one in five a lightly edited copy of a recent one) through the dedupe stage on one core:
 
-- stage: fingerprint + find_story (the index lookup and the decision), per article;
-- save: save_article with its story link (the article, story and index rows in one transaction), against
-  the same save without a story link as the baseline measured in the same run;
+- stage: fingerprint + place_article up to its story decision (the index lookup and the decision, then
+  rolled back), per article;
+- save: the whole place_article (lookup, decision, the article, story and index rows in one transaction),
+  against the same writes without a fingerprint (no lookup, no index rows) measured in the same run;
 - memory: the process's RSS growth during the stage, and the index size, which depend on the window and
   not on the store size.
 
 Also compares the MinHash used here with datasketch's (128 permutations) on the same texts.
 Target (issue 5): >= 1,000 articles/s through the stage with 100,000 stored articles, memory flat.
 
-Measured on the shared 2-core machine (2026-11-25, --sizes 25000,100000 --new 3000): stage 1,732/s at
-25,000 and 1,681/s at 100,000 stored (0.97x: flat), RSS growth 0.5 MB, index 10,200 signatures and
-163,200 band rows at both sizes; save_article with the index 966/s against 2,048/s without; MinHash
-3,633 docs/s against datasketch's 2,075 (1.8x).
+Measured on the shared 2-core machine (2026-11-25, --sizes 25000,100000 --new 3000, through the methods
+the pipeline did not use, since removed): stage 1,732/s at 25,000 and 1,681/s at 100,000 stored (0.97x: flat),
+RSS growth 0.5 MB, index 10,200 signatures and 163,200 band rows at both sizes; the write with the index
+966/s against 2,048/s without; MinHash 3,633 docs/s against datasketch's 2,075 (1.8x).
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import random
 import subprocess
@@ -59,12 +61,12 @@ def rss_mb() -> float:
 
 def run_size(size: int, new: int) -> dict[str, float]:
     sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
-    from sqlalchemy import insert
+    from sqlalchemy import func, insert, select
 
-    from pantau.dedupe import cites_wire, content_hash, fingerprint
-    from pantau.models import Article
-    from pantau.store import Store
-    from pantau.store.queries import StoryLink, figure_keys
+    from pantau.dedupe import Fingerprint, StoryView, cites_wire, content_hash, fingerprint
+    from pantau.models import Article, Match
+    from pantau.store import Outgoing, Store
+    from pantau.store.stories import figure_keys
     from pantau.store.tables import ARTICLE, STORY, STORY_BAND, STORY_SIGNATURE
 
     rng = random.Random(size)
@@ -113,35 +115,64 @@ def run_size(size: int, new: int) -> dict[str, float]:
                 flush(conn)
         flush(conn)
     setup = time.perf_counter() - t0
-    signatures, bands = store.index_size()
+    with store.engine.connect() as conn:
+        signatures = conn.execute(select(func.count()).select_from(STORY_SIGNATURE)).scalar_one()
+        bands = conn.execute(select(func.count()).select_from(STORY_BAND)).scalar_one()
 
     texts = [
         edit(rng, rng.choice(recent[-2000:]), vocab) if n % 5 == 0 else make_text(rng, vocab, weights)
         for n in range(new)
     ]
-    rss_before = rss_mb()
-    t0 = time.perf_counter()
-    found = 0
-    fps = []
-    for text in texts:
-        fp = fingerprint(text)
-        story = store.find_story(fp, since, lang="en", cited=cites_wire(text))
-        found += story is not None
-        fps.append((fp, story))
-    stage = time.perf_counter() - t0
-    rss_stage = rss_mb() - rss_before
 
     def article(n: int, text: str, prefix: str) -> Article:
         url = f"https://new.test/{prefix}{n}"
         return Article("new", url, f"new {n}", text, now, None, "en", content_hash(url, text), now)
 
-    t0 = time.perf_counter()
-    for n, (text, (fp, story)) in enumerate(zip(texts, fps, strict=True)):
-        store.save_article(article(n, text, "a"), [], f"a{n}", StoryLink(story.id if story else None, fp))
-    save_story = time.perf_counter() - t0
+    found = 0
+
+    class Looked(Exception):
+        """Ends a placement once the story is chosen: the lookup alone, rolled back."""
+
+    def look(story: StoryView | None) -> list[tuple[Match, list[Outgoing]]]:
+        nonlocal found
+        found += story is not None
+        raise Looked
+
+    def plan(story: StoryView | None) -> list[tuple[Match, list[Outgoing]]]:
+        return []
+
+    # The lookup as the pipeline runs it: fingerprint, then place_article up to the story decision.
+    rss_before = rss_mb()
     t0 = time.perf_counter()
     for n, text in enumerate(texts):
-        store.save_article(article(n, text, "b"), [], f"b{n}")
+        fp = fingerprint(text)
+        with contextlib.suppress(Looked):
+            store.place_article(
+                article(n, text, "a"),
+                f"a{n}",
+                fp,
+                since=since,
+                cited=cites_wire(text),
+                indexed=True,
+                plan=look,
+            )
+    stage = time.perf_counter() - t0
+    rss_stage = rss_mb() - rss_before
+    # The whole placement (lookup, decision and the write of the article, its story and index rows in one
+    # transaction), against the same writes with no fingerprint (no lookup, no index rows) in the same run.
+    t0 = time.perf_counter()
+    for n, text in enumerate(texts):
+        fp = fingerprint(text)
+        store.place_article(
+            article(n, text, "a"), f"a{n}", fp, since=since, cited=cites_wire(text), indexed=True, plan=plan
+        )
+    save_story = time.perf_counter() - t0
+    blank = Fingerprint(exact="", signature=b"", size=0, entities=())
+    t0 = time.perf_counter()
+    for n, text in enumerate(texts):
+        store.place_article(
+            article(n, text, "b"), f"b{n}", blank, since=since, cited=False, indexed=False, plan=plan
+        )
     save_plain = time.perf_counter() - t0
 
     from datasketch import MinHash
@@ -195,9 +226,9 @@ def main() -> None:
         print(
             f"store {r['size']:>7,} articles (index: {r['index_signatures']:,} signatures, "
             f"{r['index_bands']:,} band rows; setup {r['setup_s']:.0f}s)\n"
-            f"  dedupe stage (fingerprint + find_story): {r['stage_per_s']:,.0f} articles/s, "
+            f"  dedupe stage (fingerprint + place_article's story lookup): {r['stage_per_s']:,.0f} articles/s, "
             f"copies found {r['copies_found']:.0%}, RSS growth {r['rss_growth_mb']:.1f} MB\n"
-            f"  save_article with story index: {r['save_story_per_s']:,.0f}/s "
+            f"  place_article with the story index: {r['save_story_per_s']:,.0f}/s "
             f"(baseline without: {r['save_plain_per_s']:,.0f}/s)\n"
             f"  MinHash 128 perms: ours {r['minhash_ours_per_s']:,.0f} docs/s, "
             f"datasketch {r['minhash_datasketch_per_s']:,.0f} docs/s "

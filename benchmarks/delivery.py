@@ -52,6 +52,7 @@ def receive(port: int, ready: multiprocessing.synchronize.Event) -> None:
 
 def child(mode: str, port: int, n: int) -> None:
     from pantau.config import load_config
+    from pantau.dedupe import Fingerprint
     from pantau.models import Alert, Article, Hit, Match
     from pantau.notify.deliver import Notifier
     from pantau.notify.outbox import deliver_due
@@ -70,6 +71,7 @@ def child(mode: str, port: int, n: int) -> None:
         if mode == "outbox":
             store = Store.open(config.database)
             hit = Hit("NATO", "title", 0, 4, "NATO")
+            blank = Fingerprint(exact="", signature=b"", size=0)  # no story lookup: only the outbox matters
             for i in range(n):
                 article = Article(
                     "wire",
@@ -82,8 +84,15 @@ def child(mode: str, port: int, n: int) -> None:
                     f"h{i}",
                     now,
                 )
-                store.save_article(
-                    article, [(Match("r", (hit,), "«NATO» body"), [Outgoing("r", "hook", now)])], article.url
+                planned = [(Match("r", (hit,), "«NATO» body"), [Outgoing("r", "hook", now)])]
+                store.place_article(
+                    article,
+                    article.url,
+                    blank,
+                    since=now,
+                    cited=False,
+                    indexed=False,
+                    plan=lambda story, planned=planned: planned,
                 )
             notifier = Notifier(config.channel_urls)
 

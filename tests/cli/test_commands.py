@@ -7,10 +7,12 @@ import re
 from pathlib import Path
 
 import pytest
+from support.store import place, sample_article
 from support.webhook import WebhookSink
 
 from pantau.cli import run_cli
 from pantau.demo.server import DEMO_SITE
+from pantau.store import Store
 
 WARTA_P1002 = DEMO_SITE / "warta" / "p1002"
 WIRE_JAPAN = (
@@ -80,8 +82,38 @@ def test_test_rule_exit_status(
     config: Path, query: str, title: str, status: int, capsys: pytest.CaptureFixture[str]
 ) -> None:
     assert run_cli(["test-rule", query, "--title", title, "-c", str(config)]) == status
-    out = capsys.readouterr().out
-    assert ("match" in out) if status == 0 else ("no match" in out)
+    first = capsys.readouterr().out.splitlines()[0]
+    assert first == ("match" if status == 0 else "no match")
+
+
+def test_test_rule_warns_about_a_lower_case_operator_between_terms(
+    config: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert run_cli(["test-rule", "NATO or Japan", "--title", "NATO or Japan", "-c", str(config)]) == 0
+    err = capsys.readouterr().err
+    assert "warning: `or` is searched as a word: did you mean OR?" in err
+    assert run_cli(["test-rule", "NATO OR Japan", "--title", "NATO", "-c", str(config)]) == 0
+    assert "warning" not in capsys.readouterr().err
+
+
+def test_test_rule_on_a_stored_article_says_no_match(
+    config: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with Store.open(f"sqlite:///{config.parent / 'p.db'}") as store:
+        place(store, sample_article("https://wire.test/news/7"))
+    assert run_cli(["test-rule", "Ukraine", "--article", "https://wire.test/news/7", "-c", str(config)]) == 1
+    assert capsys.readouterr().out.splitlines() == ["no match #1 https://wire.test/news/7"]
+    assert run_cli(["test-rule", "NATO", "--article", "https://wire.test/news/7", "-c", str(config)]) == 0
+    assert capsys.readouterr().out.splitlines()[0] == "match #1 https://wire.test/news/7"
+
+
+def test_test_rule_with_nothing_to_test_is_a_usage_error(
+    config: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert run_cli(["test-rule", "NATO", "-c", str(config)]) == 2
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert "nothing to test the query on" in captured.err and "--text-file" in captured.err
 
 
 def test_test_rule_reads_the_body_from_a_file(config: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -142,18 +174,10 @@ def test_help_lists_every_contract_command(capsys: pytest.CaptureFixture[str]) -
     with pytest.raises(SystemExit):
         run_cli(["--help"])
     shown = capsys.readouterr().out
-    for command in (
-        "check",
-        "once",
-        "run",
-        "demo",
-        "extract",
-        "test-rule",
-        "test-notify",
-        "sources",
-        "alerts",
-    ):
-        assert command in shown
+    # the command list: one command per line, indented, then its help (prose mentioning "run" is no proof)
+    listed = set(re.findall(r"^    ([a-z][a-z-]*) ", shown, re.M))
+    contract = {"check", "once", "run", "demo", "extract", "test-rule", "test-notify", "sources", "alerts"}
+    assert contract <= listed, contract - listed
 
 
 def test_demo_runs_offline_and_shows_the_alerts(capsys: pytest.CaptureFixture[str]) -> None:

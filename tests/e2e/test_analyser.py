@@ -13,40 +13,31 @@ import time
 from pathlib import Path
 
 import pytest
+from support.demo import DEMO_CONFIG, demo_pages
 from support.site import ScriptedSite
 
 from pantau.analyse import Analyser, Analysis, ArticlePage, WorkerDied, default_workers
 from pantau.clock import utc_now
 from pantau.config import SourceConfig, load_config
-from pantau.demo.server import DEMO_SITE
 from pantau.fetch import Fetcher, make_client
-from pantau.models import ArticleSelectors
 from pantau.pipeline import Context, PollResult, poll_source
 from pantau.store import Store
-
-DEMO_CONFIG = Path(__file__).parents[2] / "src" / "pantau" / "demo" / "config.yaml"
 
 
 @pytest.fixture(scope="module")
 def rules(tmp_path_factory: pytest.TempPathFactory) -> object:
-    os.environ.setdefault("PANTAU_DEMO_URL", "http://127.0.0.1:9")
-    os.environ.setdefault("PANTAU_DEMO_DB", f"sqlite:///{tmp_path_factory.mktemp('db') / 'demo.db'}")
-    return load_config(DEMO_CONFIG).ruleset
+    # The demo config's variables are given to this one load, never set in the tests' own environment.
+    env = {
+        **os.environ,
+        "PANTAU_DEMO_URL": "http://127.0.0.1:9",
+        "PANTAU_DEMO_DB": f"sqlite:///{tmp_path_factory.mktemp('db') / 'demo.db'}",
+    }
+    return load_config(DEMO_CONFIG, env=env).ruleset
 
 
-def demo_pages() -> list[ArticlePage]:
-    selectors = ArticleSelectors(body=".detail-content", drop=(".baca-juga", ".komentar"))
-    pages = [
-        ArticlePage(path.read_bytes(), None, f"http://demo.test/warta/{path.name}", "warta", selectors)
-        for path in sorted((DEMO_SITE / "warta").glob("p*"))
-    ]
-    pages += [
-        ArticlePage(path.read_bytes(), "utf-8", f"http://demo.test/wire/news/{path.name}", "wire")
-        for path in sorted((DEMO_SITE / "wire" / "news").rglob("*"))
-        if path.is_file()
-    ]
-    assert len(pages) >= 8
-    return pages
+def test_reading_the_rules_leaves_the_environment_alone(rules: object) -> None:
+    assert os.environ.get("PANTAU_DEMO_URL") != "http://127.0.0.1:9"
+    assert "demo.db" not in os.environ.get("PANTAU_DEMO_DB", "")
 
 
 async def read_all(analyser: Analyser, pages: list[ArticlePage]) -> list[Analysis]:
@@ -126,8 +117,8 @@ def test_default_workers_leave_the_main_process_a_core(
 
 ORPHAN_SCRIPT = """
 import asyncio, os, sys, time
-sys.path[:0] = [{tests!r}, {support!r}]
-from test_analyser import demo_pages, DEMO_CONFIG
+sys.path[:0] = [{tests!r}]
+from support.demo import demo_pages, DEMO_CONFIG
 from pantau.analyse import Analyser
 from pantau.clock import utc_now
 from pantau.config import SourceConfig, load_config
@@ -143,7 +134,7 @@ if __name__ == "__main__":
 def test_workers_end_soon_after_the_main_process_is_killed(tmp_path: Path) -> None:
     script = tmp_path / "main.py"
     here = Path(__file__).parent
-    script.write_text(ORPHAN_SCRIPT.format(tests=str(here), support=str(here.parent)))
+    script.write_text(ORPHAN_SCRIPT.format(tests=str(here.parent)))
     env = {**os.environ, "PANTAU_DEMO_URL": "http://127.0.0.1:9", "PANTAU_DEMO_DB": "sqlite:///x.db"}
     main = subprocess.Popen([sys.executable, str(script)], stdout=subprocess.PIPE, text=True, env=env)
     assert main.stdout is not None

@@ -13,7 +13,7 @@ from email.utils import format_datetime
 from typing import Any, TypeVar
 
 import pytest
-from conftest import LocalServer, Request
+from support.local_server import LocalServer, Request
 
 from pantau.errors import FetchError
 from pantau.fetch import Fetcher, FetchStatusError, make_client

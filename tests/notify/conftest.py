@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from zoneinfo import ZoneInfo
 
 import pytest
-from notify_samples import make_alert
+from support.alerts import make_alert
 from support.smtp import SmtpSink
 from support.webhook import WebhookSink
 

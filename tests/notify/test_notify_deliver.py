@@ -11,7 +11,7 @@ import pytest
 import yaml
 from hypothesis import given
 from hypothesis import strategies as st
-from notify_samples import make_alert
+from support.alerts import make_alert
 from support.smtp import SmtpSink
 from support.webhook import WebhookSink
 

@@ -14,7 +14,7 @@ import yaml
 from apprise.conversion import markdown_to_html
 from hypothesis import example, given
 from hypothesis import strategies as st
-from notify_samples import make_alert
+from support.alerts import make_alert
 
 from pantau.notify.render import (
     TITLE_LIMIT,

@@ -1,6 +1,6 @@
 """The outbox as a user meets it: real webhook and SMTP receivers, alerts in a real store, a clock we move.
 
-Alerts are stored the way the pipeline stores them (Store.save_article) and sent by `deliver_due`.
+Alerts are stored the way the pipeline stores them (Store.place_article) and sent by `deliver_due`.
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 from support.smtp import SmtpSink
+from support.store import place
 from support.webhook import WebhookSink
 
 from pantau.cli import run_cli
@@ -19,7 +20,14 @@ from pantau.config import Config, load_config
 from pantau.models import Article, Hit, Match
 from pantau.notify.deliver import Notifier
 from pantau.notify.outbox import DeliveryReport, deliver_due
-from pantau.store import Outgoing, Store, StoryLink
+from pantau.store import Outgoing, Store
+
+# Long enough to enter the near-duplicate index, so a copy from another outlet joins the story.
+STORY_BODY = (
+    "NATO and Japan agreed on Tuesday to open a liaison office in Tokyo, the alliance said, the first of its "
+    "kind in Asia. The office will coordinate exercises, cyber defence and the exchange of liaison officers "
+    "between the two, and opens in the spring with a staff of four."
+)
 
 
 class Clock:
@@ -55,7 +63,7 @@ def add_alert(store: Store, config: Config, n: int, rule: str, at: datetime, sou
         source=source,
         url=f"https://{source}.test/news/{n}",
         title=f"Story {n}: NATO and Japan",
-        body="NATO and Japan agreed.",
+        body=STORY_BODY,
         published=at,
         author=None,
         lang="en",
@@ -65,7 +73,7 @@ def add_alert(store: Store, config: Config, n: int, rule: str, at: datetime, sou
     match = Match(rule, (Hit("NATO", "title", 9, 13, "NATO"),), "«NATO» and Japan agreed.")
     rule_config = config.rule(rule)
     due = rule_config.digest.next_due(at, config.timezone) if rule_config.digest else at
-    store.save_article(article, [(match, [Outgoing(rule, c, due) for c in rule_config.notify])], article.url)
+    place(store, article, [(match, [Outgoing(rule, c, due) for c in rule_config.notify])])
 
 
 def deliver(store: Store, config: Config, clock: Clock) -> DeliveryReport:
@@ -271,9 +279,7 @@ def test_html_format_and_templates_escape_scraped_text(tmp_path: Path, hook: Web
         fetched_at=clock.now,
     )
     match = Match("r", (Hit("NATO", "title", 0, 4, "NATO"),), "«NATO» <b>x</b>")
-    store.save_article(
-        article, [(match, [Outgoing("r", "html", clock.now), Outgoing("r", "custom", clock.now)])], "u"
-    )
+    place(store, article, [(match, [Outgoing("r", "html", clock.now), Outgoing("r", "custom", clock.now)])])
     deliver(store, config, clock)
     by_path = {r.path: r.json["message"] for r in hook.requests}
     assert "<script>" not in by_path["/html"] and "&lt;script&gt;" in by_path["/html"]
@@ -345,13 +351,18 @@ def test_a_digest_names_the_other_outlets_that_reported_the_story(tmp_path: Path
     store = Store.open(config.database)
     clock = Clock(datetime(2026, 11, 25, 13, 0, tzinfo=UTC))
     add_alert(store, config, 1, "daily", clock.now, source="wire")
-    first = store.article("https://wire.test/news/1")
-    assert first is not None
-    story = store.story_of(first.id)
     copy = Article(
-        "warta", "https://warta.test/p1", "NATO dan Jepang", "b", clock.now, None, "id", "hc", clock.now
+        "warta",
+        "https://warta.test/p1",
+        "NATO dan Jepang",
+        STORY_BODY,
+        clock.now,
+        None,
+        "id",
+        "hc",
+        clock.now,
     )
-    store.save_article(copy, [], copy.url, story=StoryLink(story_id=story))
+    assert place(store, copy, indexed=False).article_id is not None
     clock.now = datetime(2026, 11, 26, 1, 0, tzinfo=UTC)
     deliver(store, config, clock)
     [post] = hook.requests

@@ -49,8 +49,18 @@ def test_concept_with_a_bad_alias_names_the_concept() -> None:
     [
         ("Selandia Baru", "rule 'r': `Selandia Baru` looks like a phrase; quote it"),
         ("NATO AND South Korea", "rule 'r': `South Korea` looks like a phrase; quote it"),
-        ("nato or japan", "rule 'r': `or` is searched as a word; operators are upper case (OR)"),
-        ("nato and japan", "rule 'r': `and` is searched as a word; operators are upper case (AND)"),
+        (
+            "nato or japan",
+            "rule 'r': `or` is searched as a word: did you mean OR? (operators are upper case)",
+        ),
+        (
+            "nato and japan",
+            "rule 'r': `and` is searched as a word: did you mean AND? (operators are upper case)",
+        ),
+        (
+            "NATO not Japan",
+            "rule 'r': `not` is searched as a word: did you mean NOT? (operators are upper case)",
+        ),
     ],
 )
 def test_suspicious_queries_warn(query: str, warning: str) -> None:

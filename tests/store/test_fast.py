@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.exc import IntegrityError
-from test_store import T0, _article, _match
+from support.store import T0, place, sample_article, sample_match
 
 from pantau.store import Outgoing, Store
 from pantau.store import fast as fast_module
@@ -20,43 +20,43 @@ def test_a_write_that_fails_half_way_leaves_nothing(store: Store, failure: str) 
     # The article and its alert are written before the outbox rows, which fail: a naive due time in
     # Python, or a missing channel in the database (NOT NULL).
     if failure == "python":
-        bad = [(_match(), [Outgoing("nato", "desk", datetime(2026, 11, 25, 8, 0))])]
+        bad = [(sample_match(), [Outgoing("nato", "desk", datetime(2026, 11, 25, 8, 0))])]
         expected: type[Exception] = TypeError
     else:
-        bad = [(_match(), [Outgoing("nato", None, T0)])]  # type: ignore[arg-type]
+        bad = [(sample_match(), [Outgoing("nato", None, T0)])]  # type: ignore[arg-type]
         expected = IntegrityError
     with pytest.raises(expected):
-        store.save_article(_article(), bad, "https://wire.test/news/1")
+        place(store, sample_article(), bad)
     assert store.counts() == {"articles": 0, "alerts": 0, "pending": 0}
     assert store.links_to_fetch("wire", ["https://wire.test/news/1"], 3) == ["https://wire.test/news/1"]
     assert store.source_health("wire").articles_seen == 0
     # ...and the next write on the same connection goes through whole.
-    good = [(_match(), [Outgoing("nato", "desk", T0)])]
-    assert store.save_article(_article(), good, "https://wire.test/news/1") is not None
+    good = [(sample_match(), [Outgoing("nato", "desk", T0)])]
+    assert place(store, sample_article(), good).article_id is not None
     assert store.counts() == {"articles": 1, "alerts": 1, "pending": 1}
 
 
 def test_values_written_fast_read_back_through_sqlalchemy(store: Store) -> None:
-    article = _article()
-    article_id = store.save_article(article, [(_match(), [Outgoing("nato", "desk", T0)])], "u")
+    article = sample_article()
+    article_id = place(store, article, [(sample_match(), [Outgoing("nato", "desk", T0)])]).article_id
     assert article_id is not None
     stored = store.article(article_id)
     assert stored is not None and stored.article == article
     assert stored.article.fetched_at.tzinfo is UTC
-    [due] = store.due_deliveries(T0)
+    assert not store.claim_due(T0 - timedelta(seconds=1))
+    [due] = store.claim_due(T0)
     assert due.alert.terms == ("NATO",) and due.alert.snippet == "«NATO» meets Japan"
-    assert not store.due_deliveries(T0 - timedelta(seconds=1))
 
 
 def test_postgres_restart_while_idle_is_survived(pg_store_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(fast_module, "PING_AFTER", 0.05)
     with Store.open(pg_store_url) as store:
-        store.save_article(_article("https://wire.test/1"), [], "https://wire.test/1")
+        place(store, sample_article("https://wire.test/1"))
         held = store._fast._connection.driver_connection.info.backend_pid
         admin = create_engine(pg_store_url.split("?")[0], isolation_level="AUTOCOMMIT")
         with admin.connect() as conn:
             assert conn.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": held}).scalar()
         admin.dispose()
         time.sleep(0.1)
-        assert store.known_article("https://wire.test/1", "x")
-        assert store.save_article(_article("https://wire.test/2"), [], "https://wire.test/2") is not None
+        assert place(store, sample_article("https://wire.test/1")).article_id is None  # known: read back
+        assert place(store, sample_article("https://wire.test/2")).article_id is not None

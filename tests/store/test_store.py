@@ -1,68 +1,50 @@
-"""The store keeps the pipeline idempotent on SQLite and PostgreSQL alike."""
+"""The store keeps the pipeline idempotent on SQLite and PostgreSQL alike. Articles go in the way the
+pipeline puts them (place_article) and deliveries come out the way the sender takes them (claim_due)."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 import pytest
+from support.store import T0, place, sample_article, sample_match
 
-from pantau.models import Article, Hit, Match
+from pantau.dedupe import fingerprint
+from pantau.models import Article
 from pantau.store import Outgoing, Store
-
-T0 = datetime(2026, 11, 25, 8, 0, tzinfo=UTC)
-
-
-def _article(
-    url: str = "https://wire.test/news/1", source: str = "wire", body: str = "NATO and Japan"
-) -> Article:
-    return Article(
-        source=source,
-        url=url,
-        title="NATO meets Japan",
-        body=body,
-        published=T0 - timedelta(hours=1),
-        author="A. Writer",
-        lang="en",
-        content_hash="h-" + url,
-        fetched_at=T0,
-    )
-
-
-def _match(rule: str = "nato") -> Match:
-    hit = Hit(term="NATO", field="title", start=0, end=4, text="NATO")
-    return Match(rule=rule, hits=(hit,), snippet="«NATO» meets Japan")
 
 
 def test_an_article_and_its_alert_are_stored_once(store: Store) -> None:
-    planned = [(_match(), [Outgoing("nato", "desk", T0), Outgoing("nato", "chat", T0)])]
-    first = store.save_article(_article(), planned, "https://wire.test/news/1")
-    again = store.save_article(_article(), planned, "https://wire.test/news/1")
-    assert first is not None and again is None
+    planned = [(sample_match(), [Outgoing("nato", "desk", T0), Outgoing("nato", "chat", T0)])]
+    first = place(store, sample_article(), planned)
+    again = place(store, sample_article(), planned)
+    assert first.article_id is not None and first.alerts == 1
+    assert (again.article_id, again.alerts) == (None, 0)
     assert store.counts() == {"articles": 1, "alerts": 1, "pending": 2}
-    due = store.due_deliveries(T0)
+    due = store.claim_due(T0)
     assert sorted(d.channel for d in due) == ["chat", "desk"]
     assert due[0].alert.title == "NATO meets Japan" and due[0].alert.terms == ("NATO",)
     assert due[0].alert.published == T0 - timedelta(hours=1)
+    assert store.claim_due(T0) == []  # leased: a second sender gets nothing
 
 
 def test_delivery_is_due_again_only_after_its_retry_time(store: Store) -> None:
-    store.save_article(_article(), [(_match(), [Outgoing("nato", "desk", T0)])], "u")
-    [due] = store.due_deliveries(T0)
+    place(store, sample_article(), [(sample_match(), [Outgoing("nato", "desk", T0)])])
+    [due] = store.claim_due(T0)
     store.mark_failed([due.id], "notify: channel 'desk' failed: 500", T0 + timedelta(minutes=2))
-    assert store.due_deliveries(T0 + timedelta(minutes=1)) == []
-    [again] = store.due_deliveries(T0 + timedelta(minutes=2))
+    assert store.claim_due(T0 + timedelta(minutes=1)) == []
+    [again] = store.claim_due(T0 + timedelta(minutes=2))
     assert again.attempts == 1
     store.mark_delivered([again.id], T0 + timedelta(minutes=2))
-    assert store.due_deliveries(T0 + timedelta(days=1)) == []
+    assert store.claim_due(T0 + timedelta(days=1)) == []
     [(_alert, states)] = store.alerts_since(T0 - timedelta(hours=1))
     assert [(s.channel, s.state, s.attempts) for s in states] == [("desk", "delivered", 2)]
 
 
 def test_a_digest_delivery_waits_for_its_time(store: Store) -> None:
     due_at = T0 + timedelta(hours=3)
-    store.save_article(_article(), [(_match(), [Outgoing("nato", "desk", due_at)])], "u")
-    assert store.due_deliveries(T0) == []
-    [due] = store.due_deliveries(due_at)
+    place(store, sample_article(), [(sample_match(), [Outgoing("nato", "desk", due_at)])])
+    assert store.claim_due(T0) == []
+    [due] = store.claim_due(due_at)
     assert due.digest
 
 
@@ -97,26 +79,43 @@ def test_links_done_or_given_up_are_not_fetched_again(store: Store) -> None:
     assert store.unfinished_links("other", max_attempts=3) == []
 
 
-def test_saving_counts_articles_for_source_health(store: Store) -> None:
+def test_a_known_url_or_the_same_text_from_the_same_source_is_not_stored_again(store: Store) -> None:
     store.ensure_source("wire")
-    store.save_article(_article("https://wire.test/1"), [], "https://wire.test/1")
-    store.save_article(_article("https://wire.test/2"), [], "https://wire.test/2")
+    assert place(store, sample_article("https://wire.test/1")).article_id is not None
+    assert place(store, sample_article("https://wire.test/2")).article_id is not None
     assert store.source_health("wire").articles_seen == 2
-    assert store.known_article("https://wire.test/1", "other-hash")
-    assert store.known_article("https://elsewhere.test/x", "h-https://wire.test/2")
-    assert not store.known_article("https://elsewhere.test/x", "h-none")
+    # the same URL with other text: a re-fetch
+    changed = sample_article("https://wire.test/1", body="NATO and Japan, updated")
+    assert place(store, changed).article_id is None
+    # the same text from the same source under another URL: a re-fetch, and its link is done
+    same_text = Article(**{**sample_article("https://wire.test/2").__dict__, "url": "https://wire.test/2b"})
+    assert place(store, same_text, link="https://wire.test/2b").article_id is None
+    assert store.links_to_fetch("wire", ["https://wire.test/2b"], 3) == []
+    # another outlet's identical copy is a report of the story, stored under it
+    copy = Article(**{**same_text.__dict__, "source": "warta", "url": "https://warta.test/2"})
+    assert place(store, copy).article_id is not None
+    assert store.source_health("wire").articles_seen == 2
+    assert store.counts()["articles"] == 3
 
 
 def test_naive_datetimes_are_refused(store: Store) -> None:
-    naive = _article()
-    naive = Article(**{**naive.__dict__, "fetched_at": datetime(2026, 1, 1)})
-    with pytest.raises(Exception, match="naive"):
-        store.save_article(naive, [], "u")
+    naive = Article(**{**sample_article().__dict__, "fetched_at": datetime(2026, 1, 1)})
+    with pytest.raises(ValueError, match="naive datetime given to the store"):
+        store.place_article(
+            naive,
+            "u",
+            fingerprint(naive.body),
+            since=T0,
+            cited=False,
+            indexed=False,
+            plan=lambda story: [],
+        )
+    assert store.counts()["articles"] == 0
 
 
 def test_reopening_keeps_everything(store_url: str) -> None:
     first = Store.open(store_url)
-    first.save_article(_article(), [(_match(), [Outgoing("nato", "desk", T0)])], "u")
+    place(first, sample_article(), [(sample_match(), [Outgoing("nato", "desk", T0)])])
     first.close()
     second = Store.open(store_url)
     assert second.counts() == {"articles": 1, "alerts": 1, "pending": 1}

@@ -64,6 +64,7 @@ class Item:
     title: str
     body: str
     at: datetime
+    resembles: str = ""  # related and refigured: the original story it looks like but is not
 
 
 def load_stories() -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
@@ -160,10 +161,13 @@ def labelled_stream(seed: int = 5) -> list[Item]:
         at = next(it.at for it in items if it.key == story["id"]) + timedelta(hours=rng.randint(20, 30))
         body = re.sub(r"\d+", lambda m: str(int(m.group()) + rng.randint(1, 9)), story["body"])
         key = story["id"] + "/refigured"
-        items.append(Item(key, key, "refigured", "en", "wire", story["title"], body, at))
+        items.append(Item(key, key, "refigured", "en", "wire", story["title"], body, at, story["id"]))
     for rel in related:
         at = next(it.at for it in items if it.key == rel["of"]) + timedelta(hours=rng.randint(6, 40))
-        items.append(Item(rel["id"], rel["id"], "related", "en", "asiawire", rel["title"], rel["body"], at))
+        item = Item(
+            rel["id"], rel["id"], "related", "en", "asiawire", rel["title"], rel["body"], at, rel["of"]
+        )
+        items.append(item)
     for n, (lang, title, body) in enumerate(unrelated_articles(200, rng)):
         at = T0 + timedelta(minutes=rng.randint(0, int(span.total_seconds() // 60)))
         source = "warta" if lang == "id" else rng.choice(OUTLETS)

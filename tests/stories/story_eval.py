@@ -9,11 +9,11 @@ from datetime import datetime
 from itertools import combinations
 from typing import Protocol
 
+from support.store import place, story_of
+
 from pantau.dedupe import cites_wire, content_hash, fingerprint
 from pantau.models import Article
-from pantau.pipeline import STORY_WINDOW
 from pantau.store import Store
-from pantau.store.queries import StoryLink
 
 
 class Item(Protocol):
@@ -50,7 +50,6 @@ def assign_stories(store: Store, items: Iterable[Item]) -> dict[str, int]:
     for n, item in enumerate(items):
         fp = fingerprint(item.body, item.title)
         cited = item.lang != "en" and cites_wire(item.body)
-        story = store.find_story(fp, item.at - STORY_WINDOW, lang=item.lang, cited=cited)
         article = Article(
             source=item.source,
             url=f"https://{item.source}.test/{n}",
@@ -62,11 +61,8 @@ def assign_stories(store: Store, items: Iterable[Item]) -> dict[str, int]:
             content_hash=content_hash(item.title, item.body),
             fetched_at=item.at,
         )
-        article_id = store.save_article(article, [], article.url, StoryLink(story.id if story else None, fp))
-        assert article_id is not None
-        story_id = store.story_of(article_id)
-        assert story_id is not None
-        out[item.key] = story_id
+        placed = place(store, article, fp=fp, cited=cited)
+        out[item.key] = story_of(store, placed.article_id)
     return out
 
 

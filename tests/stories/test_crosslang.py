@@ -28,7 +28,14 @@ def load() -> list[tuple[str, int, dict[str, str]]]:
 def english(topic: str, n: int, event: dict[str, str], at_minutes: int, slot: int) -> Item:
     at = T0 + timedelta(days=10 * slot, minutes=at_minutes)
     return Item(
-        f"{slot}/{topic}/{n}/en", f"{topic}/{n}", "original", "en", "wire", event["en_title"], event["en"], at
+        f"{slot}/{topic}/{n}/en",
+        f"{topic}/{n}",
+        "original",
+        "en",
+        f"wire{slot}",
+        event["en_title"],
+        event["en"],
+        at,
     )
 
 
@@ -39,7 +46,7 @@ def indonesian(topic: str, n: int, event: dict[str, str], at_minutes: int, slot:
         f"{topic}/{n}",
         "id-rewrite",
         "id",
-        "warta",
+        f"warta{slot}",
         event["id_title"],
         event["id"],
         at,
@@ -61,7 +68,7 @@ def test_rewrites_link_to_their_wire_story_and_same_topic_reports_do_not(
     # slot 0: every English story, then every rewrite (each must join its own)
     linking = [english(t, n, e, i, 0) for i, (t, n, e) in enumerate(events)]
     linking += [indonesian(t, n, e, i, 0) for i, (t, n, e) in enumerate(events)]
-    # slots 1 and 2, a window apart: only event k of each topic in English, then the other event's rewrite,
+    # slots 1 and 2, a window apart (from other outlets: the same text from one outlet is a re-fetch): only event k of each topic in English, then the other event's rewrite,
     # which has no story of its own to join and must join none
     apart = []
     for k in (0, 1):

@@ -7,13 +7,15 @@ import threading
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from sqlalchemy import text
+from support.store import index_size, place, story_of
 
 from pantau.dedupe import StoryView, content_hash, fingerprint, plan_alerts
 from pantau.models import Article, Hit, Match
 from pantau.store import Outgoing, Store
 from pantau.store.db import make_engine, migrate
-from pantau.store.queries import Placed, StoryLink
+from pantau.store.queries import Placed
 
 T0 = datetime(2026, 11, 25, 8, 0, tzinfo=UTC)
 WINDOW = timedelta(hours=72)
@@ -36,20 +38,34 @@ def article(source: str, body: str, at: datetime, n: int = 0) -> Article:
 
 
 def save(store: Store, source: str, body: str, at: datetime, n: int = 0, rule: str | None = None) -> int:
-    """Store one article the way the pipeline does; returns its story id."""
-    fp = fingerprint(body)
-    story = store.find_story(fp, at - WINDOW)
-    matches = []
+    """Place one article the way the pipeline does (fingerprint of the body alone); returns its story id."""
+    planned = []
     if rule:
         match = Match(rule, (Hit("Ukraine", "body", 0, 7, "Ukraine"),), "«Ukraine»")
-        matches = [(match, [Outgoing(rule, "desk", at)])]
-    stored = store.save_article(
-        article(source, body, at, n), matches, f"link-{n}", StoryLink(story.id if story else None, fp)
-    )
-    assert stored is not None
-    found = store.story_of(stored)
-    assert found is not None and (story is None or found == story.id)
+        planned = [(match, [Outgoing(rule, "desk", at)])]
+    offered: list[StoryView | None] = []
+    placed = place(store, article(source, body, at, n), planned, fp=fingerprint(body), seen=offered)
+    found = story_of(store, placed.article_id)
+    [story] = offered
+    assert story is None or found == story.id
     return found
+
+
+def story_view(store: Store, body: str, at: datetime) -> StoryView | None:
+    """The story a new copy of `body` fetched at `at` would be offered (nothing is stored)."""
+    offered: list[StoryView | None] = []
+
+    def plan(story: StoryView | None) -> list[tuple[Match, list[Outgoing]]]:
+        offered.append(story)
+        raise LookupError("only looking")
+
+    probe = article("probe", body, at, 999)
+    with pytest.raises(LookupError):
+        store.place_article(
+            probe, "probe", fingerprint(body), since=at - WINDOW, cited=False, indexed=False, plan=plan
+        )
+    assert store.article(probe.url) is None
+    return offered[0]
 
 
 def test_copies_within_the_window_join_and_name_their_sources(store: Store) -> None:
@@ -58,7 +74,7 @@ def test_copies_within_the_window_join_and_name_their_sources(store: Store) -> N
     assert save(store, "warta", STORY[:200], T0 + timedelta(hours=5), 3) == first
     assert save(store, "feedsite", OTHER, T0 + timedelta(hours=6), 4) != first
 
-    view = store.find_story(fingerprint(STORY), T0)
+    view = story_view(store, STORY, T0 + timedelta(hours=7))
     assert view is not None and view.id == first
     assert view.sources == ("wire", "feedsite", "warta")
     assert [(a.rule, a.source, a.terms) for a in view.alerts] == [("ukraine", "wire", ("Ukraine",))]
@@ -74,28 +90,38 @@ def test_a_copy_after_the_window_starts_a_new_story(store: Store) -> None:
 def test_pruning_forgets_old_index_entries_but_keeps_stories(store: Store) -> None:
     first = save(store, "wire", STORY, T0, 1)
     save(store, "wire", OTHER, T0 + timedelta(hours=80), 2)
-    signatures, bands = store.index_size()
+    signatures, bands = index_size(store)
     assert signatures == 2 and bands > 2
+    assert story_view(store, STORY, T0 + timedelta(hours=2)) is not None
     assert store.prune_story_index(T0 + timedelta(hours=1)) > 0
-    assert store.index_size()[0] == 1
-    assert store.find_story(fingerprint(STORY), T0 - timedelta(days=1)) is None  # even if asked to look back
-    assert store.story_of(store.article("https://wire.test/news/1").id) == first  # type: ignore[union-attr]
+    assert index_size(store)[0] == 1
+    assert story_view(store, STORY, T0 + timedelta(hours=2)) is None  # even inside the window
+    assert story_of(store, store.article("https://wire.test/news/1").id) == first  # type: ignore[union-attr]
 
 
 def test_another_outlets_identical_text_is_not_a_refetch(store: Store) -> None:
-    save(store, "wire", STORY, T0, 1)
-    same = article("wire", STORY, T0, 1)
-    assert store.known_article("https://elsewhere.test/x", same.content_hash, "wire")
-    assert not store.known_article("https://elsewhere.test/x", same.content_hash, "feedsite")
-    assert store.known_article(same.url, "other-hash", "feedsite")
+    first = save(store, "wire", STORY, T0, 1)
+    again = article("wire", STORY, T0, 1)
+    moved = Article(**{**again.__dict__, "url": "https://elsewhere.test/x"})
+    assert place(store, moved).article_id is None  # the same text from the same source: a re-fetch
+    assert place(store, Article(**{**again.__dict__, "content_hash": "other"})).article_id is None  # same URL
+    copy = Article(**{**moved.__dict__, "source": "feedsite"})
+    assert story_of(store, place(store, copy, fp=fingerprint(STORY)).article_id) == first
 
 
-def test_an_article_saved_without_a_story_link_gets_a_story_of_its_own(store: Store) -> None:
-    a = store.save_article(article("wire", STORY, T0, 1), [], "l1")
-    b = store.save_article(article("feedsite", STORY, T0, 2), [], "l2")
-    assert a is not None and b is not None
-    assert None not in (store.story_of(a), store.story_of(b)) and store.story_of(a) != store.story_of(b)
-    assert store.index_size() == (0, 0)
+def test_an_article_that_matched_nothing_joins_its_story_but_stays_out_of_the_index(store: Store) -> None:
+    first = save(store, "wire", STORY, T0, 1, rule="ukraine")
+    copy = article("feedsite", "TOKYO (Kyodo) -- " + STORY, T0 + timedelta(hours=1), 2)
+    placed = place(store, copy, fp=fingerprint(copy.body), indexed=False)
+    assert story_of(store, placed.article_id) == first
+    assert index_size(store)[0] == 1
+    # an unindexed article is never offered as a story: a copy of a text only it had starts a new one
+    lone = article("warta", OTHER, T0, 3)
+    place(store, lone, fp=fingerprint(OTHER), indexed=False)
+    assert save(store, "feedsite", OTHER, T0 + timedelta(hours=1), 4) != story_of(
+        store,
+        store.article(lone.url).id,  # type: ignore[union-attr]
+    )
 
 
 def test_upgrading_an_existing_database_puts_each_article_in_its_own_story(store_url: str) -> None:
@@ -114,7 +140,7 @@ def test_upgrading_an_existing_database_puts_each_article_in_its_own_story(store
     engine.dispose()
     store = Store.open(store_url)
     try:
-        stories = [store.story_of(n) for n in ids]
+        stories = [story_of(store, n) for n in ids]
         assert None not in stories and len(set(stories)) == 3
         # new stories get fresh ids (PostgreSQL's sequence was moved past the copied ones)
         assert save(store, "feedsite", OTHER, T0, 9) not in stories
@@ -131,7 +157,7 @@ def test_two_processes_placing_copies_at_once_make_one_story_and_one_alert(store
 
     def racing(store: Store, source: str, body: str, n: int, gate: threading.Barrier) -> Placed:
         gate.wait()
-        return place(store, source, body, T0, n, rule="ukraine")
+        return place_planned(store, source, body, T0, n, rule="ukraine")
 
     try:
         for round_ in range(10):
@@ -146,15 +172,17 @@ def test_two_processes_placing_copies_at_once_make_one_story_and_one_alert(store
                 placed = [wire.result(), copy.result()]
             ids = [p.article_id for p in placed]
             assert None not in ids
-            assert len({stores[0].story_of(i) for i in ids if i is not None}) == 1, f"round {round_}"
+            assert len({story_of(stores[0], i) for i in ids}) == 1, f"round {round_}"
             assert sum(p.alerts for p in placed) == 1, f"round {round_}"
     finally:
         for store in stores:
             store.close()
 
 
-def place(store: Store, source: str, body: str, at: datetime, n: int, rule: str | None = None) -> Placed:
-    """Place an article as the pipeline does (every article, matched or not)."""
+def place_planned(
+    store: Store, source: str, body: str, at: datetime, n: int, rule: str | None = None
+) -> Placed:
+    """Place an article as the pipeline does (indexed, matched or not), its alerts planned from its story."""
     match = Match(rule, (Hit("Ukraine", "body", 0, 7, "Ukraine"),), "«Ukraine»") if rule else None
 
     def plan(story: StoryView | None) -> list[tuple[Match, list[Outgoing]]]:
@@ -174,10 +202,10 @@ def place(store: Store, source: str, body: str, at: datetime, n: int, rule: str 
 def test_an_article_that_matched_nothing_is_indexed_so_a_matching_rewrite_joins_its_story(
     store: Store,
 ) -> None:
-    first = place(store, "wire", STORY, T0, 1)  # no rule matched it
+    first = place_planned(store, "wire", STORY, T0, 1)  # no rule matched it
     assert first.article_id is not None and first.alerts == 0
-    assert store.index_size()[0] == 1
-    rewrite = place(
+    assert index_size(store)[0] == 1
+    rewrite = place_planned(
         store,
         "feedsite",
         "TOKYO (Kyodo) -- " + STORY + " NATO allies welcomed it.",
@@ -186,17 +214,17 @@ def test_an_article_that_matched_nothing_is_indexed_so_a_matching_rewrite_joins_
         rule="ukraine",
     )
     assert rewrite.article_id is not None and rewrite.alerts == 1
-    assert store.story_of(rewrite.article_id) == store.story_of(first.article_id)
+    assert story_of(store, rewrite.article_id) == story_of(store, first.article_id)
     alert_ids = [a.id for a, _ in store.alerts_since(T0 - timedelta(days=1))]
     assert store.also_reported_by(alert_ids) == {alert_ids[0]: ("wire",)}
 
 
 def test_stories_since_lists_each_story_with_its_outlets_and_alerts(store: Store) -> None:
-    old = place(store, "wire", OTHER.replace("Wednesday", "Monday"), T0 - timedelta(days=5), 5)
-    place(store, "wire", STORY, T0, 1)
-    place(store, "feedsite", "TOKYO (Kyodo) -- " + STORY, T0 + timedelta(hours=1), 2, rule="ukraine")
-    place(store, "warta", STORY[:200], T0 + timedelta(hours=2), 3, rule="ukraine")  # folds: no alert
-    place(store, "feedsite", OTHER, T0 + timedelta(hours=3), 4)  # the old report is out of the window
+    old = place_planned(store, "wire", OTHER.replace("Wednesday", "Monday"), T0 - timedelta(days=5), 5)
+    place_planned(store, "wire", STORY, T0, 1)
+    place_planned(store, "feedsite", "TOKYO (Kyodo) -- " + STORY, T0 + timedelta(hours=1), 2, rule="ukraine")
+    place_planned(store, "warta", STORY[:200], T0 + timedelta(hours=2), 3, rule="ukraine")  # folds: no alert
+    place_planned(store, "feedsite", OTHER, T0 + timedelta(hours=3), 4)  # the old report is out of the window
 
     stories = store.stories_since(T0 - timedelta(hours=1))
     assert [s.sources for s in stories] == [("feedsite",), ("wire", "feedsite", "warta")]
@@ -206,7 +234,7 @@ def test_stories_since_lists_each_story_with_its_outlets_and_alerts(store: Store
         ("feedsite", ("ukraine",)),
         ("warta", ()),
     ]
-    assert old.article_id is not None and store.story_of(old.article_id) not in {s.id for s in stories}
+    assert old.article_id is not None and story_of(store, old.article_id) not in {s.id for s in stories}
     assert store.stories_since(T0 - timedelta(hours=1), limit=1) == stories[:1]
 
     alert_ids = [a.id for a, _ in store.alerts_since(T0 - timedelta(days=1))]

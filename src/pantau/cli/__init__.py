@@ -6,6 +6,8 @@ Every PantauError becomes one line on standard error and an exit status; a trace
 from __future__ import annotations
 
 import argparse
+import contextlib
+import os
 import signal
 import sys
 from collections.abc import Sequence
@@ -33,6 +35,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"pantau {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     sub.add_parser("check", parents=[common], help="validate the config and summarise it")
+    sub.add_parser("schema", parents=[common], help="print the JSON Schema of config.yaml (for editors)")
     once = sub.add_parser("once", parents=[common], help="poll every source once, deliver due alerts, exit")
     once.add_argument("--source", help="poll only this source")
     sub.add_parser("run", parents=[common], help="run the service: poll on schedule until stopped")
@@ -67,8 +70,24 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+EXIT_PIPE = 128 + signal.SIGPIPE  # what a shell reports for a command whose reader went away (`| head`)
+
+
 def main(argv: Sequence[str] | None = None) -> None:
-    sys.exit(run_cli(argv))
+    try:
+        status = run_cli(argv)
+        sys.stdout.flush()
+    except BrokenPipeError:
+        # The reader of our output has gone (`pantau alerts | head -1`): nothing more can be said to it,
+        # and that is no error of the user's. Point the standard streams at /dev/null so that Python's own
+        # flush at exit stays quiet too, and end as the command-line convention has it.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        for stream in (sys.stdout, sys.stderr):
+            with contextlib.suppress(OSError, ValueError):
+                os.dup2(devnull, stream.fileno())
+        os.close(devnull)
+        sys.exit(EXIT_PIPE)
+    sys.exit(status)
 
 
 def run_cli(argv: Sequence[str] | None = None) -> int:

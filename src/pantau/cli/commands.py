@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import logging
 import os
 import sys
@@ -77,6 +78,14 @@ def cmd_check(args: argparse.Namespace) -> int:
     say(f"concepts: {', '.join(config.concepts) or 'none'}")
     for warning in config.warnings:
         say(out.paint("warning: ", "33") + warning)
+    return EXIT_OK
+
+
+def cmd_schema(args: argparse.Namespace) -> int:
+    """The JSON Schema comes from the same key table that validates config.yaml, so they cannot drift."""
+    from pantau.config import json_schema
+
+    say(json.dumps(json_schema(), indent=2, ensure_ascii=False))
     return EXIT_OK
 
 
@@ -219,10 +228,17 @@ def cmd_test_rule(args: argparse.Namespace) -> int:
         if exc.column is not None:
             complain("  " + " " * (exc.column - 1) + "^")
         return EXIT_USAGE
+    for warning in ruleset.warnings:
+        complain(err.paint("warning: ", "33") + warning.removeprefix("rule 'test-rule': "))
     if args.article or args.since:
         if config is None:
             raise ConfigError("--article and --since read the store: a config.yaml is needed")
         return _test_rule_stored(args, config, ruleset)
+    if not args.title and args.text_file is None:
+        raise ConfigError(
+            "test-rule: nothing to test the query on",
+            hint="give --title TEXT and/or --text-file FILE (- reads standard input), --article ID|URL or --since 7d",
+        )
     body = _read_text(args.text_file)
     return _show_match(ruleset, Document(args.title, body, "test", None))
 
@@ -248,8 +264,7 @@ def _read_text(path: Path | None) -> str:
 def _show_match(ruleset: RuleSet, doc: Document, label: str = "") -> int:
     matches = ruleset.match(doc)
     if not matches:
-        if not label:
-            say("no match")
+        say("no match" + (f" {label}" if label else ""))
         return EXIT_FAILED
     for match in matches:
         say(out.green("match") + (f" {label}" if label else ""))

@@ -1,6 +1,6 @@
 """Working through the outbox: send what is due, mark it delivered only on success, retry the rest later.
 
-Delivery rows are created with their alert (store.save_article); a pass here claims the due ones, applies
+Delivery rows are created with their alert (store.place_article); a pass here claims the due ones, applies
 quiet hours and rate limits, groups digests, renders, sends and records each outcome. Channels are worked
 on concurrently so a dead channel never delays another; within a channel, alerts go out in the order they
 were matched, and a failure postpones everything queued behind it so the order survives retries.

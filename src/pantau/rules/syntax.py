@@ -234,7 +234,7 @@ class _Parser:
         after = self.toks[self.i + 1] if self.i + 1 < len(self.toks) else nxt
         if nxt.kind == "word" and nxt.text.upper() in ("AND", "OR", "NOT") and after.kind != "end":
             self.warnings.append(
-                f"`{nxt.text}` is searched as a word; operators are upper case ({nxt.text.upper()})"
+                f"`{nxt.text}` is searched as a word: did you mean {nxt.text.upper()}? (operators are upper case)"
             )
 
     def not_(self) -> Node:

@@ -114,18 +114,6 @@ class OutboxQueries:
             rows = conn.execute(query).mappings().all()
         return self._due(rows)
 
-    def due_deliveries(self, now: datetime, limit: int = 500) -> list[DueDelivery]:
-        """What is due, without claiming it (for display and tests)."""
-        query = (
-            _deliveries_with_alerts()
-            .where(DELIVERY.c.state == "pending", DELIVERY.c.next_attempt_at <= now)
-            .order_by(DELIVERY.c.id)
-            .limit(limit)
-        )
-        with self._read() as conn:
-            rows = conn.execute(query).mappings().all()
-        return self._due(rows)
-
     def _set(self, ids: Sequence[int], **values: Any) -> None:
         with self.engine.begin() as conn:
             for chunk in chunks(list(ids), 500):

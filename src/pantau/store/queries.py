@@ -209,12 +209,6 @@ class Store(StoryQueries, OutboxQueries):
 
     # -- articles and alerts ------------------------------------------------------------------------------
 
-    def known_article(self, url: str, content_hash: str, source: str | None = None) -> bool:
-        """Is this URL stored, or this text (from `source`, when given: another outlet's identical copy is
-        a report of the same story, not a re-fetch)?"""
-        with self._fast.transaction(write=False) as cur:
-            return self._known(cur, url, content_hash, source)
-
     def _known(self, cur: FastCursor, url: str, content_hash: str, source: str | None) -> bool:
         rows = cur.all(self._find_copies, {"url": url, "hash": content_hash})
         return any(found_url == url or source in (None, found_source) for found_url, found_source in rows)
@@ -228,13 +222,15 @@ class Store(StoryQueries, OutboxQueries):
         since: datetime,
         cited: bool,
         plan: Callable[[StoryView | None], Sequence[tuple[Match, Sequence[Outgoing]]]],
+        indexed: bool = True,
     ) -> Placed:
         """The pipeline's one write per article: unless it is known already (the URL, or the same text from
         the same source), find its story (indexed since `since`), let `plan` decide its alerts from that
-        story, and store it all, as `save_article` does. One transaction, and one at a time across every
-        process that shares the store (SQLite's write lock; an advisory lock on PostgreSQL), so two workers
-        saving two copies of a story at the same moment put them in one story and alert once.
-        Every placed article enters the near-duplicate index (until `prune_story_index`).
+        story, and store it all: the article, its story and index rows, its alerts and their outbox rows.
+        One transaction, and one at a time across every process that shares the store (SQLite's write
+        lock; an advisory lock on PostgreSQL), so two workers saving two copies of a story at the same moment
+        put them in one story and alert once. `indexed`: whether the article enters the near-duplicate index;
+        the pipeline indexes every article, matched or not (benchmarks and tests may leave it out).
         """
         with self._fast.transaction(write=True) as cur:
             self._one_placement_at_a_time(cur)
@@ -243,25 +239,9 @@ class Store(StoryQueries, OutboxQueries):
                 return Placed(None, 0)
             story = self._find_story(cur, fp, since, lang=article.lang, cited=cited)
             planned = plan(story)
-            placement = StoryLink(story.id if story else None, fp)
+            placement = StoryLink(story.id if story else None, fp if indexed else None)
             article_id = self._save(cur, article, planned, link_url, placement)
         return Placed(article_id, len(planned) if article_id is not None else 0)
-
-    def save_article(
-        self,
-        article: Article,
-        matches: Sequence[tuple[Match, Sequence[Outgoing]]],
-        link_url: str,
-        story: StoryLink | None = None,
-    ) -> int | None:
-        """Store an article, its story, its alerts and their outbox rows in one transaction.
-
-        Returns the article's id, or None when another poll stored the same URL first (then nothing is
-        written, so a re-poll or a second worker never creates a second alert). Without `story` the
-        article starts a story of its own and stays out of the near-duplicate index.
-        """
-        with self._fast.transaction(write=True) as cur:
-            return self._save(cur, article, matches, link_url, story)
 
     def _save(
         self,

@@ -23,7 +23,7 @@ from pantau.store.tables import ALERT, ARTICLE, STORY, STORY_BAND, STORY_SIGNATU
 
 @dataclass(frozen=True)
 class StoryLink:
-    """Where `save_article` puts a new article: into story `story_id`, or a new story when it is None.
+    """Where `place_article` puts a new article: into story `story_id`, or a new story when it is None.
 
     With a fingerprint the article also enters the near-duplicate index (until `prune_story_index`).
     """
@@ -80,13 +80,6 @@ class StoryQueries:
 
     def _insert(self, table: Any) -> Any:
         raise NotImplementedError
-
-    def find_story(
-        self, fp: Fingerprint, since: datetime, *, lang: str | None = None, cited: bool = False
-    ) -> StoryView | None:
-        """The story an article with this fingerprint joins (indexed since `since`), with its alerts."""
-        with self._fast.transaction(write=False) as cur:
-            return self._find_story(cur, fp, since, lang=lang, cited=cited)
 
     def _find_story(
         self, cur: FastCursor, fp: Fingerprint, since: datetime, *, lang: str | None, cited: bool
@@ -172,19 +165,6 @@ class StoryQueries:
             bands = conn.execute(delete(STORY_BAND).where(STORY_BAND.c.article_id.in_(old))).rowcount
             signatures = conn.execute(delete(STORY_SIGNATURE).where(STORY_SIGNATURE.c.at < before)).rowcount
         return int(bands or 0) + int(signatures or 0)
-
-    def index_size(self) -> tuple[int, int]:
-        """(signature rows, band rows) currently in the near-duplicate index."""
-        with self._read() as conn:
-            return (
-                conn.execute(select(func.count()).select_from(STORY_SIGNATURE)).scalar_one(),
-                conn.execute(select(func.count()).select_from(STORY_BAND)).scalar_one(),
-            )
-
-    def story_of(self, article_id: int) -> int | None:
-        with self._read() as conn:
-            found = conn.execute(select(ARTICLE.c.story_id).where(ARTICLE.c.id == article_id)).scalar()
-        return int(found) if found is not None else None
 
     def also_reported_by(self, alert_ids: Sequence[int]) -> dict[int, tuple[str, ...]]:
         """For each alert id: the other sources that reported its story, earliest first (absent: none)."""
