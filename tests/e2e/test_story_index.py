@@ -212,3 +212,13 @@ def test_words_hidden_by_invisible_characters_alert_highlighted_and_copies_witho
     assert len(settled(hook, 2)) == 2
     stories = cli_output(["stories", "--since", "1d", "-c", str(config)], capsys)
     assert "2 outlets (agency, copier), 2 articles" in stories
+
+
+def test_stories_says_when_there_are_none_and_rejects_a_bad_period(
+    tmp_path: Path, site: ScriptedSite, hook: WebhookSink, capsys: pytest.CaptureFixture[str]
+) -> None:
+    config = write_config(tmp_path, site, hook)
+    assert "no stories since" in cli_output(["stories", "-c", str(config)], capsys)
+    assert run_cli(["stories", "--since", "yesterday", "-c", str(config)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "--since" in err and "Traceback" not in err

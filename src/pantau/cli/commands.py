@@ -384,7 +384,7 @@ def cmd_alerts(args: argparse.Namespace) -> int:
         say(out.dim(f"    {alert.url}"))
         if alert.also_reported_by:
             say(f"    also reported by: {', '.join(alert.also_reported_by)}")
-            say(out.dim(f"    story {alert.story_id}: their copies joined it, so they did not alert again"))
+            say(out.dim(f"    story {alert.story_id}: their copies are in it and raise no alert of their own"))
         for d in deliveries:
             state = out.green(d.state) if d.state == "delivered" else err.red(d.state)
             detail = f" after {d.attempts} attempt{'s' * (d.attempts != 1)}" if d.attempts else ""
