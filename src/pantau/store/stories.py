@@ -33,7 +33,7 @@ class StoryLink:
 
 
 @dataclass(frozen=True)
-class StoryCopy:
+class StoryArticle:
     """One outlet's article in a story, with the rules it alerted (none for a copy that joined later)."""
 
     article_id: int
@@ -49,7 +49,7 @@ class StorySummary:
     """A story and every article in it, earliest first."""
 
     id: int
-    copies: tuple[StoryCopy, ...]
+    copies: tuple[StoryArticle, ...]
 
     @property
     def sources(self) -> tuple[str, ...]:
@@ -211,7 +211,7 @@ class StoryQueries:
         columns = (ARTICLE.c.story_id, ARTICLE.c.id, ARTICLE.c.source, ARTICLE.c.title, ARTICLE.c.url)
         with self._read() as conn:
             ids = [story_id for (story_id,) in conn.execute(recent)]
-            copies: dict[int, list[StoryCopy]] = {story_id: [] for story_id in ids}
+            copies: dict[int, list[StoryArticle]] = {story_id: [] for story_id in ids}
             for chunk in chunks(ids, 500):
                 rows = conn.execute(
                     select(*columns, ARTICLE.c.fetched_at, ALERT.c.rule)
@@ -222,9 +222,11 @@ class StoryQueries:
                 for story_id, article_id, source, title, url, at, rule in rows:
                     found = copies[story_id]
                     if found and found[-1].article_id == article_id:
-                        found[-1] = StoryCopy(article_id, source, title, url, at, (*found[-1].rules, rule))
+                        found[-1] = StoryArticle(article_id, source, title, url, at, (*found[-1].rules, rule))
                     else:
-                        found.append(StoryCopy(article_id, source, title, url, at, (rule,) if rule else ()))
+                        found.append(
+                            StoryArticle(article_id, source, title, url, at, (rule,) if rule else ())
+                        )
         return [StorySummary(story_id, tuple(copies[story_id])) for story_id in ids]
 
     # Statements built once: building one per call cost more than running it.
