@@ -59,7 +59,8 @@ def read_blocks(containers: Iterable[LexborNode], skipped: set[int]) -> Iterator
                 if read >= _PROSE:
                     return
                 continue
-            read += hints.text_weight(block.text.strip())
+            if read < _PROSE:
+                read += hints.text_weight(block.text.strip())
             yield block
 
 
