@@ -92,6 +92,9 @@ class OutboxQueries:
             .where(DELIVERY.c.state == "pending", DELIVERY.c.next_attempt_at <= now, free)
             .order_by(DELIVERY.c.id)
             .limit(limit)
+            # PostgreSQL: rows another sender is claiming right now are passed over, not waited for
+            # (several instances drain one outbox in cluster mode). SQLite ignores it: one writer at a time.
+            .with_for_update(skip_locked=True)
         )
         with self.engine.begin() as conn:
             # The WHERE is checked again row by row, so a row another sender claimed meanwhile is skipped.
