@@ -14,6 +14,7 @@ from typing import Any
 
 from pantau.backtest import backtest, compile_query, document
 from pantau.cli.output import EXIT_FAILED, EXIT_OK, EXIT_USAGE, complain, err, out, print_json_line, say
+from pantau.cli.stories import cmd_stories  # noqa: F401  (dispatched by name)
 from pantau.clock import utc_now
 from pantau.config import Config, config_path, describe_channel, load_config
 from pantau.errors import ConfigError, ExtractError, FetchError, PantauError, RuleError
@@ -443,6 +444,9 @@ def cmd_alerts(args: argparse.Namespace) -> int:
         say(out.dim(f"    {alert.url}"))
         if alert.also_reported_by:
             say(f"    also reported by: {', '.join(alert.also_reported_by)}")
+            say(
+                out.dim(f"    story {alert.story_id}: their copies are in it and raise no alert of their own")
+            )
         for d in deliveries:
             state = out.green(d.state) if d.state == "delivered" else err.red(d.state)
             detail = f" after {d.attempts} attempt{'s' * (d.attempts != 1)}" if d.attempts else ""

@@ -225,8 +225,8 @@ class Store(StoryQueries, RecheckQueries, OutboxQueries, ViewQueries, ScheduleQu
         *,
         since: datetime,
         cited: bool,
-        indexed: bool,
         plan: Callable[[StoryView | None], Sequence[tuple[Match, Sequence[Outgoing]]]],
+        indexed: bool = True,
         watch: Watch | None = None,
         held: Sequence[str] = (),
     ) -> Placed:
@@ -234,9 +234,10 @@ class Store(StoryQueries, RecheckQueries, OutboxQueries, ViewQueries, ScheduleQu
         the same source), find its story (indexed since `since`), let `plan` decide its alerts from that
         story, and store it all: the article, its story and index rows, its alerts and their outbox rows.
         One transaction, and one at a time across every process that shares the store (SQLite's write
-        lock; an advisory lock on PostgreSQL), so two workers saving two copies of a story at the same moment put them in one story and alert once.
-        `indexed`: whether the article enters the near-duplicate index. `watch`: fetch it again for updates;
-        `held`: the rules it matched but may not alert on (too old).
+        lock; an advisory lock on PostgreSQL), so two workers saving two copies of a story at the same moment
+        put them in one story and alert once. `indexed`: whether the article enters the near-duplicate index
+        (the pipeline indexes every article, matched or not; benchmarks and tests may leave it out).
+        `watch`: fetch it again for updates; `held`: the rules it matched but may not alert on (too old).
         """
         with self._fast.transaction(write=True) as cur:
             self._one_placement_at_a_time(cur)
