@@ -31,11 +31,21 @@ T0 = dt.datetime(2026, 11, 30, 8, 0, tzinfo=dt.UTC)
 
 
 class Connector(InMemoryConnector):
-    """The in-memory connector, quiet about SQL of pantau's own that it cannot run (leftover cleanup)."""
+    """The in-memory connector, with pantau's own two queries (waiting polls, leftover cleanup)."""
 
     async def execute_query_async(self, query: str, **arguments: Any) -> None:
         if query in self.reverse_queries:
             await super().execute_query_async(query, **arguments)
+
+    async def execute_query_all_async(self, query: str, **arguments: Any) -> list[dict[str, Any]]:
+        if query in self.reverse_queries:
+            return await super().execute_query_all_async(query, **arguments)
+        # pantau's own query for the polls still waiting (service.cluster._WAITING)
+        return [
+            {"queueing_lock": job["queueing_lock"]}
+            for job in self.jobs.values()
+            if job["status"] == "todo" and job["queueing_lock"] in arguments["locks"]
+        ]
 
 
 class Clock:
