@@ -177,10 +177,13 @@ def test_kill_9_of_instances_loses_nothing_and_polls_go_on(
     assert [t for t in published if not got[t]] == [], "alerts were lost"
     # A repeat is only the in-flight send a kill can interrupt: the same delivery, with the same key.
     assert [t for t, seen in keys.items() if len(seen) != 1 or "" in seen] == []
+    longest = 0.0
     for i in range(OUTLETS):
         starts = [s for s, _e in farm.polls(farm.outlet(i)) if s > started] + [ended]
         gaps = [b - a for a, b in pairwise(starts)]
         assert max(gaps) < 60, f"{farm.outlet(i)} went unpolled for {max(gaps):.0f} s"
+        longest = max(longest, *gaps)
+    print(f"longest time a source went unpolled across three kills: {longest:.1f} s")  # pytest -s shows it
     stuck = scalar_rows(cluster_db, "SELECT id FROM procrastinate_jobs WHERE status = 'doing'")
     assert stuck == [], "jobs of killed instances were left in 'doing'"
     logs = "".join(instances.log(p) for p in instances.running)
@@ -251,3 +254,34 @@ def test_a_config_edit_on_one_instance_reaches_the_others(
     assert farm.polls("o02") and farm.polls("o03")
     schedules = scalar_rows(cluster_db, "SELECT name FROM source_schedule ORDER BY name")
     assert schedules == [("o00",), ("o01",), ("o02",), ("o03",)]
+
+
+@pytest.mark.timeout(120)
+def test_polls_go_on_when_leftover_periodic_defer_rows_block_the_dispatcher(
+    tmp_path: Path, cluster_db: str, farm: NewsFarm, instances: Instances
+) -> None:
+    """Rows in procrastinate_periodic_defers with no job (a killed worker's, or of deleted jobs) make
+    procrastinate skip those ticks as 'already deferred'. Here every dispatcher tick of the next five
+    minutes is taken that way: the instance notices that no tick runs and dispatches by itself."""
+    engine = create_engine(cluster_db)
+    with engine.begin() as conn:
+        conn.execute(
+            text(
+                "INSERT INTO procrastinate_periodic_defers (task_name, periodic_id, defer_timestamp)"
+                " SELECT 'pantau.dispatch', 'dispatch', s"
+                " FROM generate_series(extract(epoch FROM now())::bigint - 5,"
+                " extract(epoch FROM now())::bigint + 300) AS s"
+            )
+        )
+    engine.dispose()
+    with WebhookSink() as hook:
+        config = write_config(tmp_path / "config.yaml", cluster_db, hook, farm, range(2))
+        node = instances.start(config)
+        wait_until_polled(farm, 2)
+        begin = time.monotonic()
+        time.sleep(12)
+        assert instances.stop_all() == [0]
+
+    assert "no dispatcher tick" in instances.log(node)
+    for i in range(2):
+        assert sum(s >= begin for s, _e in farm.polls(farm.outlet(i))) >= 2  # every 5 s, 12 s long

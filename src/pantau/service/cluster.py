@@ -154,6 +154,8 @@ class Cluster:
                         watch_file(self.config_file, self._edited, self.stopping, self.config_digest)
                     )
                 )
+            if self.config.web is not None:
+                log.warning("web: the web view, /healthz and /metrics are not served in cluster mode yet")
             log.info(
                 "pantau running in cluster mode as %s: %d sources, %d rules",
                 self.store.instance,
