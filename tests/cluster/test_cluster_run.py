@@ -86,7 +86,8 @@ def polling_instances(db: str) -> list[str]:
     rows = scalar_rows(
         db,
         "SELECT a.application_name FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid"
-        " WHERE l.locktype = 'advisory' AND l.granted",
+        " WHERE l.locktype = 'advisory' AND l.granted AND a.datname = current_database()"
+        " AND a.application_name LIKE 'pantau %'",  # the server is shared with other tests
     )
     return [str(r[0]) for r in rows]
 
