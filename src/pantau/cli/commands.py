@@ -187,7 +187,8 @@ def _extract_one(name: str, url: str | None) -> tuple[Extracted, str]:
         return _extract_url(name), name
     data = Path(name).read_bytes()
     page_url = url or Path(name).resolve().as_uri()
-    return extract_article(decode_html(data, None), page_url), page_url
+    # A saved file was fetched some time before now; now is the best reference for its relative dates.
+    return extract_article(decode_html(data, None), page_url, fetched_at=utc_now()), page_url
 
 
 def _extract_url(url: str) -> Extracted:
@@ -197,7 +198,9 @@ def _extract_url(url: str) -> Extracted:
     async def get() -> Extracted:
         async with make_client() as client:
             page = await Fetcher(client, clock=utc_now).get(url, user_agent=DEFAULT_USER_AGENT)
-        return extract_article(decode_html(page.body, page.charset), page.final_url)
+        return extract_article(
+            decode_html(page.body, page.charset), page.final_url, fetched_at=page.fetched_at
+        )
 
     return asyncio.run(get())
 
@@ -347,10 +350,12 @@ def cmd_sources(args: argparse.Namespace) -> int:
     config = _config(args)
     with Store.open(config.database) as store:
         health = {h.name: h for h in store.all_source_health()}
+        held = store.held_back_counts()
     now = utc_now()
     say(
         out.bold(
-            f"{'source':<16} {'last poll':<22} {'last success':<22} {'next poll':<22} {'fails':>5} {'articles':>8}  last error"
+            f"{'source':<16} {'last poll':<22} {'last success':<22} {'next poll':<22} {'fails':>5} {'articles':>8} {'too old':>7}"
+            "  last error"
         )
     )
     for s in config.sources:
@@ -361,7 +366,7 @@ def cmd_sources(args: argparse.Namespace) -> int:
         fails = err.red(fails) if h.consecutive_failures else fails
         say(
             f"{s.name:<16} {_when(h.last_poll_at, config):<22} {_when(h.last_success_at, config):<22} "
-            f"{planned:<22} {fails} {h.articles_seen:>8}  {_shown(h.last_error, config)}"
+            f"{planned:<22} {fails} {h.articles_seen:>8} {held.get(s.name, 0):>7}  {_shown(h.last_error, config)}"
         )
     return EXIT_OK
 
@@ -389,9 +394,9 @@ def cmd_alerts(args: argparse.Namespace) -> int:
     since = utc_now() - _since(args.since)
     with Store.open(config.database) as store:
         rows = store.alerts_since(since)
+        held = sum(store.held_back_counts(since).values())
     if not rows:
         say(f"no alerts since {_when(since, config)}")
-        return EXIT_OK
     for alert, deliveries in rows:
         say(f"{_when(alert.created_at, config)}  [{alert.rule}] {alert.source}: {alert.title}")
         say(out.dim(f"    {alert.url}"))
@@ -403,6 +408,11 @@ def cmd_alerts(args: argparse.Namespace) -> int:
             if d.state != "delivered" and d.last_error:
                 detail += f": {_shown(d.last_error, config)}"
             say(f"    -> {d.channel}: {state}{detail}")
+    if held:
+        say(
+            f"{held} matching article{'s' * (held != 1)} held back as too old (published before the "
+            "source's max_age) since " + _when(since, config)
+        )
     return EXIT_OK
 
 
