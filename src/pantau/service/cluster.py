@@ -286,7 +286,7 @@ class Cluster:
         """Put the jobs of dead workers back; returns how many. A poll whose source lock is still held is
         still running (a worker draining on shutdown, whose heartbeat already stopped): left alone."""
         manager = self.app.job_manager
-        retried = 0
+        retried = replaced = 0
         for job in await manager.get_stalled_jobs(seconds_since_heartbeat=STALLED_AFTER):
             if job.task_name == POLL_TASK and not self.locks.free(str(job.task_kwargs.get("source"))):
                 continue
@@ -296,10 +296,16 @@ class Cluster:
             except queue_errors.ConnectorException:
                 # Another poll of the source is already waiting (queueing lock): this one can go.
                 await manager.finish_job(job, status=Status.FAILED, delete_job=False)
-        if retried:
-            log.warning("cluster: %d jobs of a stopped instance put back in the queue", retried)
+                replaced += 1
+        if retried or replaced:
+            log.warning(
+                "cluster: %d jobs of a stopped instance freed (%d put back in the queue, %d already queued again)",
+                retried + replaced,
+                retried,
+                replaced,
+            )
         await self.app.connector.execute_query_async(_LEFTOVER_DEFERS)
-        return retried
+        return retried + replaced
 
     async def clean(self) -> None:
         await self.app.job_manager.delete_old_jobs(
