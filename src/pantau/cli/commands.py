@@ -337,7 +337,7 @@ def _test_rule_stored(args: argparse.Namespace, config: Config, ruleset: RuleSet
             return _show_match(ruleset, document(stored), f"#{stored.id} {stored.article.url}")
         since = utc_now() - _since(args.since)
         found = 0
-        for hit in backtest(ruleset, store, since):
+        for hit in backtest(ruleset, store.articles_since(since)):
             a = hit.stored.article
             found += 1
             _show_matches([hit.match], f"#{hit.stored.id} [{a.source}] {a.title} {a.url}")
