@@ -11,13 +11,14 @@ import sys
 from datetime import datetime, timedelta
 from pathlib import Path
 
+from pantau.backtest import backtest, compile_query, document
 from pantau.cli.output import EXIT_FAILED, EXIT_OK, EXIT_USAGE, complain, err, out, print_json_line, say
 from pantau.clock import utc_now
 from pantau.config import Config, config_path, describe_channel, load_config
 from pantau.errors import ConfigError, ExtractError, FetchError, PantauError, RuleError
 from pantau.extract import decode_html, extract_article
-from pantau.models import Alert, Extracted
-from pantau.rules import Document, RuleSet, RuleSpec, compile_rules
+from pantau.models import Alert, Extracted, Match
+from pantau.rules import Document, RuleSet
 from pantau.schedule import format_duration, parse_duration
 from pantau.service.once import PassResult, run_once
 from pantau.store import Store
@@ -74,6 +75,9 @@ def cmd_check(args: argparse.Namespace) -> int:
         say(f"  {name:<16} {describe_channel(channel)}")
     if config.ops:
         say(f"ops: alerts about pantau itself go to '{config.ops.channel}'")
+    if config.web:
+        guard = "password set" if config.web.password else "no password"
+        say(f"web: `pantau run` serves {config.web.url} ({guard})")
     say(f"concepts: {', '.join(config.concepts) or 'none'}")
     for warning in config.warnings:
         say(out.paint("warning: ", "33") + warning)
@@ -220,7 +224,7 @@ def cmd_test_rule(args: argparse.Namespace) -> int:
     config = _optional_config(args)
     concepts = config.concepts if config else {}
     try:
-        ruleset = compile_rules([RuleSpec("test-rule", args.query)], concepts)
+        ruleset = compile_query(args.query, concepts)
     except RuleError as exc:
         complain(f"test-rule: {exc}")
         complain(f"  {args.query}")
@@ -265,12 +269,16 @@ def _show_match(ruleset: RuleSet, doc: Document, label: str = "") -> int:
     if not matches:
         say("no match" + (f" {label}" if label else ""))
         return EXIT_FAILED
+    _show_matches(matches, label)
+    return EXIT_OK
+
+
+def _show_matches(matches: list[Match], label: str) -> None:
     for match in matches:
         say(out.green("match") + (f" {label}" if label else ""))
         for hit in match.hits:
             say(f"  {hit.field}[{hit.start}:{hit.end}] {hit.text!r}  ({hit.term})")
         say(f"  {match.snippet}")
-    return EXIT_OK
 
 
 def _test_rule_stored(args: argparse.Namespace, config: Config, ruleset: RuleSet) -> int:
@@ -280,16 +288,13 @@ def _test_rule_stored(args: argparse.Namespace, config: Config, ruleset: RuleSet
             stored = store.article(key)
             if stored is None:
                 raise ConfigError(f"--article: no stored article {args.article!r}")
-            a = stored.article
-            return _show_match(ruleset, Document(a.title, a.body, a.source, a.lang), f"#{stored.id} {a.url}")
+            return _show_match(ruleset, document(stored), f"#{stored.id} {stored.article.url}")
         since = utc_now() - _since(args.since)
         found = 0
-        for stored in store.articles_since(since):
-            a = stored.article
-            doc = Document(a.title, a.body, a.source, a.lang)
-            if ruleset.match(doc):
-                found += 1
-                _show_match(ruleset, doc, f"#{stored.id} [{a.source}] {a.title} {a.url}")
+        for hit in backtest(ruleset, store, since):
+            a = hit.stored.article
+            found += 1
+            _show_matches([hit.match], f"#{hit.stored.id} [{a.source}] {a.title} {a.url}")
         say(f"{found} stored article{'s' * (found != 1)} would have matched")
         return EXIT_OK if found else EXIT_FAILED
 
@@ -330,24 +335,27 @@ def cmd_test_notify(args: argparse.Namespace) -> int:
 
 
 def cmd_sources(args: argparse.Namespace) -> int:
+    from pantau.service.nextpoll import next_poll
+    from pantau.store import SourceHealth
+
     config = _config(args)
     with Store.open(config.database) as store:
         health = {h.name: h for h in store.all_source_health()}
+    now = utc_now()
     say(
         out.bold(
-            f"{'source':<16} {'last poll':<22} {'last success':<22} {'fails':>5} {'articles':>8}  last error"
+            f"{'source':<16} {'last poll':<22} {'last success':<22} {'next poll':<22} {'fails':>5} {'articles':>8}  last error"
         )
     )
     for s in config.sources:
-        h = health.get(s.name)
-        if h is None:
-            say(f"{s.name:<16} {'never':<22} {'never':<22} {0:>5} {0:>8}")
-            continue
-        fails = str(h.consecutive_failures)
+        h = health.get(s.name) or SourceHealth(name=s.name)
+        due = next_poll(h.last_poll_at, s.every, now)
+        planned = "due now" if due <= now else _when(due, config)
+        fails = f"{h.consecutive_failures:>5}"
         fails = err.red(fails) if h.consecutive_failures else fails
         say(
             f"{s.name:<16} {_when(h.last_poll_at, config):<22} {_when(h.last_success_at, config):<22} "
-            f"{fails:>5} {h.articles_seen:>8}  {h.last_error or ''}"
+            f"{planned:<22} {fails} {h.articles_seen:>8}  {h.last_error or ''}"
         )
     return EXIT_OK
 

@@ -21,8 +21,9 @@ from pantau.config.model import (
     OpsConfig,
     RuleConfig,
     SourceConfig,
+    WebConfig,
 )
-from pantau.config.values import NAME, READERS, Invalid, listed
+from pantau.config.values import NAME, READERS, Invalid, is_loopback, listed
 from pantau.errors import ConfigError, ConfigErrors, RuleError
 from pantau.models import ArticleSelectors
 from pantau.rules import Concept, RuleSet, RuleSpec, compile_rules
@@ -121,6 +122,7 @@ class Builder:
         rules, match_nodes = self.rules(top.get("rules"), channels, {s.name for s in sources})
         ruleset = self.compile(rules, match_nodes, concepts)
         delivery = self.read(top["delivery"], "delivery", "delivery") if "delivery" in top else {}
+        web = self.web(top["web"]) if "web" in top else None
         if self.errors:
             raise ConfigErrors(self.errors)
         return Config(
@@ -136,6 +138,7 @@ class Builder:
             delivery=DeliveryConfig(**delivery) if delivery else DeliveryConfig(),
             ops=ops,
             workers=values.get("workers"),
+            web=web,
             secrets=secrets_in(root),
         )
 
@@ -168,6 +171,23 @@ class Builder:
         keys = node.value if isinstance(node.value, dict) else {}
         self.known(keys["channel"], (read["channel"],), "channel", channels, "ops")
         return OpsConfig(**read)
+
+    def web(self, node: Node) -> WebConfig | None:
+        """`web:` alone means the defaults; an address other machines can reach needs a password."""
+        if node.value is None:
+            node = Node({}, node.line)
+        read = self.read(node, "web", "web")
+        if "listen" not in read:
+            return None
+        (host, port), password = read["listen"], read.get("password")
+        if password is None and not is_loopback(host):
+            keys = node.value if isinstance(node.value, dict) else {}
+            self.error(
+                keys["listen"].line if "listen" in keys else node.line,
+                f"web: listen on {host}:{port} is reachable from other machines but web.password is not set",
+                "set web.password (e.g. ${PANTAU_WEB_PASSWORD}) or listen on 127.0.0.1",
+            )
+        return WebConfig(host, port, password)
 
     def sources(self, node: Node | None, defaults: Mapping[str, Any]) -> tuple[SourceConfig, ...]:
         seen: set[str] = set()

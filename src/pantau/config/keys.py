@@ -73,6 +73,7 @@ KEYS: dict[str, dict[str, Key]] = {
             maximum=64,
             hint="0 reads pages in the main process",
         ),
+        Key("web", "web", "the read-only web view that `pantau run` serves: listen, password"),
     ),
     "defaults": _keys(*_SOURCE_SHARED),
     "source": _keys(
@@ -113,6 +114,12 @@ KEYS: dict[str, dict[str, Key]] = {
         Key("title", "selector", "CSS selector of the headline"),
         Key("published", "selector", "CSS selector of the element holding the publication time"),
         Key("drop", "selectors", "CSS selectors of elements to remove before extraction"),
+    ),
+    "web": _keys(
+        Key("listen", "listen", "HOST:PORT the web view answers on ([::1]:8787 for IPv6)", "127.0.0.1:8787"),
+        Key(
+            "password", "text", "HTTP basic auth password (any user name); required unless listen is loopback"
+        ),
     ),
     "rule": _keys(
         Key("name", "name", "unique name of the rule", required=True),
@@ -156,6 +163,7 @@ TYPES: dict[str, dict[str, Any]] = {
     "duration": _written("^\\s*(\\d+\\s*[smhdSMHD]\\s*)+$"),
     "quiet": _written("^\\s*\\d{1,2}:\\d{2}\\s*-\\s*\\d{1,2}:\\d{2}\\s*$"),
     "digest": _TEXT,
+    "listen": _written("^(\\[[0-9A-Fa-f:.]+\\]|[^:\\s\\[\\]]+):\\d{1,5}$"),
     "count": {"type": "integer", "minimum": 1},
     "integer": {"type": "integer"},
     "flag": {"type": "boolean"},

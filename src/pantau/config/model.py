@@ -70,6 +70,18 @@ class RuleConfig:
 
 
 @dataclass(frozen=True)
+class WebConfig:
+    host: str
+    port: int  # 0: any free port (the log names the one taken)
+    password: str | None = field(default=None, repr=False)  # never in a repr, a log line or an error
+
+    @property
+    def url(self) -> str:
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"http://{host}:{self.port}"
+
+
+@dataclass(frozen=True)
 class Config:
     path: Path
     database: str
@@ -83,6 +95,7 @@ class Config:
     delivery: DeliveryConfig = field(default=DeliveryConfig())
     ops: OpsConfig | None = None
     workers: int | None = None  # None: analyse.default_workers() on the machine that runs pantau
+    web: WebConfig | None = None  # None: no web view
     # Values substituted from the environment into URLs or secret-named variables: never shown anywhere.
     secrets: frozenset[str] = field(default=frozenset())
 

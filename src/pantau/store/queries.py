@@ -29,6 +29,7 @@ from pantau.store.tables import (
     SEEN_LINK,
     SOURCE_STATE,
 )
+from pantau.store.views import ViewQueries
 
 
 @dataclass(frozen=True)
@@ -69,7 +70,7 @@ class StoredArticle:
     article: Article
 
 
-class Store(StoryQueries, OutboxQueries):
+class Store(StoryQueries, OutboxQueries, ViewQueries):
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
         self._fast = FastPath(engine)
