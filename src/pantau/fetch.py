@@ -28,13 +28,21 @@ from protego import Protego
 from pantau.clock import Clock
 from pantau.errors import FetchError
 from pantau.models import Page
+from pantau.redact import guard_logger
 
-__all__ = ["FetchStatusError", "Fetcher", "make_client"]
+guard_logger("httpx")  # it logs every request URL, API keys in the query included
+
+__all__ = ["FetchStatusError", "Fetcher", "RobotsDisallowed", "make_client"]
 
 MAX_REDIRECTS = 5
 ROBOTS_MAX_BYTES = 500_000  # RFC 9309 asks crawlers to read at least 500 KiB; more is never needed
 _REDIRECTS = frozenset({301, 302, 303, 307, 308})
 ROBOTS_TTL = timedelta(hours=24)  # RFC 9309: a cached robots.txt should not be used for more than a day
+
+
+class RobotsDisallowed(FetchError):
+    """The site's robots.txt does not let pantau fetch this URL (or could not be read: RFC 9309 says
+    to stay away then)."""
 
 
 class FetchStatusError(FetchError):
@@ -231,7 +239,7 @@ class Fetcher:
         else:
             allowed = robots.allow_all
         if not allowed:
-            raise FetchError(f"fetch: disallowed by robots.txt: {url}{robots.reason}")
+            raise RobotsDisallowed(f"fetch: disallowed by robots.txt: {url}{robots.reason}")
 
     async def _load_robots(self, origin: str, host: str, user_agent: str) -> _Robots:
         """RFC 9309: 2xx is parsed, 4xx allows everything, 5xx or no answer disallows everything."""

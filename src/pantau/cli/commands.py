@@ -18,6 +18,7 @@ from pantau.config import Config, config_path, describe_channel, load_config
 from pantau.errors import ConfigError, ExtractError, FetchError, PantauError, RuleError
 from pantau.extract import decode_html, extract_article
 from pantau.models import Alert, Extracted, Match
+from pantau.redact import redact_text, redact_url
 from pantau.rules import Document, RuleSet
 from pantau.schedule import format_duration, parse_duration
 from pantau.service.once import PassResult, run_once
@@ -33,6 +34,11 @@ def _since(text: str) -> timedelta:
         return parse_duration(text)
     except ValueError as exc:
         raise ConfigError(f"--since: {exc}", hint="e.g. 30m, 24h, 7d") from None
+
+
+def _shown(error: str | None, config: Config) -> str:
+    """A stored error as printed: redacted again, for rows written before pantau redacted them."""
+    return redact_text(error, config.secrets) if error else ""
 
 
 def _when(moment: datetime | None, config: Config) -> str:
@@ -62,7 +68,7 @@ def cmd_check(args: argparse.Namespace) -> int:
         if s.link_pattern is not None:
             how += (" and " if how else "") + f"pattern {s.link_pattern.pattern!r}"
         say(
-            f"  {s.name:<16} every {format_duration(s.every):<5} {s.url}  {out.dim(how or 'feed, sitemap or autodiscovery')}"
+            f"  {s.name:<16} every {format_duration(s.every):<5} {redact_url(s.url)}  {out.dim(how or 'feed, sitemap or autodiscovery')}"
         )
     say(out.bold(f"rules ({len(config.rules)})"))
     for r in config.rules:
@@ -181,7 +187,8 @@ def _extract_one(name: str, url: str | None) -> tuple[Extracted, str]:
         return _extract_url(name), name
     data = Path(name).read_bytes()
     page_url = url or Path(name).resolve().as_uri()
-    return extract_article(decode_html(data, None), page_url), page_url
+    # A saved file was fetched some time before now; now is the best reference for its relative dates.
+    return extract_article(decode_html(data, None), page_url, fetched_at=utc_now()), page_url
 
 
 def _extract_url(url: str) -> Extracted:
@@ -191,7 +198,9 @@ def _extract_url(url: str) -> Extracted:
     async def get() -> Extracted:
         async with make_client() as client:
             page = await Fetcher(client, clock=utc_now).get(url, user_agent=DEFAULT_USER_AGENT)
-        return extract_article(decode_html(page.body, page.charset), page.final_url)
+        return extract_article(
+            decode_html(page.body, page.charset), page.final_url, fetched_at=page.fetched_at
+        )
 
     return asyncio.run(get())
 
@@ -341,10 +350,12 @@ def cmd_sources(args: argparse.Namespace) -> int:
     config = _config(args)
     with Store.open(config.database) as store:
         health = {h.name: h for h in store.all_source_health()}
+        held = store.held_back_counts()
     now = utc_now()
     say(
         out.bold(
-            f"{'source':<16} {'last poll':<22} {'last success':<22} {'next poll':<22} {'fails':>5} {'articles':>8}  last error"
+            f"{'source':<16} {'last poll':<22} {'last success':<22} {'next poll':<22} {'fails':>5} {'articles':>8} {'too old':>7}"
+            "  last error"
         )
     )
     for s in config.sources:
@@ -355,7 +366,7 @@ def cmd_sources(args: argparse.Namespace) -> int:
         fails = err.red(fails) if h.consecutive_failures else fails
         say(
             f"{s.name:<16} {_when(h.last_poll_at, config):<22} {_when(h.last_success_at, config):<22} "
-            f"{planned:<22} {fails} {h.articles_seen:>8}  {h.last_error or ''}"
+            f"{planned:<22} {fails} {h.articles_seen:>8} {held.get(s.name, 0):>7}  {_shown(h.last_error, config)}"
         )
     return EXIT_OK
 
@@ -383,9 +394,9 @@ def cmd_alerts(args: argparse.Namespace) -> int:
     since = utc_now() - _since(args.since)
     with Store.open(config.database) as store:
         rows = store.alerts_since(since)
+        held = sum(store.held_back_counts(since).values())
     if not rows:
         say(f"no alerts since {_when(since, config)}")
-        return EXIT_OK
     for alert, deliveries in rows:
         say(f"{_when(alert.created_at, config)}  [{alert.rule}] {alert.source}: {alert.title}")
         say(out.dim(f"    {alert.url}"))
@@ -395,8 +406,13 @@ def cmd_alerts(args: argparse.Namespace) -> int:
             state = out.green(d.state) if d.state == "delivered" else err.red(d.state)
             detail = f" after {d.attempts} attempt{'s' * (d.attempts != 1)}" if d.attempts else ""
             if d.state != "delivered" and d.last_error:
-                detail += f": {d.last_error}"
+                detail += f": {_shown(d.last_error, config)}"
             say(f"    -> {d.channel}: {state}{detail}")
+    if held:
+        say(
+            f"{held} matching article{'s' * (held != 1)} held back as too old (published before the "
+            "source's max_age) since " + _when(since, config)
+        )
     return EXIT_OK
 
 
@@ -419,7 +435,7 @@ def _dead_letters(args: argparse.Namespace) -> int:
         say(
             f"    -> {state.channel}: "
             + err.red("dead")
-            + f" after {state.attempts} attempts: {state.last_error}"
+            + f" after {state.attempts} attempts: {_shown(state.last_error, config)}"
         )
     say(f"{len(dead)} failed; `pantau alerts --retry` queues them again")
     return EXIT_OK

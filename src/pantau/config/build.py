@@ -26,6 +26,7 @@ from pantau.config.model import (
 from pantau.config.values import NAME, READERS, Invalid, is_loopback, listed
 from pantau.errors import ConfigError, ConfigErrors, RuleError
 from pantau.models import ArticleSelectors
+from pantau.redact import redact_text
 from pantau.rules import Concept, RuleSet, RuleSpec, compile_rules
 from pantau.yamlload import Node
 
@@ -124,7 +125,7 @@ class Builder:
         delivery = self.read(top["delivery"], "delivery", "delivery") if "delivery" in top else {}
         web = self.web(top["web"]) if "web" in top else None
         if self.errors:
-            raise ConfigErrors(self.errors)
+            raise ConfigErrors([_scrubbed(error, secrets_in(root)) for error in self.errors])
         return Config(
             path=Path(self.path),
             database=self.database(values.get("database", "sqlite:///pantau.db")),
@@ -290,6 +291,13 @@ class Builder:
                 rule = first.rule or ""
                 self.error(matches[rule].line if rule in matches else 1, f"rule '{rule}': match: {first}")
             return compile_rules([], {})
+
+
+def _scrubbed(error: ConfigError, secrets: frozenset[str]) -> ConfigError:
+    """The error without any value substituted from the environment into a secret place, and with every
+    URL in it redacted (the messages quote what was written, after substitution)."""
+    hint = redact_text(error.hint, secrets) if error.hint else None
+    return ConfigError(redact_text(error.message, secrets), path=error.path, line=error.line, hint=hint)
 
 
 def _label(item: Node, kind: str) -> str:

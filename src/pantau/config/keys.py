@@ -42,6 +42,18 @@ _SOURCE_SHARED = (
     Key("user_agent", "text", "User-Agent header sent to outlets", default=DEFAULT_USER_AGENT),
     Key("timeout", "duration", "overall deadline for one HTTP request", default="30s"),
     Key("stale_after", "duration", "ops alert when a source yields no new article for this long (e.g. 1d)"),
+    Key(
+        "max_age",
+        "duration_or_off",
+        "articles published longer ago are stored but never alerted (off: no limit)",
+        default="3d",
+    ),
+    Key(
+        "recheck",
+        "duration_or_off",
+        "fetch new articles again for this long after first seen, to read updates (off: never)",
+        default="6h",
+    ),
 )
 
 # section -> key name -> Key. "top" is the file itself.
@@ -161,6 +173,7 @@ TYPES: dict[str, dict[str, Any]] = {
     "http_url": _written("^https?://[^/\\s]+"),
     "channel_urls": _TEXTS,
     "duration": _written("^\\s*(\\d+\\s*[smhdSMHD]\\s*)+$"),
+    "duration_or_off": {"anyOf": [_written("^\\s*((\\d+\\s*[smhdSMHD]\\s*)+|off)$"), {"const": False}]},
     "quiet": _written("^\\s*\\d{1,2}:\\d{2}\\s*-\\s*\\d{1,2}:\\d{2}\\s*$"),
     "digest": _TEXT,
     "listen": _written("^(\\[[0-9A-Fa-f:.]+\\]|[^:\\s\\[\\]]+):\\d{1,5}$"),

@@ -26,6 +26,8 @@ class SourceConfig:
     link_pattern: re.Pattern[str] | None = None
     article: ArticleSelectors | None = None
     stale_after: timedelta | None = None
+    max_age: timedelta | None = timedelta(days=3)  # None: no limit
+    recheck: timedelta | None = timedelta(hours=6)  # None: articles are never fetched again
 
 
 @dataclass(frozen=True)

@@ -67,6 +67,16 @@ def duration(value: Any, key: Key | None = None) -> timedelta:
         raise Invalid(str(exc)) from None  # the message says how to write one
 
 
+def duration_or_off(value: Any, key: Key | None = None) -> timedelta | None:
+    """A duration, or None for `off` (YAML reads a bare off as false)."""
+    if value is False or (isinstance(value, str) and value.strip().lower() == "off"):
+        return None
+    try:
+        return parse_duration(text(value))
+    except ValueError as exc:
+        raise Invalid(str(exc), "or off, for none") from None
+
+
 def quiet(value: Any, key: Key | None = None) -> Any:
     try:
         return parse_quiet(text(value))
@@ -230,6 +240,7 @@ READERS: dict[str, Callable[..., Any]] = {
     "http_url": http_url,
     "channel_urls": channel_urls,
     "duration": duration,
+    "duration_or_off": duration_or_off,
     "quiet": quiet,
     "digest": digest,
     "count": count,

@@ -1,9 +1,11 @@
 """The store: the only code that touches SQL. queries.py holds sources, links and articles; stories.py the
-story index; outbox.py the deliveries and incidents; views.py what the web view reads."""
+story index; recheck.py articles watched for updates and those held back as too old; outbox.py the
+deliveries and incidents; views.py what the web view reads."""
 
 from pantau.store.db import StoreError
 from pantau.store.outbox import DeliveryState, DueDelivery
 from pantau.store.queries import Outgoing, SourceHealth, Store, StoredArticle
+from pantau.store.recheck import DueRecheck, Watch
 from pantau.store.stories import StoryLink
 from pantau.store.views import AlertFilter, AlertView, DeliveryView, StoryCopy
 
@@ -13,6 +15,7 @@ __all__ = [
     "DeliveryState",
     "DeliveryView",
     "DueDelivery",
+    "DueRecheck",
     "Outgoing",
     "SourceHealth",
     "Store",
@@ -20,4 +23,5 @@ __all__ = [
     "StoredArticle",
     "StoryCopy",
     "StoryLink",
+    "Watch",
 ]
