@@ -29,7 +29,7 @@ CONFIG = """\
 database: "{db}"
 workers: 0
 web: {{listen: "127.0.0.1:0"}}
-defaults: {{every: 2s, timeout: 3s}}
+defaults: {{every: 2s, timeout: 3s, max_age: "off"}}  # the demo outlets carry fixed dates
 channels:
   hook: "{hook}"
   broken: "json://127.0.0.1:{closed}/nobody-listens"
