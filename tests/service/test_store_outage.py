@@ -11,16 +11,19 @@ from __future__ import annotations
 import asyncio
 import logging
 import sqlite3
+import time
 from collections import Counter
+from collections.abc import Callable
 from pathlib import Path
 
 import httpx
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
+from support.process import PantauRun
 from support.running import Running, running, wait_until
 from support.site import ScriptedSite
 from support.tcpproxy import TcpProxy
-from support.webhook import WebhookSink
+from support.webhook import WebhookRequest, WebhookSink
 
 from pantau.config import load_config
 from pantau.store import Store
@@ -28,7 +31,7 @@ from pantau.store import Store
 CONFIG = """\
 database: "{db}"
 workers: 0
-defaults: {{every: 1s, timeout: 3s}}
+defaults: {{every: 1s, timeout: 3s, max_age: "off"}}  # the demo outlets carry fixed dates
 channels:
   alerts: "{alerts}"
   ops: "{ops}"
@@ -189,3 +192,65 @@ def test_sqlite_locked_by_another_process_and_released(
 
     seen = asyncio.run(scenario())
     check(seen, hook, caplog, "database is locked", readable=True)  # WAL: reads go on
+
+
+def test_pantau_run_through_a_postgresql_outage(
+    tmp_path: Path, pg_store_url: str, site: ScriptedSite, hook: WebhookSink
+) -> None:
+    """The same outage under a real `pantau run` process, seen from outside: its web server and its log."""
+    with TcpProxy("127.0.0.1", 5432) as proxy:
+        url = pg_store_url.replace("127.0.0.1:5432", f"127.0.0.1:{proxy.port}")
+        config_file = tmp_path / "config.yaml"
+        config_file.write_text(
+            CONFIG.format(db=url, alerts=hook.url("/alerts"), ops=hook.url("/ops"), base=site.url)
+            + 'web: {listen: "127.0.0.1:0"}\n'
+        )
+        service = PantauRun(config_file)
+        try:
+            with httpx.Client(base_url=service.web_url(), timeout=20) as client:
+
+                def healthz() -> tuple[int, str]:
+                    answer = client.get("/healthz")
+                    return answer.status_code, answer.text
+
+                hook.wait_for(1, timeout=30)
+                assert healthz() == (200, "ok")
+                proxy.cut()
+                cut_at = time.monotonic()
+                publish_wire_article(site)
+                service.wait_for("failed: store: database unavailable", after=cut_at)
+                assert healthz() == (503, "store: database unavailable (connection refused)")
+                down = gauges(client.get("/metrics").text)
+                assert down["pantau_store_up"] == 0 and down["pantau_store_unavailable_total"] >= 1
+                hook_wait(hook, lambda r: r.path == "/ops", 1)
+                proxy.restore()
+                hook_wait(hook, lambda r: NEW_TITLE in (r.json or {}).get("title", ""), 1)
+                hook_wait(hook, lambda r: r.path == "/ops", 2)
+                deadline = time.monotonic() + 20
+                while healthz()[0] != 200:
+                    assert time.monotonic() < deadline, service.log
+                    time.sleep(0.2)
+                time.sleep(2)  # more polls and passes: nothing arrives twice
+        finally:
+            assert service.stop() == 0
+    log = service.log
+    assert "Traceback" not in log and "unexpectedly" not in log, log
+    failed = [line for line in log.splitlines() if "database unavailable" in line]
+    assert failed and all(
+        line.endswith("(connection refused)") or "nothing is lost" in line for line in failed
+    ), log
+    alerts = [r.json["title"] for r in hook.requests if r.path == "/alerts"]
+    assert len(alerts) == len(set(alerts)) == 2, alerts
+    assert [r.json["title"] for r in hook.requests if r.path == "/ops"] == [
+        "[pantau] store: database unavailable",
+        "[pantau] store: recovered",
+    ]
+
+
+def hook_wait(
+    hook: WebhookSink, wanted: Callable[[WebhookRequest], bool], count: int, timeout: float = 30
+) -> None:
+    deadline = time.monotonic() + timeout
+    while sum(map(wanted, list(hook.requests))) < count:
+        assert time.monotonic() < deadline, [r.json for r in hook.requests]
+        time.sleep(0.05)

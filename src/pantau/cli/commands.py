@@ -203,7 +203,7 @@ def cmd_extract(args: argparse.Namespace) -> int:
         try:
             extracted, url = _extract_one(name, args.url)
         except (OSError, FetchError) as exc:
-            complain(f"{name}: cannot read: {exc}")
+            complain(f"{redact_text(name)}: cannot read: {redact_text(str(exc))}")
             status = EXIT_USAGE
             continue
         except ExtractError as exc:
