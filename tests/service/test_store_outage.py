@@ -84,7 +84,8 @@ async def outage(
     """Wait for the first alert, take the store away (`cut()`), publish an article, check the service
     says so, bring the store back (`restore()`), and wait for the article's alert."""
     seen: dict[str, object] = {}
-    async with httpx.AsyncClient(base_url=run.base) as client:
+    # a write to a locked SQLite waits out its busy timeout (5 s) on the service's loop: be patient
+    async with httpx.AsyncClient(base_url=run.base, timeout=30) as client:
         await wait_until(lambda: len(hook.requests) >= 1)
         assert (await client.get("/healthz")).text == "ok"
         cut()  # type: ignore[operator]
