@@ -229,6 +229,10 @@ class Service:
         self.metrics.store_answered()
         if lasted is not None:
             log.warning("store: the database answers again, after %d s", lasted.total_seconds())
+            # what waited (and what was sent but not yet recorded) goes out now, not at the next pass
+            task = asyncio.ensure_future(self._tracked(self._deliver)())
+            self.in_flight.add(task)
+            task.add_done_callback(self.in_flight.discard)
         await self._tell_outage()
 
     async def _probe_store(self) -> None:
