@@ -294,7 +294,8 @@ class Service:
         try:
             config = await asyncio.to_thread(load_config, path)
         except ConfigError as exc:
-            log.error("reload refused, keeping the running config: %s", exc)
+            for line in exc.lines():  # one record per mistake, as `pantau check` prints them
+                log.error("reload refused, keeping the running config: %s", line)
             await self._tell_ops(
                 Message(
                     "[pantau] config refused",
