@@ -134,14 +134,7 @@ class OutboxQueries:
         (and the error raised): `record_unrecorded` writes it once the database is back, before anything
         is claimed again, so the message is not sent a second time when its lease runs out."""
         try:
-            self._set(
-                ids,
-                state="delivered",
-                delivered_at=at,
-                attempts=DELIVERY.c.attempts + 1,
-                last_error=None,
-                message_key=message_key,
-            )
+            self._delivered(tuple(ids), at, message_key)
         except DBAPIError as exc:
             if unavailable(exc) is not None:
                 self._unrecorded.append((tuple(ids), at, message_key))
@@ -151,18 +144,14 @@ class OutboxQueries:
         """Write the deliveries that were sent while the database was away; how many messages."""
         written = 0
         while self._unrecorded:
-            ids, at, key = self._unrecorded[0]
-            self._set(
-                ids,
-                state="delivered",
-                delivered_at=at,
-                attempts=DELIVERY.c.attempts + 1,
-                last_error=None,
-                message_key=key,
-            )
+            self._delivered(*self._unrecorded[0])
             self._unrecorded.pop(0)
             written += 1
         return written
+
+    def _delivered(self, ids: tuple[int, ...], at: datetime, message_key: str | None) -> None:
+        values = {"delivered_at": at, "attempts": DELIVERY.c.attempts + 1, "message_key": message_key}
+        self._set(ids, state="delivered", last_error=None, **values)
 
     def mark_failed(
         self, ids: Sequence[int], error: str, retry_at: datetime, *, attempted: bool = True
