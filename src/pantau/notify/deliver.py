@@ -20,7 +20,7 @@ from apprise.decorators import notify as apprise_notify
 from pantau.channels import instantiate, validate_channel_url
 from pantau.errors import ConfigError, DeliveryError
 from pantau.notify.render import Message, to_plain
-from pantau.redact import PLUGINS, SCRUBBER, guard_logger, redact_text, redact_url, secrets_of
+from pantau.redact import SCRUBBER, guard_logger, plugins, redact_text, redact_url, secrets_of
 
 DELIVERY_HEADER = "X-Pantau-Delivery"
 _STDOUT_LOCK = threading.Lock()
@@ -39,7 +39,7 @@ def _print_to_stdout(body: str, title: str, *args: Any, **kwargs: Any) -> bool:
     return True
 
 
-if "stdout" not in PLUGINS:  # registering twice makes apprise warn and keep the first
+if "stdout" not in plugins():  # registering twice makes apprise warn and keep the first
     apprise_notify(on="stdout", name="pantau standard output")(_print_to_stdout)  # type: ignore[no-untyped-call]
 
 
