@@ -226,16 +226,14 @@ async def _process_link(source: SourceConfig, link: Link, identity: str, ctx: Co
     article = article_from(found, source.name, found.url, published, now)
     plan = Planner(matches, source.name, ctx.config, now, ctx.per_source_rules, ctx.term_key, too_old=old)
 
-    # Only an article that matched a rule can hold alerts a later copy must not repeat, so only such
-    # articles enter the near-duplicate index (each entry is ~20 rows written); every article is still
-    # looked up, so a copy that matches nothing is still recorded under its story.
+    # Every article enters the story index, matched or not: a later copy that matches (a rewrite that adds
+    # a watched term) must join the earlier story and name the outlets that published it first.
     placed = store.place_article(
         article,
         identity,
         found.fingerprint,
         since=now - STORY_WINDOW,
         cited=found.cites_wire,
-        indexed=bool(matches),
         plan=plan,
         watch=_watch(source, page, now),
         held=held,

@@ -257,3 +257,17 @@ def test_a_password_guards_every_page(tmp_path: Path, site: ScriptedSite, hook: 
 def test_without_a_password_on_loopback_pages_are_open(newsroom: Newsroom) -> None:
     assert newsroom.config.web is not None and newsroom.config.web.password is None
     assert newsroom.get("/").status == 200
+
+
+def test_stored_errors_never_show_a_secret(tmp_path: Path, site: ScriptedSite) -> None:
+    hook = "json://bot:${HOOK_TOKEN}@127.0.0.1:9/hook"
+    path = write_config(tmp_path, site, f"sqlite:///{tmp_path / 'p.db'}", hook)
+    config = load_config(path, env={"HOOK_TOKEN": "tok-98765-secret"})
+    with Store.open(config.database) as store:
+        # an error stored by an older pantau, before errors were redacted on the way in
+        store.record_poll("wire", utc_now(), error="fetch: HTTP 401 for token tok-98765-secret")
+        room = Newsroom(config, store)
+        for route in ["/", "/sources", "/api/sources"]:
+            page = room.get(route)
+            assert page.status == 200 and "fetch: HTTP 401 for token" in page.text, route
+            assert "tok-98765" not in page.text, route

@@ -98,6 +98,7 @@ class Config:
     ops: OpsConfig | None = None
     workers: int | None = None  # None: analyse.default_workers() on the machine that runs pantau
     web: WebConfig | None = None  # None: no web view
+    cluster: bool = False  # service.cluster instead of service.embedded (PostgreSQL only)
     # Values substituted from the environment into URLs or secret-named variables: never shown anywhere.
     secrets: frozenset[str] = field(default=frozenset())
 

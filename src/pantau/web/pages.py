@@ -21,7 +21,7 @@ from pantau.errors import RuleError
 from pantau.schedule import format_duration, parse_duration
 from pantau.service.nextpoll import next_poll
 from pantau.store import AlertFilter, AlertView, SourceHealth
-from pantau.web.app import CLOCK, CONFIG, NEXT_POLLS, STORE, render
+from pantau.web.app import CLOCK, CONFIG, NEXT_POLLS, STORE, render, shown
 from pantau.web.present import Segment, excerpts, highlight
 
 PAGE_SIZE = 50
@@ -217,7 +217,7 @@ def _iso(moment: datetime | None) -> str | None:
     return moment.isoformat() if moment else None
 
 
-def _alert_json(view: AlertView) -> dict[str, Any]:
+def _alert_json(view: AlertView, config: Config) -> dict[str, Any]:
     a = view.alert
     return {
         "id": a.id,
@@ -237,7 +237,7 @@ def _alert_json(view: AlertView) -> dict[str, Any]:
                 "channel": d.channel,
                 "state": d.state,
                 "attempts": d.attempts,
-                "last_error": d.last_error,
+                "last_error": shown(d.last_error, config) or None,
                 "delivered_at": _iso(d.delivered_at),
                 "next_attempt_at": _iso(d.next_attempt_at) if d.state == "pending" else None,
             }
@@ -258,7 +258,7 @@ async def api_alerts(request: web.Request) -> web.Response:
     page = await _read(request.app[STORE].alert_page, where, limit + 1)
     return web.json_response(
         {
-            "alerts": [_alert_json(v) for v in page[:limit]],
+            "alerts": [_alert_json(v, request.app[CONFIG]()) for v in page[:limit]],
             "next": _older_link("/api/alerts", query, page, limit),
         }
     )
@@ -275,7 +275,7 @@ async def api_sources(request: web.Request) -> web.Response:
                 "last_poll": _iso(r.health.last_poll_at),
                 "last_success": _iso(r.health.last_success_at),
                 "consecutive_failures": r.health.consecutive_failures,
-                "last_error": r.health.last_error,
+                "last_error": shown(r.health.last_error, request.app[CONFIG]()) or None,
                 "articles_seen": r.health.articles_seen,
                 "articles_per_day": r.per_day,
                 "next_poll": _iso(r.next_poll),
