@@ -271,3 +271,19 @@ def test_stored_errors_never_show_a_secret(tmp_path: Path, site: ScriptedSite) -
             page = room.get(route)
             assert page.status == 200 and "fetch: HTTP 401 for token" in page.text, route
             assert "tok-98765" not in page.text, route
+
+
+def test_try_searches_the_newest_articles_first_and_says_when_it_stopped(
+    newsroom: Newsroom, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    everything = newsroom.get("/try?q=NATO&since=7d")
+    assert "were searched" not in everything.text
+    titles = re.findall(r'<li class="hit">.*?<div class="headline"><a [^>]*>(.*?)</a>', everything.text, re.S)
+    assert len(titles) >= 3
+    monkeypatch.setattr(pages, "TRY_SCAN_LIMIT", 3)
+    capped = newsroom.get("/try?q=NATO&since=7d")
+    broad = newsroom.get("/try?q=the+OR+dan&since=7d")  # words in nearly every article
+    assert len(re.findall(r'<li class="hit">', broad.text)) in (2, 3)
+    assert "Only the newest 3 articles of that period were searched" in capped.text
+    shown = re.findall(r'<li class="hit">.*?<div class="headline"><a [^>]*>(.*?)</a>', capped.text, re.S)
+    assert len(shown) <= 3 and shown == titles[: len(shown)]  # newest first, as without the cap

@@ -203,7 +203,7 @@ def cmd_extract(args: argparse.Namespace) -> int:
         try:
             extracted, url = _extract_one(name, args.url)
         except (OSError, FetchError) as exc:
-            complain(f"{name}: cannot read: {exc}")
+            complain(f"{redact_text(name)}: cannot read: {redact_text(str(exc))}")
             status = EXIT_USAGE
             continue
         except ExtractError as exc:
@@ -337,7 +337,7 @@ def _test_rule_stored(args: argparse.Namespace, config: Config, ruleset: RuleSet
             return _show_match(ruleset, document(stored), f"#{stored.id} {stored.article.url}")
         since = utc_now() - _since(args.since)
         found = 0
-        for hit in backtest(ruleset, store, since):
+        for hit in backtest(ruleset, store.articles_since(since)):
             a = hit.stored.article
             found += 1
             _show_matches([hit.match], f"#{hit.stored.id} [{a.source}] {a.title} {a.url}")
