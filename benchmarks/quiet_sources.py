@@ -32,7 +32,19 @@ ETAG = '"v1"'
 
 def article_html(source: int, index: int) -> bytes:
     rng = random.Random(source * 1009 + index)
-    words = ["harga", "beras", "pelabuhan", "nelayan", "menteri", "rapat", "anggaran", "jalan", "desa", "hujan", "pasar"]
+    words = [
+        "harga",
+        "beras",
+        "pelabuhan",
+        "nelayan",
+        "menteri",
+        "rapat",
+        "anggaran",
+        "jalan",
+        "desa",
+        "hujan",
+        "pasar",
+    ]
     paragraphs = "".join(f"<p>{' '.join(rng.choices(words, k=50))}.</p>" for _ in range(5))
     return (
         f'<!doctype html><html lang="id"><head><meta charset="utf-8"><title>Berita {source}-{index}</title>'
