@@ -6,6 +6,11 @@ skipped, an article URL is stored once, and alert and outbox rows are written in
 article. Before rules are matched, the article is placed in a story (an earlier copy from any outlet within
 the story window): a rule alerts once per story, so later copies are only recorded as "also reported by".
 A failing source or article is recorded and reported, never raised.
+
+Links are taken newest first (a sitemap index's newest children, then by date) before the per-poll cap; an
+article older than the source's `max_age` is stored and indexed but held back from alerting. An article
+split over pages is read whole (pantau.reading), and recent articles are asked for again after the new
+links are done (pantau.recheck).
 """
 
 from __future__ import annotations
