@@ -19,7 +19,8 @@ from pantau.models import Alert, Extracted
 from pantau.rules import Document, RuleSet, RuleSpec, compile_rules
 from pantau.schedule import format_duration, parse_duration
 from pantau.service.once import PassResult, run_once
-from pantau.store import Store
+from pantau.store import DeliveryState, Store
+from pantau.words import count
 
 
 def _config(args: argparse.Namespace) -> Config:
@@ -43,9 +44,14 @@ def _setup_logging() -> None:
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr
     )
-    logging.getLogger("httpx").setLevel(logging.WARNING)
-    logging.getLogger("apscheduler").setLevel(logging.WARNING)
-    logging.getLogger("apprise").setLevel(logging.ERROR)  # its failures reach us through DeliveryError
+    for chatty in ("httpx", "apscheduler", "alembic"):  # alembic: a line per migration step at every start
+        logging.getLogger(chatty).setLevel(logging.WARNING)
+    # apprise's warnings are how a failed send says why: they must be recorded (its result carries them
+    # into our DeliveryError, which is logged, redacted) but not printed a second time on their own.
+    apprise_log = logging.getLogger("apprise")
+    apprise_log.setLevel(logging.WARNING)
+    apprise_log.propagate = False
+    apprise_log.addHandler(logging.NullHandler())
 
 
 # -- check --------------------------------------------------------------------------------------------------
@@ -96,14 +102,21 @@ def cmd_once(args: argparse.Namespace) -> int:
 
 def _report_pass(result: PassResult) -> None:
     for poll in result.polls:
-        summary = f"{poll.new_articles} new article{'s' * (poll.new_articles != 1)}, {poll.alerts} alert{'s' * (poll.alerts != 1)}"
+        summary = f"{count(poll.new_articles, 'new article')}, {count(poll.alerts, 'alert')}"
         status = err.red("failed") if poll.source_failed else summary
         complain(f"{poll.source}: {status}")
         for line in poll.errors:
             complain(f"  {poll.source}: {line}")
     d = result.delivery
+    # Two different fates, two different words: a failed attempt is tried again, a dead delivery is not.
+    retrying, given_up = d.failed - d.dead, d.dead
     if d.delivered or d.failed:
-        complain(f"delivered {d.delivered}, failed {d.failed} (kept for retry)")
+        parts = [f"delivered {d.delivered}"]
+        if retrying:
+            parts.append(f"{retrying} will retry (`pantau alerts` shows when)")
+        if given_up:
+            parts.append(f"{given_up} given up (`pantau alerts --failed`)")
+        complain(", ".join(parts))
     for line in d.errors:
         complain(f"  {line}")
 
@@ -281,7 +294,7 @@ def _test_rule_stored(args: argparse.Namespace, config: Config, ruleset: RuleSet
             if ruleset.match(doc):
                 found += 1
                 _show_match(ruleset, doc, f"#{stored.id} [{a.source}] {a.title} {a.url}")
-        say(f"{found} stored article{'s' * (found != 1)} would have matched")
+        say(f"{count(found, 'stored article')} would have matched")
         return EXIT_OK if found else EXIT_FAILED
 
 
@@ -375,12 +388,23 @@ def cmd_alerts(args: argparse.Namespace) -> int:
         if alert.also_reported_by:
             say(f"    also reported by: {', '.join(alert.also_reported_by)}")
         for d in deliveries:
-            state = out.green(d.state) if d.state == "delivered" else err.red(d.state)
-            detail = f" after {d.attempts} attempt{'s' * (d.attempts != 1)}" if d.attempts else ""
-            if d.state != "delivered" and d.last_error:
-                detail += f": {d.last_error}"
-            say(f"    -> {d.channel}: {state}{detail}")
+            say(f"    -> {d.channel}: {_delivery_state(d, config)}")
     return EXIT_OK
+
+
+def _delivery_state(d: DeliveryState, config: Config) -> str:
+    """One delivery in words that say what happens next: delivered; due or waiting; will retry at a time;
+    given up (never tried again unless `--retry`)."""
+    tries = f" after {count(d.attempts, 'attempt')}" if d.attempts else ""
+    if d.state == "delivered":
+        return out.green("delivered") + tries
+    if d.state == "dead":
+        return err.red("given up") + tries + (f": {d.last_error}" if d.last_error else "")
+    when = _when(d.next_attempt_at, config)
+    if d.last_error:
+        failed = f"{count(d.attempts, 'attempt')} failed" if d.attempts else "not tried yet"
+        return err.red(f"will retry at {when}") + f" ({failed}: {d.last_error})"
+    return f"pending, due {when}"
 
 
 def _dead_letters(args: argparse.Namespace) -> int:
@@ -389,20 +413,17 @@ def _dead_letters(args: argparse.Namespace) -> int:
     with Store.open(config.database) as store:
         dead = store.dead_deliveries()
         if args.retry:
-            count = store.retry_dead(utc_now())
+            queued = store.retry_dead(utc_now())
             say(
-                f"{count} dead deliver{'ies' if count != 1 else 'y'} queued again; `pantau once` or the service sends them"
+                f"{count(queued, 'given-up delivery', 'given-up deliveries')} queued again; "
+                "`pantau once` or the service sends them"
             )
             return EXIT_OK
     if not dead:
-        say("no failed deliveries")
+        say("no deliveries given up (failed attempts that will be retried are in `pantau alerts`)")
         return EXIT_OK
     for alert, state in dead:
         say(f"{_when(alert.created_at, config)}  [{alert.rule}] {alert.source}: {alert.title}")
-        say(
-            f"    -> {state.channel}: "
-            + err.red("dead")
-            + f" after {state.attempts} attempts: {state.last_error}"
-        )
-    say(f"{len(dead)} failed; `pantau alerts --retry` queues them again")
+        say(f"    -> {state.channel}: {_delivery_state(state, config)}")
+    say(f"{count(len(dead), 'delivery', 'deliveries')} given up; `pantau alerts --retry` queues them again")
     return EXIT_OK

@@ -136,6 +136,7 @@ class Builder:
             delivery=DeliveryConfig(**delivery) if delivery else DeliveryConfig(),
             ops=ops,
             workers=values.get("workers"),
+            log_summary=values["log_summary"],
             secrets=secrets_in(root),
         )
 

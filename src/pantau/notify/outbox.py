@@ -27,6 +27,7 @@ from pantau.notify.ops import check_health, tell_incidents
 from pantau.notify.render import Message
 from pantau.notify.templates import alert_message, digest_message
 from pantau.store import DueDelivery, Store
+from pantau.words import count
 
 BASE_BACKOFF = timedelta(minutes=1)
 MAX_BACKOFF = timedelta(hours=6)
@@ -219,7 +220,9 @@ class _Sender:
         dead = attempts >= limits.max_attempts or now - oldest >= limits.give_up_after
         if dead:
             self.store.mark_dead(batch.ids, error, now)
-            detail = f"gave up on {len(batch.items)} alert(s) after {attempts} attempts: {error}"
+            detail = (
+                f"gave up on {count(len(batch.items), 'alert')} after {count(attempts, 'attempt')}: {error}"
+            )
             self.store.open_incident("delivery-dying", batch.channel, detail, now)
         else:
             self.store.mark_failed(batch.ids, error, retry_at)

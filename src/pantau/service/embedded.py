@@ -29,11 +29,14 @@ from pantau.notify.deliver import Notifier
 from pantau.notify.outbox import deliver_due
 from pantau.notify.render import Message
 from pantau.pipeline import Context, analyser_for, poll_source
+from pantau.schedule import format_duration
 from pantau.service.metrics import Metrics
 from pantau.service.outage import StoreOutage
+from pantau.service.summary import Summary
 from pantau.service.watch import digest, watch_file
-from pantau.store import Store
+from pantau.store import SourceHealth, Store
 from pantau.store.db import unavailable
+from pantau.words import count
 
 log = logging.getLogger("pantau.service")
 
@@ -63,6 +66,7 @@ class Service:
         self.metrics.known([s.name for s in config.sources], list(config.channels))
         self.outage = StoreOutage(config.ops.store_down_after if config.ops else STORE_DOWN_AFTER)
         self.config_digest = digest(config_file) if config_file is not None else None
+        self.summary = Summary()
         self._probe: asyncio.Task[None] | None = None
 
     async def run(self) -> None:
@@ -122,6 +126,14 @@ class Service:
             misfire_grace_time=60,
             replace_existing=True,
         )
+        self.scheduler.add_job(
+            self._log_summary,
+            IntervalTrigger(seconds=self.config.log_summary.total_seconds()),
+            id="summary",
+            max_instances=1,
+            coalesce=True,
+            replace_existing=True,
+        )
 
     def _tracked(self, make: Callable[[], Awaitable[None]]) -> Callable[[], Awaitable[None]]:
         async def job() -> None:
@@ -156,11 +168,14 @@ class Service:
                 await self._store_failed("poll", reason)
             return
         self.metrics.poll(result, time.monotonic() - started)
+        self.summary.poll(result)
         await self._store_answered()
         for error in result.errors:
             log.warning("%s: %s", name, error)
         if result.new_articles:
-            log.info("%s: %d new articles, %d alerts", name, result.new_articles, result.alerts)
+            log.info(
+                "%s: %s, %s", name, count(result.new_articles, "new article"), count(result.alerts, "alert")
+            )
         if result.alerts:
             await self._deliver()
 
@@ -177,9 +192,22 @@ class Service:
                 await self._store_failed("delivery", reason)
             return
         self.metrics.delivery(report)
+        self.summary.delivery(report)
         await self._store_answered()
         for error in report.errors:
             log.warning("%s", error)
+
+    async def _log_summary(self) -> None:
+        """Every `log_summary` (10 minutes by default): one line that shows the service is alive."""
+        pending: int | None = None
+        health: list[SourceHealth] | None = None
+        try:
+            pending = await asyncio.to_thread(self.store.pending_deliveries)
+            health = await asyncio.to_thread(self.store.all_source_health)
+        except Exception as exc:
+            if unavailable(exc) is None:
+                raise
+        log.info("%s", self.summary.line(format_duration(self.config.log_summary), pending, health))
 
     # -- the store going away -------------------------------------------------------------------------------
 
