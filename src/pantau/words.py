@@ -6,10 +6,11 @@ IRREGULAR = {"delivery": "deliveries", "query": "queries", "entry": "entries"}
 
 
 def count(n: int, noun: str, plural: str | None = None) -> str:
-    """`n noun`, the noun in its plural form unless n is 1. The last word of `noun` is the one that
-    changes ("new article" -> "new articles")."""
+    """`n noun`, the noun in its plural form unless n is 1: `plural` when given, else the last word of
+    `noun` made plural ("new article" -> "new articles", "delivery" -> "deliveries")."""
     if n == 1:
         return f"{n} {noun}"
+    if plural is not None:
+        return f"{n} {plural}"
     head, _, last = noun.rpartition(" ")
-    many = plural or IRREGULAR.get(last) or last + "s"
-    return f"{n} {head + ' ' if head else ''}{many}"
+    return f"{n} {head + ' ' if head else ''}{IRREGULAR.get(last) or last + 's'}"

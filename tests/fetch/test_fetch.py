@@ -361,36 +361,44 @@ def test_robots_ignored_when_asked(server: LocalServer) -> None:
 
 
 class _Gauge:
-    def __init__(self) -> None:
-        self.lock = threading.Lock()
-        self.now = 0
-        self.peak = 0
+    """Counts requests in flight. Each is held until as many as the limit allows are in at once (so the
+    limit is reached however slow the machine), then a moment longer, for any request beyond the limit to
+    show itself in the peak."""
+
+    def __init__(self, limit: int, total: int) -> None:
+        self.cond = threading.Condition()
+        self.limit, self.total = limit, total
+        self.now = self.done = self.peak = 0
 
     def handler(self, req: Request) -> None:
-        with self.lock:
+        with self.cond:
             self.now += 1
             self.peak = max(self.peak, self.now)
-        time.sleep(0.15)  # hold the request open so that others overlap with it if allowed to
-        with self.lock:
+            self.cond.notify_all()
+            full = self.cond.wait_for(lambda: self.now >= min(self.limit, self.total - self.done), timeout=10)
+        time.sleep(0.05)
+        with self.cond:
             self.now -= 1
-        req.reply(200, b"ok")
+            self.done += 1
+            self.cond.notify_all()
+        req.reply(200 if full else 500, b"ok")
 
 
 @pytest.mark.parametrize("per_host", [1, 2, 3])
 def test_per_host_limit(server: LocalServer, per_host: int) -> None:
-    gauge = _Gauge()
+    gauge = _Gauge(per_host, total=8)
     server.route("/slow", gauge.handler)
 
     async def burst(f: Fetcher) -> None:
         await asyncio.gather(*(f.get(server.url(f"/slow?n={i}"), user_agent=UA) for i in range(8)))
 
-    run(burst, per_host=per_host)
+    run(burst, per_host=per_host, respect_robots=False)
     assert gauge.peak == per_host
     assert server.count("/slow") == 8
 
 
 def test_robots_request_counts_against_host_limit(server: LocalServer) -> None:
-    gauge = _Gauge()
+    gauge = _Gauge(1, total=4)  # robots.txt, then the three pages
     server.route("/robots.txt", gauge.handler)
     server.route("/slow", gauge.handler)
 
@@ -399,6 +407,7 @@ def test_robots_request_counts_against_host_limit(server: LocalServer) -> None:
 
     run(burst, per_host=1)
     assert gauge.peak == 1
+    assert server.count("/robots.txt") == 1 and server.count("/slow") == 3
 
 
 def test_client_read_timeout_shorter_than_deadline(server: LocalServer) -> None:
