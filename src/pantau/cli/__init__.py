@@ -35,6 +35,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"pantau {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     sub.add_parser("check", parents=[common], help="validate the config and summarise it")
+    sub.add_parser("schema", parents=[common], help="print the JSON Schema of config.yaml (for editors)")
     once = sub.add_parser("once", parents=[common], help="poll every source once, deliver due alerts, exit")
     once.add_argument("--source", help="poll only this source")
     sub.add_parser("run", parents=[common], help="run the service: poll on schedule until stopped")

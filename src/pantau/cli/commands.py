@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import logging
 import os
 import sys
@@ -82,6 +83,14 @@ def cmd_check(args: argparse.Namespace) -> int:
     say(f"concepts: {', '.join(config.concepts) or 'none'}")
     for warning in config.warnings:
         say(out.paint("warning: ", "33") + warning)
+    return EXIT_OK
+
+
+def cmd_schema(args: argparse.Namespace) -> int:
+    """The JSON Schema comes from the same key table that validates config.yaml, so they cannot drift."""
+    from pantau.config import json_schema
+
+    say(json.dumps(json_schema(), indent=2, ensure_ascii=False))
     return EXIT_OK
 
 

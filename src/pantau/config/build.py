@@ -22,7 +22,7 @@ from pantau.config.model import (
     RuleConfig,
     SourceConfig,
 )
-from pantau.config.values import READERS, Invalid, listed
+from pantau.config.values import NAME, READERS, Invalid, listed
 from pantau.errors import ConfigError, ConfigErrors, RuleError
 from pantau.models import ArticleSelectors
 from pantau.rules import Concept, RuleSet, RuleSpec, compile_rules
@@ -174,7 +174,7 @@ class Builder:
         seen: set[str] = set()
         out = []
         for item in self.items(node, "sources"):
-            read = self.read(item, "source", "a source", defaults)
+            read = self.read(item, "source", _label(item, "source"), defaults)
             name = read.get("name")
             if name is None:
                 continue
@@ -233,7 +233,7 @@ class Builder:
         out: list[RuleConfig] = []
         matches: dict[str, Node] = {}
         for item in self.items(node, "rules"):
-            read = self.read(item, "rule", "a rule")
+            read = self.read(item, "rule", _label(item, "rule"))
             name = read.get("name")
             if name is None or "match" not in read or "notify" not in read:
                 continue
@@ -271,6 +271,14 @@ class Builder:
                 rule = first.rule or ""
                 self.error(matches[rule].line if rule in matches else 1, f"rule '{rule}': match: {first}")
             return compile_rules([], {})
+
+
+def _label(item: Node, kind: str) -> str:
+    """How errors name a list item: by its name once it has a usable one ("source 'kyodo'")."""
+    name = item.value.get("name") if isinstance(item.value, dict) else None
+    if name is not None and isinstance(name.value, str) and NAME.match(name.value.strip()):
+        return f"{kind} '{name.value.strip()}'"
+    return f"a {kind}"
 
 
 def plain(node: Node) -> Any:

@@ -139,6 +139,13 @@ KEYS: dict[str, dict[str, Key]] = {
 _TEXT = {"type": "string", "minLength": 1}
 _TEXTS = {"anyOf": [_TEXT, {"type": "array", "items": _TEXT, "minItems": 1}]}
 _NAME = {"type": "string", "pattern": "^[A-Za-z0-9][A-Za-z0-9_.-]*$"}
+
+
+def _written(pattern: str) -> dict[str, Any]:
+    """A string matching `pattern`, or one that starts with a ${VAR} filled in at load."""
+    return {"type": "string", "pattern": f"^(?:\\$\\{{|{pattern.removeprefix('^')})"}
+
+
 TYPES: dict[str, dict[str, Any]] = {
     "text": _TEXT,
     "name": _NAME,
@@ -149,11 +156,11 @@ TYPES: dict[str, dict[str, Any]] = {
     "pattern": _TEXT,
     "template": _TEXT,
     "timezone": _TEXT,
-    "database": {"type": "string", "pattern": "^(sqlite|postgres(ql)?)(\\+[a-z0-9]+)?://"},
-    "http_url": {"type": "string", "pattern": "^https?://[^/\\s]+"},
+    "database": _written("^(sqlite|postgres(ql)?(\\+psycopg)?)://"),
+    "http_url": _written("^https?://[^/\\s]+"),
     "channel_urls": _TEXTS,
-    "duration": {"type": "string", "pattern": "^\\s*(\\d+\\s*[smhdSMHD]\\s*)+$"},
-    "quiet": {"type": "string", "pattern": "^\\s*\\d{1,2}:\\d{2}\\s*-\\s*\\d{1,2}:\\d{2}\\s*$"},
+    "duration": _written("^\\s*(\\d+\\s*[smhdSMHD]\\s*)+$"),
+    "quiet": _written("^\\s*\\d{1,2}:\\d{2}\\s*-\\s*\\d{1,2}:\\d{2}\\s*$"),
     "digest": _TEXT,
     "count": {"type": "integer", "minimum": 1},
     "integer": {"type": "integer"},
@@ -216,7 +223,6 @@ def json_schema() -> dict[str, Any]:
     """A JSON Schema (draft 2020-12) of config.yaml, generated from KEYS."""
     return {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
-        "$id": "https://pantau.invalid/config.schema.json",
         "title": "pantau config.yaml",
         **section_schema("top"),
         "$defs": {section: section_schema(section) for section in KEYS if section != "top"},

@@ -68,6 +68,7 @@ class Service:
         self.config_digest = digest(config_file) if config_file is not None else None
         self.summary = Summary()
         self._probe: asyncio.Task[None] | None = None
+        self.telling = asyncio.Lock()
 
     async def run(self) -> None:
         loop = asyncio.get_running_loop()
@@ -234,17 +235,18 @@ class Service:
                 await self._tracked(self._deliver)()
 
     async def _tell_outage(self) -> None:
-        ops = self.config.ops
-        owed = self.outage.to_tell(self.clock(), self.config.timezone)
-        if ops is None or owed is None:
-            return
-        message, key = owed
-        try:
-            await self.notifier.send(ops.channel, message, key=key)
-        except DeliveryError as exc:
-            log.warning("ops: %s", exc)  # told on a later pass
-            return
-        self.outage.told(self.clock())
+        async with self.telling:  # a poll and a delivery pass fail together: one of them tells
+            ops = self.config.ops
+            owed = self.outage.to_tell(self.clock(), self.config.timezone)
+            if ops is None or owed is None:
+                return
+            message, key = owed
+            try:
+                await self.notifier.send(ops.channel, message, key=key)
+            except DeliveryError as exc:
+                log.warning("ops: %s", exc)  # told on a later pass
+                return
+            self.outage.told(message, self.clock())
 
     async def health_problem(self) -> str | None:
         """None while the scheduler runs and the store answers; else why not, in one line (for /healthz)."""

@@ -22,9 +22,10 @@ class StoreOutage:
     since: datetime | None = None
     reason: str | None = None
     told_at: datetime | None = None  # the ops channel heard "unavailable" (and so must hear "recovered")
-    recovered: tuple[datetime, datetime, str] | None = (
-        None  # (since, until, reason): "recovered" not yet told
-    )
+    # (since, until, reason) of an outage whose end the ops channel is still owed
+    recovered: tuple[datetime, datetime, str] | None = None
+    _down_since: datetime | None = None  # the last outage's start and end
+    _up_at: datetime | None = None
 
     @property
     def ongoing(self) -> bool:
@@ -43,6 +44,7 @@ class StoreOutage:
         if self.since is None:
             return None
         since, self.since = self.since, None
+        self._down_since, self._up_at = since, now
         if self.told_at is not None:
             self.recovered = (since, now, self.reason or "")
             self.told_at = None
@@ -69,11 +71,14 @@ class StoreOutage:
             )
         return None
 
-    def told(self, now: datetime) -> None:
-        if self.recovered is not None:
+    def told(self, message: Message, now: datetime) -> None:
+        """`message` (from `to_tell`) reached the ops channel."""
+        if message.title.endswith("recovered"):
             self.recovered = None
         elif self.since is not None:
             self.told_at = now
+        else:  # it recovered while the message was on its way: the recovery is owed too
+            self.recovered = (self._down_since or now, self._up_at or now, self.reason or "")
 
 
 def _took(delta: timedelta) -> str:

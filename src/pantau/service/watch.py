@@ -50,22 +50,24 @@ async def watch_file(
         except OSError:
             await _sleep(stop, RECHECK_MS / 1000)  # the folder is being replaced: wait for it to return
             continue
+        events = awatch(
+            folder,
+            watch_filter=None,
+            recursive=False,
+            step=50,
+            rust_timeout=RECHECK_MS,
+            yield_on_timeout=True,
+            stop_event=stop,
+        )
         try:
-            async for _changes in awatch(
-                folder,
-                watch_filter=None,
-                recursive=False,
-                step=50,
-                rust_timeout=RECHECK_MS,
-                yield_on_timeout=True,
-                stop_event=stop,
-            ):
-                current = await _settled(path)
-                if current != last:
-                    last = current
-                    await changed(current)
-                if _inode(folder) != inode:
-                    break  # the folder was replaced: watch the new one
+            async with contextlib.aclosing(events):
+                async for changes in events:
+                    current = await _settled(path)
+                    if current != last:
+                        last = current
+                        await changed(current)
+                    if _inode(folder) != inode or any(Path(where) == folder for _, where in changes):
+                        break  # the folder was replaced (its inode number may be reused): watch the new one
         except (OSError, RuntimeError) as exc:  # watchfiles reports a vanished folder as either
             log.debug("config watch restarts: %s", exc)
             await _sleep(stop, 1)
