@@ -149,7 +149,10 @@ def cmd_demo(args: argparse.Namespace) -> int:
     say()
     _report_pass(result)
     say()
-    say(out.bold(f"{len(alerts)} alerts") + f" from {sum(p.new_articles for p in result.polls)} articles:")
+    say(
+        out.bold(count(len(alerts), "alert"))
+        + f" from {count(sum(p.new_articles for p in result.polls), 'article')}:"
+    )
     for alert in alerts:
         also = f"  (also reported by {', '.join(alert.also_reported_by)})" if alert.also_reported_by else ""
         say(f"  [{alert.rule}] {alert.source}: {alert.title}{also}")

@@ -14,6 +14,7 @@ from pantau.errors import DeliveryError
 from pantau.notify.deliver import Notifier
 from pantau.notify.render import Message, format_time
 from pantau.store import Store
+from pantau.words import count
 
 KINDS = {
     "source-failing": "failing",
@@ -32,7 +33,7 @@ def check_health(store: Store, config: Config, now: datetime) -> None:
         if h is None or h.last_poll_at is None:
             continue
         if h.consecutive_failures >= config.ops.after_failures:
-            detail = f"{h.consecutive_failures} polls in a row failed; last error: {h.last_error}"
+            detail = f"{count(h.consecutive_failures, 'poll')} in a row failed; last error: {h.last_error}"
             store.open_incident("source-failing", source.name, detail, now)
         elif h.consecutive_failures == 0:
             store.close_incident("source-failing", source.name, now)

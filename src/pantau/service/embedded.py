@@ -82,7 +82,11 @@ class Service:
             self._schedule()
             self.scheduler.start()
             watcher = self._watch()
-            log.info("pantau running: %d sources, %d rules", len(self.config.sources), len(self.config.rules))
+            log.info(
+                "pantau running: %s, %s",
+                count(len(self.config.sources), "source"),
+                count(len(self.config.rules), "rule"),
+            )
             await self.stopping.wait()
             self.scheduler.pause()
             if watcher is not None:
@@ -90,7 +94,7 @@ class Service:
             if self._probe is not None:
                 self._probe.cancel()
             if self.in_flight:
-                log.info("finishing %d running jobs", len(self.in_flight))
+                log.info("finishing %s", count(len(self.in_flight), "running job"))
                 await asyncio.gather(*self.in_flight, return_exceptions=True)
             self.scheduler.shutdown(wait=False)
             self.analyser.close()
@@ -303,7 +307,9 @@ class Service:
         self._schedule()
         self.metrics.known([s.name for s in config.sources], list(config.channels))
         self.outage.tell_after = config.ops.store_down_after if config.ops else STORE_DOWN_AFTER
-        log.info("config reloaded: %d sources, %d rules", len(config.sources), len(config.rules))
+        log.info(
+            "config reloaded: %s, %s", count(len(config.sources), "source"), count(len(config.rules), "rule")
+        )
 
     async def _tell_ops(self, message: Message, key: str) -> None:
         if self.config.ops is None:
