@@ -108,7 +108,7 @@ def load_trafeval() -> list[BenchPage]:
     for url, entry in sorted(data.items()):
         raw = gzip.decompress((TRAFEVAL_DIR / "pages" / entry["file"]).read_bytes())
         # Keys look like "hard::example.org-page.html"; the real URL is not given, a plausible one is enough.
-        page_url = "https://" + url.split("::")[-1].split("-")[0] + "/"
+        page_url = url if url.startswith("http") else "https://" + url.split("::")[-1].split("-")[0] + "/"
         pages.append(
             BenchPage(
                 url,

@@ -143,7 +143,8 @@ def config_text(port: int, db: Path, workers: int | None = None) -> str:
     workers_line = "" if workers is None else f"workers: {workers}\n"
     return f"""\
 database: sqlite:///{db}
-{workers_line}channels: {{t: "json://127.0.0.1:9/unused"}}
+{workers_line}defaults: {{max_age: "off"}}  # the pages carry fixed dates
+channels: {{t: "json://127.0.0.1:9/unused"}}
 sources:
 {sources}
 concepts:

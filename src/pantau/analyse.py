@@ -24,6 +24,7 @@ import time
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 
 from pantau.dedupe import Fingerprint, canonical_url, cites_wire, content_hash, fingerprint
@@ -49,6 +50,7 @@ class ArticlePage:
     source: str
     selectors: ArticleSelectors | None = None
     link_title: str | None = None  # the title on the listing or in the feed: used when the page has none
+    fetched_at: datetime | None = None  # the reference for relative dates on the page ("2 jam lalu")
 
 
 @dataclass(frozen=True)
@@ -64,7 +66,9 @@ class Analysis:
 
 def analyse(page: ArticlePage, rules: RuleSet) -> Analysis:
     """Raises ExtractError when the page holds no article."""
-    extracted = extract_article(decode_html(page.body, page.charset), page.url, page.selectors)
+    extracted = extract_article(
+        decode_html(page.body, page.charset), page.url, page.selectors, page.fetched_at
+    )
     title = extracted.title or page.link_title or ""
     return Analysis(
         extracted=extracted,

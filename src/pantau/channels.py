@@ -19,17 +19,18 @@ from pantau.redact import PLUGINS, apprise_warnings, redact_text, redact_url, se
 FORMATS = ("markdown", "text", "html")
 BUILTIN_SCHEMES = ("stdout",)  # pantau's own: registered with apprise by notify.deliver
 _SCHEME = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*)://")
-# host:port right after the scheme (and any user:password@); a bot token "123:abc" is not a port.
-_PORT = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://(?:[^/?#]*@)?(?:\[[^\]]*\]|[^:/?#@\[]*):(\d+)(?=[/?#]|$)")
+# host:port after the scheme or after any "@" (a password may hold an unencoded "@" or "/", so every
+# place a host could start is tried); a bot token "123:abc" is not a port.
+_PORT = re.compile(r"(?:^[A-Za-z][A-Za-z0-9+.-]*://|@)(?:\[[^\]]*\]|[^:/?#@\[]*):(\d+)(?=[/?#@]|$)")
 
 
 def port_problem(url: str) -> str | None:
     """'port 99999 is outside 1-65535' when the URL names such a port, else None."""
-    match = _PORT.match(url)
-    if match is None:
-        return None
-    port = int(match.group(1))
-    return None if 1 <= port <= 65535 else f"port {port} is outside 1-65535"
+    for match in _PORT.finditer(url.split("?", 1)[0]):
+        port = int(match.group(1))
+        if not 1 <= port <= 65535:
+            return f"port {port} is outside 1-65535"
+    return None
 
 
 def validate_channel_url(url: str) -> str | None:

@@ -7,7 +7,8 @@ PantauError
 ├── DiscoverError      "discover: ..." a listing page, feed or sitemap could not be read
 ├── ExtractError       "extract: ..." no article could be found in a page
 ├── RuleError          "rules: ..." a query could not be parsed or compiled (carries the column)
-└── DeliveryError      "notify: ..." a channel could not be reached
+├── DeliveryError      "notify: ..." a channel could not be reached
+└── WebError           "web: ..." the web view cannot listen on its address
 
 The CLI turns each into one line and an exit code; nothing else prints them.
 """
@@ -87,3 +88,7 @@ class RuleError(PantauError):
 
 class DeliveryError(PantauError):
     """The message starts with "notify: "."""
+
+
+class WebError(PantauError):
+    """The message starts with "web: "."""

@@ -28,6 +28,9 @@ from protego import Protego
 from pantau.clock import Clock
 from pantau.errors import FetchError
 from pantau.models import Page
+from pantau.redact import guard_logger
+
+guard_logger("httpx")  # it logs every request URL, API keys in the query included
 
 __all__ = ["FetchStatusError", "Fetcher", "make_client"]
 

@@ -37,6 +37,12 @@ class Link:
     title: str | None = None
     published: datetime | None = None
     summary: str | None = None
+    updated: datetime | None = None  # a sitemap's <lastmod>: when the page last changed, not when it appeared
+
+    @property
+    def dated(self) -> datetime | None:
+        """The best date the index gave: publication, else last change."""
+        return self.published or self.updated
 
 
 @dataclass(frozen=True)

@@ -21,17 +21,18 @@ from pantau.analyse import Analyser, ArticlePage, WorkerDied, default_workers
 from pantau.clock import Clock
 from pantau.config import Config, SourceConfig
 from pantau.dedupe import StoryView, canonical_url, plan_alerts
-from pantau.discover import discover
+from pantau.discover import discover, newest_children, newest_first
 from pantau.errors import DiscoverError, ExtractError, FetchError
 from pantau.fetch import Fetcher
 from pantau.models import Article, Discovery, Link, Match, Page
-from pantau.store import Outgoing, Store
+from pantau.redact import redact_text
+from pantau.store import Outgoing, Store, Watch
 
 log = logging.getLogger(__name__)
 
 MAX_LINK_ATTEMPTS = 3  # an article page that fails this many polls in a row is given up on
-MAX_ARTICLES_PER_POLL = 200  # a huge first listing is worked through over several polls
-MAX_CHILD_SITEMAPS = 5
+MAX_ARTICLES_PER_POLL = 200  # a huge first listing is worked through over several polls, newest first
+MAX_CHILD_SITEMAPS = 5  # the newest children of a sitemap index
 ARTICLES_IN_FLIGHT = 4  # per source
 STORY_WINDOW = timedelta(hours=72)  # copies further apart than this are separate stories
 PRUNE_SLACK = timedelta(hours=1)  # index entries are removed in hourly batches, not on every poll
@@ -76,6 +77,7 @@ class PollResult:
     alerts: int
     errors: tuple[str, ...]  # one line each: "fetch: HTTP 500 for https://…"
     source_failed: bool  # the source's own page could not be read
+    held_back: int = 0  # new articles that matched a rule but were older than the source's max_age
     not_modified: bool = False  # the source's page answered 304 Not Modified
     alert_rules: tuple[str, ...] = ()  # the rule of each alert made, one entry per alert
 
@@ -94,6 +96,13 @@ class _ArticleOutcome:
     stored: bool = False
     alert_rules: tuple[str, ...] = ()
     error: str | None = None
+    held_back: bool = False
+
+
+def _shown(exc: Exception, ctx: Context) -> str:
+    """An error as it may be logged, stored and sent to the ops channel: URLs redacted (a feed URL may
+    carry ?api_key=…), secrets of the config hidden."""
+    return redact_text(str(exc), ctx.config.secrets)
 
 
 async def poll_source(source: SourceConfig, ctx: Context) -> PollResult:
@@ -105,11 +114,12 @@ async def poll_source(source: SourceConfig, ctx: Context) -> PollResult:
             source, ctx, health.feed_url, health.etag, health.last_modified
         )
     except (FetchError, DiscoverError) as exc:
-        store.record_poll(source.name, now, error=str(exc))
-        return PollResult(source.name, 0, 0, (str(exc),), source_failed=True)
+        why = _shown(exc, ctx)
+        store.record_poll(source.name, now, error=why)
+        return PollResult(source.name, 0, 0, (why,), source_failed=True)
 
     by_identity: dict[str, Link] = {}
-    for link in links:
+    for link in newest_first(links):
         by_identity.setdefault(canonical_url(link.url), link)
     for url in store.unfinished_links(source.name, MAX_LINK_ATTEMPTS):  # failed before: try again
         by_identity.setdefault(url, Link(url=url))
@@ -136,6 +146,7 @@ async def poll_source(source: SourceConfig, ctx: Context) -> PollResult:
         alerts=len(rules),
         errors=errors,
         source_failed=False,
+        held_back=sum(o.held_back for o in outcomes),
         not_modified=page.not_modified,
         alert_rules=rules,
     )
@@ -171,7 +182,7 @@ async def _read_index(
 
 async def _child_sitemaps(source: SourceConfig, ctx: Context, index: Discovery) -> list[Link]:
     links: list[Link] = []
-    for child in index.links[:MAX_CHILD_SITEMAPS]:
+    for child in newest_children(index.links)[:MAX_CHILD_SITEMAPS]:
         page = await ctx.fetcher.get(child.url, user_agent=source.user_agent, timeout=source.timeout)
         found = discover(page, links=None, link_pattern=source.link_pattern)
         if found.kind != "sitemap-index":  # an index inside an index is not followed: one level is plenty
@@ -184,23 +195,35 @@ async def _process_link(source: SourceConfig, link: Link, identity: str, ctx: Co
     try:
         page = await ctx.fetcher.get(link.url, user_agent=source.user_agent, timeout=source.timeout)
         found = await ctx.analyser(
-            ArticlePage(page.body, page.charset, page.final_url, source.name, source.article, link.title)
+            ArticlePage(
+                page.body,
+                page.charset,
+                page.final_url,
+                source.name,
+                source.article,
+                link.title,
+                page.fetched_at,
+            )
         )
     except (FetchError, WorkerDied) as exc:
-        store.mark_link(source.name, identity, ctx.clock(), done=False, error=str(exc))
-        return _ArticleOutcome(error=f"{exc}")
+        store.mark_link(source.name, identity, ctx.clock(), done=False, error=_shown(exc, ctx))
+        return _ArticleOutcome(error=_shown(exc, ctx))
     except ExtractError as exc:
         # Retrying a page with no article in it would only fail again.
-        store.mark_link(source.name, identity, ctx.clock(), done=True, error=str(exc))
-        return _ArticleOutcome(error=f"{exc}")
+        store.mark_link(source.name, identity, ctx.clock(), done=True, error=_shown(exc, ctx))
+        return _ArticleOutcome(error=_shown(exc, ctx))
 
     now, extracted, matches = ctx.clock(), found.extracted, list(found.matches)
+    published = extracted.published or link.published
+    # Held back: stored and indexed (a later copy still joins its story), never alerted.
+    too_old = _too_old(published or link.updated, source, now)
+    held = tuple(m.rule for m in matches) if too_old else ()
     article = Article(
         source=source.name,
         url=found.url,
         title=found.title,
         body=extracted.body,
-        published=extracted.published or link.published,
+        published=published,
         author=extracted.author,
         lang=extracted.lang,
         content_hash=found.content_hash,
@@ -210,6 +233,8 @@ async def _process_link(source: SourceConfig, link: Link, identity: str, ctx: Co
     planned: list[tuple[Match, list[Outgoing]]] = []
 
     def plan(story: StoryView | None) -> list[tuple[Match, list[Outgoing]]]:
+        if too_old:
+            return []
         due = plan_alerts(matches, story, source.name, per_source=ctx.per_source_rules, term_key=ctx.term_key)
         planned[:] = [(match, _outgoing(match, ctx.config, now)) for match in due]
         return planned
@@ -225,10 +250,25 @@ async def _process_link(source: SourceConfig, link: Link, identity: str, ctx: Co
         cited=found.cites_wire,
         indexed=bool(matches),
         plan=plan,
+        watch=_watch(source, page, now),
+        held=held,
     )
     if placed.article_id is None:
         return _ArticleOutcome()
-    return _ArticleOutcome(stored=True, alert_rules=tuple(match.rule for match, _ in planned))
+    return _ArticleOutcome(
+        stored=True, alert_rules=tuple(match.rule for match, _ in planned), held_back=bool(held)
+    )
+
+
+def _too_old(published: datetime | None, source: SourceConfig, now: datetime) -> bool:
+    return source.max_age is not None and published is not None and now - published > source.max_age
+
+
+def _watch(source: SourceConfig, page: Page, now: datetime) -> Watch | None:
+    """Re-check a new article from one poll interval on, until `recheck` after it was first seen."""
+    if source.recheck is None or source.recheck <= source.every:
+        return None
+    return Watch(page.final_url, page.etag, page.last_modified, now + source.every, now + source.recheck)
 
 
 def _outgoing(match: Match, config: Config, now: datetime) -> list[Outgoing]:

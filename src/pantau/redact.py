@@ -60,7 +60,9 @@ def secrets_of(url: str) -> frozenset[str]:
     """The credential strings inside a URL (as written and percent-decoded), for scrubbing free text."""
     found = {url[begin:end] for begin, end in _secret_spans(url)} | set(_apprise_secrets(url))
     found |= {unquote(secret) for secret in found}
-    return frozenset(secret for secret in found if len(secret) >= MIN_SECRET)
+    # A library that misreads a password with an unencoded "/" or "@" logs pieces of it: hide those too.
+    pieces = {piece for secret in found for piece in _PARTS.split(secret) if len(piece) > MIN_SECRET}
+    return frozenset(secret for secret in found | pieces if len(secret) >= MIN_SECRET)
 
 
 def redact_text(text: str, secrets: Iterable[str] = ()) -> str:
@@ -76,6 +78,38 @@ def redact_text(text: str, secrets: Iterable[str] = ()) -> str:
             text = text.replace(encoded, REDACTED)
     text = _URL_IN_TEXT.sub(lambda m: _redact_url_in_text(m.group(0)), text)
     return _USERINFO_IN_TEXT.sub(rf"\1{REDACTED}@", text)
+
+
+class LogScrubber(logging.Filter):
+    """Rewrites the records of the loggers it guards (apprise's, httpx's) so they carry no secret: every
+    URL in them is redacted and every known secret (`add`) hidden. pantau's own log lines are redacted
+    where they are written; these loggers belong to libraries that print URLs as they got them."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.secrets: frozenset[str] = frozenset()
+        self._lock = threading.Lock()
+
+    def add(self, secrets: Iterable[str]) -> None:
+        with self._lock:
+            self.secrets |= set(secrets)
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        cleaned = redact_text(message, self.secrets)
+        if cleaned != message:
+            record.msg, record.args = cleaned, ()
+        return True
+
+
+SCRUBBER = LogScrubber()
+
+
+def guard_logger(name: str) -> None:
+    """Put SCRUBBER on a library's logger (once): its records lose their secrets before any handler."""
+    logger = logging.getLogger(name)
+    if SCRUBBER not in logger.filters:
+        logger.addFilter(SCRUBBER)
 
 
 def _redact_url_in_text(found: str) -> str:
@@ -194,7 +228,7 @@ def _secret_spans(url: str) -> list[tuple[int, int]]:
     return spans
 
 
-_HOST_THEN_END = re.compile(r"(?:[A-Za-z0-9._~%-]+|\[[0-9A-Fa-f:.]+\])(?::\d*)?(?:[/?#]|$)")
+_HOST_THEN_END = re.compile(r"(?:[A-Za-z0-9._~%-]+|\[[0-9A-Fa-f:.]+\])(?::[^/?#@\s]*)?(?:[/?#]|$)")
 
 
 def _userinfo_end(url: str, start: int) -> int:

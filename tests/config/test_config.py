@@ -154,3 +154,19 @@ def test_workers_default_to_the_machine_and_can_be_turned_off(tmp_path: Path) ->
     assert analyser_for(load_config(path)).workers == default_workers()
     path.write_text("database: sqlite:///p.db\nworkers: 0\n")
     assert analyser_for(load_config(path)).workers == 0
+
+
+def test_max_age_and_recheck_default_inherit_and_turn_off(tmp_path: Path) -> None:
+    path = tmp_path / "config.yaml"
+    path.write_text(
+        "defaults: {max_age: 12h, recheck: off}\n"
+        "sources:\n"
+        "  - {name: a, url: 'https://x.test/a'}\n"
+        "  - {name: b, url: 'https://x.test/b', max_age: 'off', recheck: 2h}\n"
+    )
+    a, b = load_config(path, env={}).sources
+    assert (a.max_age, a.recheck) == (timedelta(hours=12), None)
+    assert (b.max_age, b.recheck) == (None, timedelta(hours=2))
+    path.write_text("sources:\n  - {name: a, url: 'https://x.test/a'}\n")
+    (plain,) = load_config(path, env={}).sources
+    assert (plain.max_age, plain.recheck) == (timedelta(days=3), timedelta(hours=6))

@@ -6,13 +6,11 @@ from __future__ import annotations
 
 import os
 import shutil
-import subprocess
-import sys
-import threading
 import time
 from pathlib import Path
 
 import pytest
+from support.process import PantauRun
 from support.site import ScriptedSite
 from support.webhook import WebhookSink
 
@@ -31,52 +29,6 @@ rules:
   - {{name: nato, match: '@nato AND @partners', notify: hook}}
 """
 FEEDSITE = '  - {{name: feedsite, url: "{base}/feedsite/index.html"}}\n'
-
-
-class Service:
-    """`pantau run` in a subprocess, its log read line by line as it comes (with the time it came)."""
-
-    def __init__(self, config: Path) -> None:
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "pantau", "run", "--config", str(config)],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
-            text=True,
-            env={**os.environ, "NO_COLOR": "1"},
-        )
-        self.lines: list[tuple[float, str]] = []
-        self._reader = threading.Thread(target=self._read, daemon=True)
-        self._reader.start()
-
-    def _read(self) -> None:
-        assert self.process.stderr is not None
-        for line in self.process.stderr:
-            self.lines.append((time.monotonic(), line.rstrip("\n")))
-
-    def wait_for(self, text: str, after: float = 0.0, timeout: float = 30.0) -> float:
-        """The time the first log line containing `text` (logged after `after`) arrived."""
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            for at, line in list(self.lines):
-                if at >= after and text in line:
-                    return at
-            time.sleep(0.02)
-        raise AssertionError(f"no log line with {text!r} in {timeout} s:\n" + self.log)
-
-    @property
-    def log(self) -> str:
-        return "\n".join(line for _at, line in self.lines)
-
-    def stop(self) -> int:
-        if self.process.poll() is None:
-            self.process.terminate()
-        try:
-            code = self.process.wait(timeout=30)
-        finally:
-            if self.process.poll() is None:
-                self.process.kill()
-        self._reader.join(timeout=5)
-        return code
 
 
 @pytest.fixture
@@ -135,7 +87,7 @@ def test_a_saved_edit_takes_effect_within_two_seconds(
     config = tmp_path / "etc" / "config.yaml"
     config.parent.mkdir()
     (configmap if save is configmap else in_place)(config, config_text)
-    service = Service(config)
+    service = PantauRun(config)
     try:
         service.wait_for("pantau running")
         hook.wait_for(1, timeout=30)
@@ -162,14 +114,14 @@ def test_an_invalid_edit_is_refused_and_the_running_config_stays(
     folder.mkdir()
     config = folder / "config.yaml"
     config.write_text(config_text)
-    service = Service(config)
+    service = PantauRun(config)
     try:
         service.wait_for("pantau running")
         hook.wait_for(1, timeout=30)
         saved = time.monotonic()
         by_rename(config, config_text.replace("every: 1s", "every: often"))
         refused = service.wait_for("reload refused", after=saved)
-        line = next(line for at, line in service.lines if at == refused)
+        line = service.line_at(refused)
         assert f"{config}:3: " in line and "every" in line, line
         ops = [r for r in hook.wait_for(2, timeout=10) if r.path == "/ops"]
         assert len(ops) == 1 and f"{config}:3: " in ops[0].json["message"]

@@ -38,7 +38,7 @@ will be reviewed by defense ministers at their next meeting in the spring.</p></
 
 CONFIG = """\
 database: sqlite:///{db}
-defaults: {{every: 2s, timeout: 5s}}
+defaults: {{every: 2s, timeout: 5s, max_age: "off"}}  # the pages carry fixed dates
 channels: {{hook: "{hook}"}}
 sources:
   - {{name: wire, url: "{base}/index.html", links: "a.story"}}

@@ -16,7 +16,7 @@ from support.webhook import WebhookSink
 
 CONFIG = """\
 database: sqlite:///{db}
-defaults: {{every: 2s, timeout: 5s}}
+defaults: {{every: 2s, timeout: 5s, max_age: "off"}}  # the demo outlets carry fixed dates
 channels: {{hook: "{hook}"}}
 sources:
   - {{name: wire, url: "{base}/wire/index.html", links: "a[href*='/news/']"}}

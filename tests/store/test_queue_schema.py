@@ -31,8 +31,8 @@ def _columns(url: str) -> list[str]:
 
 def test_queue_schema_is_created_then_upgraded_and_reported_until_then(pg_database: str) -> None:
     engine = make_engine(pg_database)
-    assert outdated(engine) == "pantau schema is missing, this version needs 0004"
-    assert migrate(engine, queue=V1) == ["pantau schema none -> 0004", "queue schema none -> 01"]
+    assert outdated(engine) == "pantau schema is missing, this version needs 0005"
+    assert migrate(engine, queue=V1) == ["pantau schema none -> 0005", "queue schema none -> 01"]
     assert outdated(engine, V1) is None
     assert migrate(engine, queue=V1) == []
     assert outdated(engine, V2) == "queue schema is 01, this version needs 02"

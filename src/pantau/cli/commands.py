@@ -11,13 +11,15 @@ import sys
 from datetime import datetime, timedelta
 from pathlib import Path
 
+from pantau.backtest import backtest, compile_query, document
 from pantau.cli.output import EXIT_FAILED, EXIT_OK, EXIT_USAGE, complain, err, out, print_json_line, say
 from pantau.clock import utc_now
 from pantau.config import Config, config_path, describe_channel, load_config
 from pantau.errors import ConfigError, ExtractError, FetchError, PantauError, RuleError
 from pantau.extract import decode_html, extract_article
-from pantau.models import Alert, Extracted
-from pantau.rules import Document, RuleSet, RuleSpec, compile_rules
+from pantau.models import Alert, Extracted, Match
+from pantau.redact import redact_text, redact_url
+from pantau.rules import Document, RuleSet
 from pantau.schedule import format_duration, parse_duration
 from pantau.service.once import PassResult, run_once
 from pantau.store import DeliveryState, Store
@@ -33,6 +35,11 @@ def _since(text: str) -> timedelta:
         return parse_duration(text)
     except ValueError as exc:
         raise ConfigError(f"--since: {exc}", hint="e.g. 30m, 24h, 7d") from None
+
+
+def _shown(error: str | None, config: Config) -> str:
+    """A stored error as printed: redacted again, for rows written before pantau redacted them."""
+    return redact_text(error, config.secrets) if error else ""
 
 
 def _when(moment: datetime | None, config: Config) -> str:
@@ -67,7 +74,7 @@ def cmd_check(args: argparse.Namespace) -> int:
         if s.link_pattern is not None:
             how += (" and " if how else "") + f"pattern {s.link_pattern.pattern!r}"
         say(
-            f"  {s.name:<16} every {format_duration(s.every):<5} {s.url}  {out.dim(how or 'feed, sitemap or autodiscovery')}"
+            f"  {s.name:<16} every {format_duration(s.every):<5} {redact_url(s.url)}  {out.dim(how or 'feed, sitemap or autodiscovery')}"
         )
     say(out.bold(f"rules ({len(config.rules)})"))
     for r in config.rules:
@@ -80,6 +87,9 @@ def cmd_check(args: argparse.Namespace) -> int:
         say(f"  {name:<16} {describe_channel(channel)}")
     if config.ops:
         say(f"ops: alerts about pantau itself go to '{config.ops.channel}'")
+    if config.web:
+        guard = "password set" if config.web.password else "no password"
+        say(f"web: `pantau run` serves {config.web.url} ({guard})")
     say(f"concepts: {', '.join(config.concepts) or 'none'}")
     for warning in config.warnings:
         say(out.paint("warning: ", "33") + warning)
@@ -193,7 +203,8 @@ def _extract_one(name: str, url: str | None) -> tuple[Extracted, str]:
         return _extract_url(name), name
     data = Path(name).read_bytes()
     page_url = url or Path(name).resolve().as_uri()
-    return extract_article(decode_html(data, None), page_url), page_url
+    # A saved file was fetched some time before now; now is the best reference for its relative dates.
+    return extract_article(decode_html(data, None), page_url, fetched_at=utc_now()), page_url
 
 
 def _extract_url(url: str) -> Extracted:
@@ -203,7 +214,9 @@ def _extract_url(url: str) -> Extracted:
     async def get() -> Extracted:
         async with make_client() as client:
             page = await Fetcher(client, clock=utc_now).get(url, user_agent=DEFAULT_USER_AGENT)
-        return extract_article(decode_html(page.body, page.charset), page.final_url)
+        return extract_article(
+            decode_html(page.body, page.charset), page.final_url, fetched_at=page.fetched_at
+        )
 
     return asyncio.run(get())
 
@@ -236,7 +249,7 @@ def cmd_test_rule(args: argparse.Namespace) -> int:
     config = _optional_config(args)
     concepts = config.concepts if config else {}
     try:
-        ruleset = compile_rules([RuleSpec("test-rule", args.query)], concepts)
+        ruleset = compile_query(args.query, concepts)
     except RuleError as exc:
         complain(f"test-rule: {exc}")
         complain(f"  {args.query}")
@@ -281,12 +294,16 @@ def _show_match(ruleset: RuleSet, doc: Document, label: str = "") -> int:
     if not matches:
         say("no match" + (f" {label}" if label else ""))
         return EXIT_FAILED
+    _show_matches(matches, label)
+    return EXIT_OK
+
+
+def _show_matches(matches: list[Match], label: str) -> None:
     for match in matches:
         say(out.green("match") + (f" {label}" if label else ""))
         for hit in match.hits:
             say(f"  {hit.field}[{hit.start}:{hit.end}] {hit.text!r}  ({hit.term})")
         say(f"  {match.snippet}")
-    return EXIT_OK
 
 
 def _test_rule_stored(args: argparse.Namespace, config: Config, ruleset: RuleSet) -> int:
@@ -296,16 +313,13 @@ def _test_rule_stored(args: argparse.Namespace, config: Config, ruleset: RuleSet
             stored = store.article(key)
             if stored is None:
                 raise ConfigError(f"--article: no stored article {args.article!r}")
-            a = stored.article
-            return _show_match(ruleset, Document(a.title, a.body, a.source, a.lang), f"#{stored.id} {a.url}")
+            return _show_match(ruleset, document(stored), f"#{stored.id} {stored.article.url}")
         since = utc_now() - _since(args.since)
         found = 0
-        for stored in store.articles_since(since):
-            a = stored.article
-            doc = Document(a.title, a.body, a.source, a.lang)
-            if ruleset.match(doc):
-                found += 1
-                _show_match(ruleset, doc, f"#{stored.id} [{a.source}] {a.title} {a.url}")
+        for hit in backtest(ruleset, store, since):
+            a = hit.stored.article
+            found += 1
+            _show_matches([hit.match], f"#{hit.stored.id} [{a.source}] {a.title} {a.url}")
         say(f"{count(found, 'stored article')} would have matched")
         return EXIT_OK if found else EXIT_FAILED
 
@@ -346,24 +360,29 @@ def cmd_test_notify(args: argparse.Namespace) -> int:
 
 
 def cmd_sources(args: argparse.Namespace) -> int:
+    from pantau.service.nextpoll import next_poll
+    from pantau.store import SourceHealth
+
     config = _config(args)
     with Store.open(config.database) as store:
         health = {h.name: h for h in store.all_source_health()}
+        held = store.held_back_counts()
+    now = utc_now()
     say(
         out.bold(
-            f"{'source':<16} {'last poll':<22} {'last success':<22} {'fails':>5} {'articles':>8}  last error"
+            f"{'source':<16} {'last poll':<22} {'last success':<22} {'next poll':<22} {'fails':>5} {'articles':>8} {'too old':>7}"
+            "  last error"
         )
     )
     for s in config.sources:
-        h = health.get(s.name)
-        if h is None:
-            say(f"{s.name:<16} {'never':<22} {'never':<22} {0:>5} {0:>8}")
-            continue
-        fails = str(h.consecutive_failures)
+        h = health.get(s.name) or SourceHealth(name=s.name)
+        due = next_poll(h.last_poll_at, s.every, now)
+        planned = "due now" if due <= now else _when(due, config)
+        fails = f"{h.consecutive_failures:>5}"
         fails = err.red(fails) if h.consecutive_failures else fails
         say(
             f"{s.name:<16} {_when(h.last_poll_at, config):<22} {_when(h.last_success_at, config):<22} "
-            f"{fails:>5} {h.articles_seen:>8}  {h.last_error or ''}"
+            f"{planned:<22} {fails} {h.articles_seen:>8} {held.get(s.name, 0):>7}  {_shown(h.last_error, config)}"
         )
     return EXIT_OK
 
@@ -391,9 +410,9 @@ def cmd_alerts(args: argparse.Namespace) -> int:
     since = utc_now() - _since(args.since)
     with Store.open(config.database) as store:
         rows = store.alerts_since(since)
+        held = sum(store.held_back_counts(since).values())
     if not rows:
         say(f"no alerts since {_when(since, config)}")
-        return EXIT_OK
     for alert, deliveries in rows:
         say(f"{_when(alert.created_at, config)}  [{alert.rule}] {alert.source}: {alert.title}")
         say(out.dim(f"    {alert.url}"))
@@ -401,6 +420,11 @@ def cmd_alerts(args: argparse.Namespace) -> int:
             say(f"    also reported by: {', '.join(alert.also_reported_by)}")
         for d in deliveries:
             say(f"    -> {d.channel}: {_delivery_state(d, config)}")
+    if held:
+        say(
+            f"{count(held, 'matching article')} held back as too old (published before the "
+            "source's max_age) since " + _when(since, config)
+        )
     return EXIT_OK
 
 
@@ -411,11 +435,11 @@ def _delivery_state(d: DeliveryState, config: Config) -> str:
     if d.state == "delivered":
         return out.green("delivered") + tries
     if d.state == "dead":
-        return err.red("given up") + tries + (f": {d.last_error}" if d.last_error else "")
+        return err.red("given up") + tries + (f": {_shown(d.last_error, config)}" if d.last_error else "")
     when = _when(d.next_attempt_at, config)
     if d.last_error:
         failed = f"{count(d.attempts, 'attempt')} failed" if d.attempts else "not tried yet"
-        return err.red(f"will retry at {when}") + f" ({failed}: {d.last_error})"
+        return err.red(f"will retry at {when}") + f" ({failed}: {_shown(d.last_error, config)})"
     return f"pending, due {when}"
 
 

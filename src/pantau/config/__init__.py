@@ -29,6 +29,7 @@ from pantau.config.model import (
     OpsConfig,
     RuleConfig,
     SourceConfig,
+    WebConfig,
     describe_channel,
 )
 from pantau.errors import ConfigError
@@ -46,6 +47,7 @@ __all__ = [
     "OpsConfig",
     "RuleConfig",
     "SourceConfig",
+    "WebConfig",
     "config_path",
     "describe_channel",
     "json_schema",

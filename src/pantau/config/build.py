@@ -21,10 +21,12 @@ from pantau.config.model import (
     OpsConfig,
     RuleConfig,
     SourceConfig,
+    WebConfig,
 )
-from pantau.config.values import NAME, READERS, Invalid, listed
+from pantau.config.values import NAME, READERS, Invalid, is_loopback, listed
 from pantau.errors import ConfigError, ConfigErrors, RuleError
 from pantau.models import ArticleSelectors
+from pantau.redact import redact_text
 from pantau.rules import Concept, RuleSet, RuleSpec, compile_rules
 from pantau.yamlload import Node
 
@@ -121,8 +123,9 @@ class Builder:
         rules, match_nodes = self.rules(top.get("rules"), channels, {s.name for s in sources})
         ruleset = self.compile(rules, match_nodes, concepts)
         delivery = self.read(top["delivery"], "delivery", "delivery") if "delivery" in top else {}
+        web = self.web(top["web"]) if "web" in top else None
         if self.errors:
-            raise ConfigErrors(self.errors)
+            raise ConfigErrors([_scrubbed(error, secrets_in(root)) for error in self.errors])
         return Config(
             path=Path(self.path),
             database=self.database(values.get("database", "sqlite:///pantau.db")),
@@ -137,6 +140,7 @@ class Builder:
             ops=ops,
             workers=values.get("workers"),
             log_summary=values["log_summary"],
+            web=web,
             secrets=secrets_in(root),
         )
 
@@ -169,6 +173,23 @@ class Builder:
         keys = node.value if isinstance(node.value, dict) else {}
         self.known(keys["channel"], (read["channel"],), "channel", channels, "ops")
         return OpsConfig(**read)
+
+    def web(self, node: Node) -> WebConfig | None:
+        """`web:` alone means the defaults; an address other machines can reach needs a password."""
+        if node.value is None:
+            node = Node({}, node.line)
+        read = self.read(node, "web", "web")
+        if "listen" not in read:
+            return None
+        (host, port), password = read["listen"], read.get("password")
+        if password is None and not is_loopback(host):
+            keys = node.value if isinstance(node.value, dict) else {}
+            self.error(
+                keys["listen"].line if "listen" in keys else node.line,
+                f"web: listen on {host}:{port} is reachable from other machines but web.password is not set",
+                "set web.password (e.g. ${PANTAU_WEB_PASSWORD}) or listen on 127.0.0.1",
+            )
+        return WebConfig(host, port, password)
 
     def sources(self, node: Node | None, defaults: Mapping[str, Any]) -> tuple[SourceConfig, ...]:
         seen: set[str] = set()
@@ -271,6 +292,13 @@ class Builder:
                 rule = first.rule or ""
                 self.error(matches[rule].line if rule in matches else 1, f"rule '{rule}': match: {first}")
             return compile_rules([], {})
+
+
+def _scrubbed(error: ConfigError, secrets: frozenset[str]) -> ConfigError:
+    """The error without any value substituted from the environment into a secret place, and with every
+    URL in it redacted (the messages quote what was written, after substitution)."""
+    hint = redact_text(error.hint, secrets) if error.hint else None
+    return ConfigError(redact_text(error.message, secrets), path=error.path, line=error.line, hint=hint)
 
 
 def _label(item: Node, kind: str) -> str:

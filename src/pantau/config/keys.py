@@ -42,6 +42,18 @@ _SOURCE_SHARED = (
     Key("user_agent", "text", "User-Agent header sent to outlets", default=DEFAULT_USER_AGENT),
     Key("timeout", "duration", "overall deadline for one HTTP request", default="30s"),
     Key("stale_after", "duration", "ops alert when a source yields no new article for this long (e.g. 1d)"),
+    Key(
+        "max_age",
+        "duration_or_off",
+        "articles published longer ago are stored but never alerted (off: no limit)",
+        default="3d",
+    ),
+    Key(
+        "recheck",
+        "duration_or_off",
+        "fetch new articles again for this long after first seen, to read updates (off: never)",
+        default="6h",
+    ),
 )
 
 # section -> key name -> Key. "top" is the file itself.
@@ -79,6 +91,7 @@ KEYS: dict[str, dict[str, Key]] = {
             "how often `pantau run` logs a one-line summary: polls, new articles, alerts, pending deliveries",
             default="10m",
         ),
+        Key("web", "web", "the read-only web view that `pantau run` serves: listen, password"),
     ),
     "defaults": _keys(*_SOURCE_SHARED),
     "source": _keys(
@@ -120,6 +133,12 @@ KEYS: dict[str, dict[str, Key]] = {
         Key("published", "selector", "CSS selector of the element holding the publication time"),
         Key("drop", "selectors", "CSS selectors of elements to remove before extraction"),
     ),
+    "web": _keys(
+        Key("listen", "listen", "HOST:PORT the web view answers on ([::1]:8787 for IPv6)", "127.0.0.1:8787"),
+        Key(
+            "password", "text", "HTTP basic auth password (any user name); required unless listen is loopback"
+        ),
+    ),
     "rule": _keys(
         Key("name", "name", "unique name of the rule", required=True),
         Key("match", "text", "the query (see the query language)", required=True),
@@ -160,8 +179,10 @@ TYPES: dict[str, dict[str, Any]] = {
     "http_url": _written("^https?://[^/\\s]+"),
     "channel_urls": _TEXTS,
     "duration": _written("^\\s*(\\d+\\s*[smhdSMHD]\\s*)+$"),
+    "duration_or_off": {"anyOf": [_written("^\\s*((\\d+\\s*[smhdSMHD]\\s*)+|off)$"), {"const": False}]},
     "quiet": _written("^\\s*\\d{1,2}:\\d{2}\\s*-\\s*\\d{1,2}:\\d{2}\\s*$"),
     "digest": _TEXT,
+    "listen": _written("^(\\[[0-9A-Fa-f:.]+\\]|[^:\\s\\[\\]]+):\\d{1,5}$"),
     "count": {"type": "integer", "minimum": 1},
     "integer": {"type": "integer"},
     "flag": {"type": "boolean"},

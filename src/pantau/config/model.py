@@ -26,6 +26,8 @@ class SourceConfig:
     link_pattern: re.Pattern[str] | None = None
     article: ArticleSelectors | None = None
     stale_after: timedelta | None = None
+    max_age: timedelta | None = timedelta(days=3)  # None: no limit
+    recheck: timedelta | None = timedelta(hours=6)  # None: articles are never fetched again
 
 
 @dataclass(frozen=True)
@@ -70,6 +72,18 @@ class RuleConfig:
 
 
 @dataclass(frozen=True)
+class WebConfig:
+    host: str
+    port: int  # 0: any free port (the log names the one taken)
+    password: str | None = field(default=None, repr=False)  # never in a repr, a log line or an error
+
+    @property
+    def url(self) -> str:
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"http://{host}:{self.port}"
+
+
+@dataclass(frozen=True)
 class Config:
     path: Path
     database: str
@@ -84,6 +98,7 @@ class Config:
     ops: OpsConfig | None = None
     workers: int | None = None  # None: analyse.default_workers() on the machine that runs pantau
     log_summary: timedelta = timedelta(minutes=10)  # `pantau run`'s periodic one-line summary
+    web: WebConfig | None = None  # None: no web view
     # Values substituted from the environment into URLs or secret-named variables: never shown anywhere.
     secrets: frozenset[str] = field(default=frozenset())
 

@@ -7,6 +7,7 @@ the two never say the same thing twice.
 
 from __future__ import annotations
 
+import ipaddress
 import re
 from collections.abc import Callable
 from datetime import timedelta
@@ -64,6 +65,16 @@ def duration(value: Any, key: Key | None = None) -> timedelta:
         return parse_duration(text(value))
     except ValueError as exc:
         raise Invalid(str(exc)) from None  # the message says how to write one
+
+
+def duration_or_off(value: Any, key: Key | None = None) -> timedelta | None:
+    """A duration, or None for `off` (YAML reads a bare off as false)."""
+    if value is False or (isinstance(value, str) and value.strip().lower() == "off"):
+        return None
+    try:
+        return parse_duration(text(value))
+    except ValueError as exc:
+        raise Invalid(str(exc), "or off, for none") from None
 
 
 def quiet(value: Any, key: Key | None = None) -> Any:
@@ -193,6 +204,28 @@ def database(value: Any, key: Key | None = None) -> str:
     )
 
 
+def listen(value: Any, key: Key | None = None) -> tuple[str, int]:
+    """`HOST:PORT` (IPv6 in brackets: `[::1]:8787`) -> (host, port); port 0 takes any free port."""
+    written = text(value)
+    host, sep, port = written.rpartition(":")
+    if not sep or not host or not port.isdigit() or int(port) > 65535:
+        raise Invalid(f"'{written}' is not HOST:PORT", "e.g. 127.0.0.1:8787 or 0.0.0.0:8787")
+    if host.startswith("[") and host.endswith("]"):
+        host = host[1:-1]
+    elif ":" in host:
+        raise Invalid(f"'{written}' is not HOST:PORT", "write an IPv6 address in brackets, e.g. [::1]:8787")
+    return host, int(port)
+
+
+def is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False  # a host name: it may well resolve to a public address
+
+
 READERS: dict[str, Callable[..., Any]] = {
     "text": text,
     "name": name,
@@ -207,10 +240,12 @@ READERS: dict[str, Callable[..., Any]] = {
     "http_url": http_url,
     "channel_urls": channel_urls,
     "duration": duration,
+    "duration_or_off": duration_or_off,
     "quiet": quiet,
     "digest": digest,
     "count": count,
     "integer": integer,
     "flag": flag,
     "choice": choice,
+    "listen": listen,
 }

@@ -9,10 +9,13 @@ Public face:
         Raises DiscoverError("discover: ...") for anything unreadable (e.g. a feed that is not XML).
         kind is "feed", "sitemap", "listing" or "sitemap-index" (links = child sitemaps, for the caller to
         fetch). `link_pattern` also filters feed and sitemap entries, never the children of an index.
+    newest_first(links) -> list[Link]: dated links (publication, else <lastmod>) newest first, then the rest.
+    newest_children(children) -> list[Link]: an index's children newest first (<lastmod>, URL date, order).
 
 Pure: no network.
 """
 
+from pantau.discover.common import newest_children, newest_first
 from pantau.discover.detect import discover
 
-__all__ = ["discover"]
+__all__ = ["discover", "newest_children", "newest_first"]

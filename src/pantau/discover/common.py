@@ -77,11 +77,48 @@ def unique_links(links: Iterable[Link]) -> tuple[Link, ...]:
         first = seen.get(link.url)
         if first is None:
             seen[link.url] = link
-        elif first.title is None or first.published is None or first.summary is None:
+        elif None in (first.title, first.published, first.summary, first.updated):
             seen[link.url] = Link(
                 url=first.url,
                 title=first.title or link.title,
                 published=first.published or link.published,
                 summary=first.summary or link.summary,
+                updated=first.updated or link.updated,
             )
     return tuple(seen.values())
+
+
+def newest_first(links: Iterable[Link]) -> list[Link]:
+    """Links with a date (publication, else last change) newest first, then the undated in their order.
+
+    Outlets list their archives oldest first as often as newest first; a per-poll cap must take today's
+    news, not the archive's first pages. The sort is stable, so equal dates keep the index's order.
+    """
+    listed = list(links)
+    dated = [link for link in listed if link.dated is not None]
+    dated.sort(key=lambda link: link.dated or _EPOCH, reverse=True)
+    return dated + [link for link in listed if link.dated is None]
+
+
+def newest_children(children: Iterable[Link]) -> list[Link]:
+    """A sitemap index's children newest first: by <lastmod>, else by a date in their URL
+    (sitemap-2026-11.xml, /2026/11/30/), else in the index's order."""
+    listed = list(children)
+    if not any(child.updated for child in listed):
+        listed = [Link(url=c.url, title=c.title, updated=_url_date(c.url)) for c in listed]
+    return newest_first(listed)
+
+
+def _url_date(url: str) -> datetime | None:
+    found = _URL_DATE.findall(url)
+    if not found:
+        return None
+    year, month, day = found[-1]
+    try:
+        return datetime(int(year), int(month), int(day or 1), tzinfo=UTC)
+    except ValueError:
+        return None
+
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_URL_DATE = re.compile(r"(?<!\d)(20\d\d)[-/_.]?(0[1-9]|1[0-2])(?:[-/_.]?(0[1-9]|[12]\d|3[01]))?(?!\d)")

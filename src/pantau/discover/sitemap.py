@@ -27,11 +27,12 @@ class _Entry:
     loc: str | None = None
     title: str | None = None
     published: str | None = None
+    lastmod: str | None = None
 
 
 @dataclass
 class _Reader:
-    """Expat callbacks that collect <loc>, <news:title> and <news:publication_date> per entry."""
+    """Expat callbacks that collect <loc>, <lastmod>, <news:title> and <news:publication_date> per entry."""
 
     path: list[str] = field(default_factory=list)
     text: list[str] = field(default_factory=list)
@@ -55,6 +56,8 @@ class _Reader:
         entry, parent = self.entries[-1], self.path[-1]
         if local == "loc" and len(self.path) == 2:
             entry.loc = value
+        elif local == "lastmod" and len(self.path) == 2:
+            entry.lastmod = value
         elif parent == "news" and local == "title":
             entry.title = value
         elif parent == "news" and local == "publication_date":
@@ -92,7 +95,12 @@ def _link(entry: _Entry, base: str) -> Link | None:
     url = absolute_http(entry.loc, base)
     if url is None:
         return None
-    return Link(url=url, title=clean_text(entry.title), published=parse_w3c_datetime(entry.published))
+    return Link(
+        url=url,
+        title=clean_text(entry.title),
+        published=parse_w3c_datetime(entry.published),
+        updated=parse_w3c_datetime(entry.lastmod),
+    )
 
 
 def _refuse(*_args: object) -> None:

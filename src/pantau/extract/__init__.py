@@ -2,14 +2,17 @@
 
 Public face:
     decode_html(body: bytes, charset: str | None) -> str     never raises; bad bytes are replaced
-    extract_article(html: str, url: str, selectors: ArticleSelectors | None = None) -> Extracted
-        raises ExtractError("extract: no article found in URL") when there is nothing article-like, and
+    extract_article(html: str, url: str, selectors: ArticleSelectors | None = None,
+                    fetched_at: datetime | None = None) -> Extracted
+        `fetched_at` (aware) is the reference for relative dates ("2 jam lalu", "yesterday"); without it
+        they stay unread. Raises ExtractError("extract: no article found in URL") when there is nothing article-like, and
         ExtractError("extract: bad CSS selector ...") for a selector Lexbor cannot parse; nothing else.
     selector_error(selector: str) -> str | None
         why a per-source CSS selector is unusable (None when it is fine): for config validation at load.
 
-Inside: encoding (bytes -> text), nesting (defuse absurd depth), metadata (JSON-LD, meta, page), dates,
-body (content scoring and cleanup), hints (furniture words), article (the glue).
+Inside: encoding (bytes -> text), nesting (defuse absurd depth), metadata (JSON-LD, meta, page), dates and
+relative_dates, language (the guess for pages that declare none), body (content scoring and cleanup),
+containers and siblings (which elements hold the article), hints (furniture words), article (the glue).
 Pure: no network, no clock, no store.
 """
 

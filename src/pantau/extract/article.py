@@ -6,6 +6,7 @@ then scripts and other non-text elements are removed and the body is found. Rais
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 
 from selectolax.lexbor import LexborHTMLParser, SelectolaxError
@@ -22,12 +23,17 @@ from pantau.models import ArticleSelectors, Extracted
 __all__ = ["extract_article", "selector_error"]
 
 _PROBE = "<html><body><p>probe</p></body></html>"
+_TEMPLATE = re.compile(
+    r"<script\b[^>]*\btype\s*=\s*[\"']?text/template[\"']?[^>]*>(.*?)</script\s*>", re.IGNORECASE | re.DOTALL
+)
 
 
-def extract_article(html: str, url: str, selectors: ArticleSelectors | None = None) -> Extracted:
-    """Read the article in `html` (fetched from `url`); see pantau.extract for the contract."""
+def extract_article(
+    html: str, url: str, selectors: ArticleSelectors | None = None, fetched_at: datetime | None = None
+) -> Extracted:
+    """Read the article in `html` (fetched from `url` at `fetched_at`); see pantau.extract for the contract."""
     try:
-        return _extract(html, url, selectors or ArticleSelectors())
+        return _extract(html, url, selectors or ArticleSelectors(), fetched_at)
     except ExtractError:
         raise
     except Exception as err:
@@ -46,15 +52,19 @@ def selector_error(selector: str) -> str | None:
     return None
 
 
-def _extract(html: str, url: str, selectors: ArticleSelectors) -> Extracted:
+def _extract(html: str, url: str, selectors: ArticleSelectors, fetched_at: datetime | None) -> Extracted:
+    if "text/template" in html:
+        # Blogger and some SPAs ship the post as markup inside <script type="text/template">.
+        html = _TEMPLATE.sub(_template_markup, html)
     tree = LexborHTMLParser(limit_nesting(html))
     for selector in selectors.drop:
         remove_all(user_css(tree, selector))
-    meta = read_metadata(tree, url)
+    meta = read_metadata(tree, url, fetched_at)
     title = _override_text(tree, selectors.title) or meta.title or ""
     published = meta.published
     if selectors.published:
-        published = _override_date(tree, selectors.published, meta.lang) or published
+        published = _override_date(tree, selectors.published, meta.lang, fetched_at) or published
+    _unwrap_page_noscript(tree)
     tree.strip_tags(list(hints.JUNK_TAGS))
     paragraphs = extract_body(tree, selectors.body, title)
     if not paragraphs:
@@ -80,14 +90,36 @@ def _override_text(tree: LexborHTMLParser, selector: str | None) -> str | None:
     return text or None
 
 
-def _override_date(tree: LexborHTMLParser, selector: str, lang: str | None) -> datetime | None:
+def _override_date(
+    tree: LexborHTMLParser, selector: str, lang: str | None, fetched_at: datetime | None
+) -> datetime | None:
     found = user_css(tree, selector)
     if not found:
         return None
     node = found[0]
     attrs = node.attributes
     for candidate in (attrs.get("datetime"), attrs.get("content"), node.text(deep=True)):
-        parsed = parse_date(candidate, lang)
+        parsed = parse_date(candidate, lang, fetched_at)
         if parsed is not None:
             return parsed
     return None
+
+
+def _unwrap_page_noscript(tree: LexborHTMLParser) -> None:
+    """Some sites put the whole page for script-less readers in <noscript>: that one is the page, not junk."""
+    body = tree.body
+    if body is None:
+        return
+    for node in body.css("noscript"):
+        text = len(node.text(deep=True).strip())
+        if text > 500 and text > 0.5 * len(body.text(deep=True).strip()):
+            node.unwrap()
+
+
+def _template_markup(found: re.Match[str]) -> str:
+    """A template's content as page markup when it is plain HTML with paragraphs (not JSON, not a mustache
+    template with placeholders); else the template as it was."""
+    content = found.group(1)
+    if content.lstrip().startswith("<") and "<p" in content and "{{" not in content:
+        return f"<div>{content}</div>"
+    return found.group(0)

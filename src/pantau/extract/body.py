@@ -27,8 +27,11 @@ BLOCK_TAGS = frozenset(
      "footer", "address", "center", "details", "summary", "form", "fieldset", "nav", "aside")
 )  # fmt: skip
 _SPACE = re.compile(r"\s+")
+_PROSE = 200  # characters read before a comments heading for it to end the article rather than label it
 _BARE_URL = re.compile(r"(?:https?://|www\.)\S+$", re.IGNORECASE)
 _WORD_CHAR = re.compile(r"[^\W_]")
+# "By LISA MASCARO and ERIC TUCKER", "Von Anna Schmidt | 3. Mai 2022": a byline, not a sentence.
+_BYLINE = re.compile(r"^(?:by|von|par|por|di|oleh|written\s+by)\s+[^\W\d_]", re.IGNORECASE)
 
 
 @dataclass
@@ -41,11 +44,18 @@ class _Block:
 def read_blocks(containers: Iterable[LexborNode], skipped: set[int]) -> Iterator[_Block]:
     """Text blocks in document order, leaving out `skipped` elements and anything after a comments heading:
     each block element (and each <br>) starts a new one."""
+    read = 0
     for container in containers:
         for block in _walk(container, skipped):
-            # Comment threads without telling class names still start with a "Komentar" heading.
-            if len(block.text) < 60 and hints.COMMENTS_HEADING.match(block.text.strip()):
-                break
+            # Comment threads without telling class names still start with a "Komentar" heading, and come
+            # after the article: nothing after one is read, in this container or the next. Before the first
+            # paragraphs of prose it is a label or a comment count under the headline.
+            line = block.text.strip()
+            if len(line) < 60 and hints.COMMENTS_HEADING.match(line):
+                if read >= _PROSE:
+                    return
+                continue
+            read += hints.text_weight(block.text.strip())
             yield block
 
 
@@ -97,7 +107,7 @@ def clean_paragraphs(blocks: Iterable[_Block], title: str) -> list[str]:
     title_key = _SPACE.sub(" ", title).strip().casefold()
     paragraphs: list[str] = []
     for block in blocks:
-        text = _SPACE.sub(" ", block.text).strip()
+        text = " ".join(block.text.split())
         # A bare URL (a share box's "copy link") is no prose, and its slug must not feed matching.
         if not _WORD_CHAR.search(text) or _BARE_URL.match(text):
             continue
@@ -108,7 +118,14 @@ def clean_paragraphs(blocks: Iterable[_Block], title: str) -> list[str]:
             continue
         if len(text) < 250 and hints.is_boilerplate_line(text):
             continue
+        # The heading of a box of links ("You may also like"): its links go by their density.
+        if len(text) < 60 and hints.RELATED_HEADING.match(text):
+            continue
         if len(text) <= 80 and is_dateline(text):
+            continue
+        if len(text) <= 100 and text[-1] not in ".!?:;" and _BYLINE.match(text):
+            continue
+        if hints.is_credit_line(text):
             continue
         paragraphs.append(text)
     return paragraphs

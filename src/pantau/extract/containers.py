@@ -17,6 +17,7 @@ from collections.abc import Iterable
 from selectolax.lexbor import LexborNode, SelectolaxError
 
 from pantau.extract import hints
+from pantau.extract.siblings import with_neighbours
 
 _INLINE_TAGS = frozenset(
     ["span", "a", "b", "strong", "i", "em", "font", "u", "small", "sup", "sub", "mark", "q"]
@@ -78,14 +79,24 @@ def furniture_keys(root: LexborNode) -> dict[int, LexborNode]:
         # One simple selector and a tag test in Python: Lexbor pays per selector in a list.
         if node.tag not in _CLASSED_CONTAINER_TAGS:
             continue
-        words = _class_words(node)
-        # "entry-content read-more" is an article body with a modifier; WordPress puts "tag-<topic>" on
-        # the <article> itself.
-        if hints.is_furniture(words) and node.tag != "article" and hints.class_weight(words) <= 0:
+        attrs = node.attributes
+        if hints.is_furniture_element(attrs.get("class"), attrs.get("id")):
             found[node.mem_id] = node
-    for key in [k for k, n in found.items() if n.tag in ("body", "html", "main")]:
+    for key in [k for k, n in found.items() if n.tag in ("body", "html", "main") or _is_article_header(n)]:
         del found[key]
     return found
+
+
+def _is_article_header(node: LexborNode) -> bool:
+    """A <header> that holds a paragraph of prose (a lede, a long subheadline) is the article's own, not the
+    site's."""
+    if node.tag != "header" or hints.is_furniture(_class_words(node)):
+        return False
+    for para in node.css("p, h2, h3, h4"):
+        text, linked = _own_text(para)
+        if len(text.strip()) >= 80 and linked < 0.2 * len(text):
+            return True
+    return False
 
 
 def _paragraphs(root: LexborNode) -> list[_Paragraph]:
@@ -96,13 +107,14 @@ def _paragraphs(root: LexborNode) -> list[_Paragraph]:
         raw, linked = _own_text(para)
         text = raw.strip()
         # Teasers (a headline link plus a blurb) and link lists are not article paragraphs.
-        if len(text) < 25 or linked > 0.5 * len(raw):
+        size = hints.text_weight(text)
+        if size < 25 or linked > 0.5 * len(raw):
             continue
         path, in_link = _lineage(para.parent, lineages)
         # Blocks inside a link are teaser cards, whatever their text.
         if in_link:
             continue
-        value = (1.0 + text.count(",") + text.count("、") + min(len(text) / 100, 3.0)) * (
+        value = (1.0 + text.count(",") + text.count("、") + text.count("，") + min(size / 100, 3.0)) * (
             1 - linked / len(raw)
         )
         found.append((para, value, [para.mem_id, *path]))
@@ -143,13 +155,15 @@ def select_containers(root: LexborNode) -> tuple[list[LexborNode], set[int]]:
     best_key = max(final, key=lambda k: final[k])
     best = nodes[best_key]
     containers: list[LexborNode] = []
-    for chunk in _chunks(root, best, final[best_key], final):
-        if chunk.mem_id == best_key:
-            containers.extend(_with_siblings(best, final[best_key], final, skipped))
-        else:
-            containers.append(chunk)
-    # A twin can also be a sibling of the best container: keep each element once, in document order.
-    return outermost(containers), skipped
+    chunks = _chunks(root, best, final[best_key], final)
+    for chunk in chunks:
+        containers.extend(with_neighbours(chunk, final[best_key], final, skipped))
+    # A twin can also be a neighbour of another: keep each element once, in document order.
+    kept = outermost(containers)
+    if len(chunks) > 1:
+        position = {node.mem_id: index for index, node in enumerate(root.traverse())}
+        kept.sort(key=lambda node: position.get(node.mem_id, 0))
+    return kept, skipped
 
 
 def _furniture_to_skip(
@@ -186,9 +200,24 @@ def _furniture_to_skip(
         kept.add(lineage.mem_id)
         lineage = lineage.parent
     for key in kept & skipped:
-        if not hints.is_strong_furniture(_class_words(furniture[key])):
+        node = furniture[key]
+        if not hints.is_strong_furniture(_class_words(node)) or (
+            mass[key] > 0.5 * total and _holds_article_body(node)
+        ):
             skipped.discard(key)
     return skipped
+
+
+def _holds_article_body(node: LexborNode) -> bool:
+    """Does this element hold an element named like an article body ("entry-content", "article-text")? Then
+    a strong furniture word on it ("socialicons-sticky") names a layout wrapper, not a share bar."""
+    for inner in node.css("[class]"):
+        if inner.tag not in _CLASSED_CONTAINER_TAGS and inner.tag != "article":
+            continue
+        words = _class_words(inner)
+        if hints.class_weight(words) > 0 and not hints.is_furniture(words):
+            return True
+    return False
 
 
 def _mass(
@@ -299,40 +328,3 @@ def _link_density(node: LexborNode) -> float:
         return 1.0
     linked = sum(len(a.text(deep=True)) for a in node.css("a"))
     return min(linked / total, 1.0)
-
-
-def _with_siblings(
-    best: LexborNode, best_score: float, final: dict[int, float], skipped: set[int]
-) -> list[LexborNode]:
-    """The best container and those of its siblings that score well or are article paragraphs themselves
-    (an article whose paragraphs sit beside an inline ad box rather than inside one wrapper)."""
-    parent = best.parent
-    if parent is None:
-        return [best]
-    threshold = max(10.0, best_score * 0.2)
-    chosen: list[LexborNode] = []
-    for sibling in parent.iter(include_text=False):
-        if sibling.mem_id in skipped:
-            continue
-        if (
-            sibling.mem_id == best.mem_id
-            or final.get(sibling.mem_id, 0.0) >= threshold
-            or _is_plain_paragraph(sibling)
-        ):
-            chosen.append(sibling)
-    return chosen
-
-
-def _is_plain_paragraph(node: LexborNode) -> bool:
-    """A sibling of the best container that is itself an article paragraph (a <p>, or a <div> holding its
-    own text as CNN's are) with a few links at most."""
-    if node.tag == "p":
-        text = node.text(deep=True).strip()
-    elif node.tag == "div":
-        own, _ = _own_text(node)
-        text = own.strip()
-        if not text or len(text) < 0.8 * len(node.text(deep=True).strip()):
-            return False
-    else:
-        return False
-    return len(text) > 80 and _link_density(node) < 0.25

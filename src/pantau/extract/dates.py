@@ -2,13 +2,16 @@
 
 Reads ISO 8601 (and its sloppy variants), Indonesian ("Selasa, 5 Maret 2024 10.20 WIB"), English
 ("March 5, 2024, 10:20 a.m. JST", "5 Mar 2024") and Japanese ("2024年3月5日 10時20分") forms, plus numeric
-day/month/year. Never raises and never reads the clock: text it cannot read gives None.
+day/month/year, and relative dates against a reference time the caller passes in (relative_dates.py).
+Never raises and never reads the clock: text it cannot read gives None.
 """
 
 from __future__ import annotations
 
 import re
 from datetime import UTC, datetime, timedelta, timezone
+
+from pantau.extract.relative_dates import parse_relative
 
 _HOUR = 3600
 
@@ -22,8 +25,9 @@ ZONES: dict[str, int] = {
 }  # fmt: skip
 
 # When a page gives a time without a zone we assume the zone where most outlets in its language publish:
-# Indonesian -> WIB (Jakarta), Japanese -> JST. Anything else (English is global) -> UTC.
-LANG_ZONES: dict[str, int] = {"id": 7, "ja": 9}
+# Indonesian -> WIB (Jakarta), Japanese -> JST, Chinese -> UTC+8 (Beijing, Taipei, Hong Kong, Singapore),
+# Korean -> KST. Anything else (English is global; Europe has summer time) -> UTC.
+LANG_ZONES: dict[str, int] = {"id": 7, "ja": 9, "zh": 8, "ko": 9}
 
 _MONTHS: dict[str, int] = {}
 for _number, _names in enumerate(
@@ -73,8 +77,9 @@ _SPACE_BEFORE_OFFSET = re.compile(r"\s+(?=[+-]\d{2}:?\d{2}$)")
 _SPACE_BEFORE_TIME = re.compile(r"(?<=\d) (?=\d{2}:\d{2})")
 
 
-def parse_date(text: str | None, lang: str | None = None) -> datetime | None:
-    """Read a date (and time, and zone) from `text`; a time without a zone is in `lang`'s usual zone."""
+def parse_date(text: str | None, lang: str | None = None, now: datetime | None = None) -> datetime | None:
+    """Read a date (and time, and zone) from `text`; a time without a zone is in `lang`'s usual zone. With
+    `now` (when the page was fetched), relative dates ("2 jam lalu", "yesterday") are read too."""
     if not text:
         return None
     text = " ".join(text.split())[:200]
@@ -82,7 +87,10 @@ def parse_date(text: str | None, lang: str | None = None) -> datetime | None:
     parsed = _parse_iso(text, default)
     if parsed is not None:
         return parsed
-    return _parse_words(text, default, lang)
+    parsed = _parse_words(text, default, lang)
+    if parsed is None and now is not None:
+        parsed = parse_relative(text, now, default, lang)
+    return parsed
 
 
 def _parse_iso(text: str, default_hours: int) -> datetime | None:

@@ -18,6 +18,7 @@ from urllib.parse import urljoin
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
 from pantau.extract.dates import parse_date
+from pantau.extract.language import guess_lang
 
 _ARTICLE_TYPES = frozenset(
     {"article", "newsarticle", "reportagenewsarticle", "analysisnewsarticle", "opinionnewsarticle",
@@ -59,14 +60,6 @@ _BYLINE_TAIL = re.compile(
     re.IGNORECASE,
 )
 _EARLIEST_YEAR = 1990
-_STOP_WORDS = {
-    "id": frozenset(("yang", "dan", "di", "dengan", "untuk", "dari", "ini", "itu", "pada", "dalam", "tidak",
-                     "akan", "juga", "ke", "adalah", "oleh")),
-    "en": frozenset(("the", "and", "of", "to", "in", "is", "that", "for", "on", "with", "was", "as", "by", "it",
-                     "are", "from", "at")),
-}  # fmt: skip
-_KANA = re.compile(r"[\u3040-\u30ff]")
-_LATIN_WORD = re.compile(r"[a-z]+")
 _SITE_NAME_SEPARATOR = re.compile(r"\s+[|\-–—»:]\s+")
 _LANG_SUBTAG = re.compile(r"[-_]")
 _LANG_CODE = re.compile(r"[a-z]{2,3}")
@@ -83,9 +76,9 @@ class Metadata:
     image: str | None
 
 
-def read_metadata(tree: LexborHTMLParser, url: str) -> Metadata:
+def read_metadata(tree: LexborHTMLParser, url: str, fetched_at: datetime | None = None) -> Metadata:
     """Everything but the body. Times are aware UTC; a time without a zone uses the page language's zone,
-    declared or guessed from the text."""
+    declared or guessed from the text; relative times ("2 jam lalu") count back from `fetched_at`."""
     meta = _meta_map(tree)
     ld = _json_ld_article(tree)
     lang = _declared_lang(tree, meta, ld)
@@ -94,9 +87,11 @@ def read_metadata(tree: LexborHTMLParser, url: str) -> Metadata:
     return Metadata(
         title=_title(tree, meta, ld),
         published=_first_date(
-            chain([_ld_str(ld, "datePublished")], _metas(meta, _PUBLISHED_META), _page_dates(tree)), lang
+            chain([_ld_str(ld, "datePublished")], _metas(meta, _PUBLISHED_META), _page_dates(tree)),
+            lang,
+            fetched_at,
         ),
-        updated=_first_date([_ld_str(ld, "dateModified"), *_metas(meta, _UPDATED_META)], lang),
+        updated=_first_date([_ld_str(ld, "dateModified"), *_metas(meta, _UPDATED_META)], lang, fetched_at),
         author=_author(tree, meta, ld),
         lang=lang,
         canonical_url=_canonical(tree, meta, url),
@@ -206,9 +201,11 @@ def _page_dates(tree: LexborHTMLParser) -> Iterator[str | None]:
         yield node.text(deep=True)[:200]
 
 
-def _first_date(candidates: Iterable[str | None], lang: str | None) -> datetime | None:
+def _first_date(
+    candidates: Iterable[str | None], lang: str | None, fetched_at: datetime | None
+) -> datetime | None:
     for candidate in candidates:
-        parsed = parse_date(candidate, lang)
+        parsed = parse_date(candidate, lang, fetched_at)
         # CMS placeholders ("0001-01-01T00:00:00") are no publication time; look further.
         if parsed is not None and parsed.year >= _EARLIEST_YEAR:
             return parsed
@@ -275,17 +272,6 @@ def _lang_code(value: str | None) -> str | None:
     # "in" is the withdrawn ISO 639 code for Indonesian that some CMSes still emit.
     code = {"in": "id", "jp": "ja"}.get(code, code)
     return code if _LANG_CODE.fullmatch(code) else None
-
-
-def guess_lang(text: str) -> str | None:
-    """A cheap guess (id, en or ja) from kana and stop words, for pages that do not declare a language."""
-    sample = text[:5000]
-    if len(_KANA.findall(sample)) > 20:
-        return "ja"
-    words = _LATIN_WORD.findall(sample.lower())
-    counts = {lang: sum(1 for w in words if w in stops) for lang, stops in _STOP_WORDS.items()}
-    best = max(counts, key=lambda lang: counts[lang])
-    return best if counts[best] >= 3 else None
 
 
 def _canonical(tree: LexborHTMLParser, meta: dict[str, str], url: str) -> str | None:

@@ -9,7 +9,6 @@ on the `apprise` logger scrubs the secrets of every channel URL pantau has been 
 from __future__ import annotations
 
 import asyncio
-import logging
 import sys
 import threading
 from collections.abc import Iterable, Mapping, Sequence
@@ -21,7 +20,7 @@ from apprise.decorators import notify as apprise_notify
 from pantau.channels import instantiate, validate_channel_url
 from pantau.errors import ConfigError, DeliveryError
 from pantau.notify.render import Message, to_plain
-from pantau.redact import PLUGINS, redact_text, redact_url, secrets_of
+from pantau.redact import PLUGINS, SCRUBBER, guard_logger, redact_text, redact_url, secrets_of
 
 DELIVERY_HEADER = "X-Pantau-Delivery"
 STDOUT_SEPARATOR = "-" * 60  # ends every message on stdout://, so one alert never runs into the next
@@ -45,33 +44,7 @@ if "stdout" not in PLUGINS:  # registering twice makes apprise warn and keep the
     apprise_notify(on="stdout", name="pantau standard output")(_print_to_stdout)  # type: ignore[no-untyped-call]
 
 
-# --- redaction of apprise's own log ---------------------------------------------------------------
-
-
-class _ScrubApprise(logging.Filter):
-    """Rewrites apprise's own log records so they cannot carry a secret of a known channel URL."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.secrets: set[str] = set()
-        self._lock = threading.Lock()
-
-    def add(self, secrets: Iterable[str]) -> None:
-        with self._lock:
-            self.secrets |= set(secrets)
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        with self._lock:
-            secrets = tuple(self.secrets)
-        message = record.getMessage()
-        cleaned = redact_text(message, secrets)
-        if cleaned != message:
-            record.msg, record.args = cleaned, ()
-        return True
-
-
-_SCRUBBER = _ScrubApprise()
-logging.getLogger("apprise").addFilter(_SCRUBBER)
+guard_logger("apprise")  # apprise logs URLs and server answers as it got them
 
 
 # --- delivery --------------------------------------------------------------------------------------
@@ -93,7 +66,7 @@ class Notifier:
                     raise ConfigError(f"channels.{name}: {problem}")
             self._channels[name] = urls
             self._secrets |= set().union(*(secrets_of(url) for url in urls))
-        _SCRUBBER.add(self._secrets)
+        SCRUBBER.add(self._secrets)
 
     async def send(self, channel: str, message: Message, *, key: str | None = None) -> None:
         """Deliver to every URL of `channel` at once; DeliveryError unless every one reported success.

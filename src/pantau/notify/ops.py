@@ -13,6 +13,7 @@ from pantau.config import Config
 from pantau.errors import DeliveryError
 from pantau.notify.deliver import Notifier
 from pantau.notify.render import Message, format_time
+from pantau.redact import redact_text
 from pantau.store import Store
 from pantau.words import count
 
@@ -33,7 +34,10 @@ def check_health(store: Store, config: Config, now: datetime) -> None:
         if h is None or h.last_poll_at is None:
             continue
         if h.consecutive_failures >= config.ops.after_failures:
-            detail = f"{count(h.consecutive_failures, 'poll')} in a row failed; last error: {h.last_error}"
+            why = redact_text(
+                h.last_error or "unknown", config.secrets
+            )  # stored redacted; older rows may not be
+            detail = f"{count(h.consecutive_failures, 'poll')} in a row failed; last error: {why}"
             store.open_incident("source-failing", source.name, detail, now)
         elif h.consecutive_failures == 0:
             store.close_incident("source-failing", source.name, now)

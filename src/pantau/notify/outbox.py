@@ -192,7 +192,9 @@ class _Sender:
         alerts = [item.alert for item in items]
         period = f"{count(len(alerts), 'alert')} over the limit of {count(channel.max_per_hour, 'message')} an hour"
         summary = digest_message("several rules", alerts, self.config.timezone, period, channel.format)
-        title = f"[{channel.name}] {count(len(alerts), 'more alert')} (rate limit {channel.max_per_hour}/hour)"
+        title = (
+            f"[{channel.name}] {count(len(alerts), 'more alert')} (rate limit {channel.max_per_hour}/hour)"
+        )
         return [*kept, _Batch(channel.name, Message(title, summary.body, summary.format), items)]
 
     async def _send_in_order(self, batches: list[_Batch]) -> _Outcome:

@@ -1,9 +1,10 @@
 """The embedded service: one process, APScheduler 3.11's asyncio scheduler, the store on SQLite or PostgreSQL.
 
 Each source is an interval job that calls the idempotent `poll_source`; a delivery job works through the
-outbox. SIGTERM/SIGINT stop new work, let in-flight polls and deliveries finish, then return. SIGHUP reloads
-config.yaml: a valid new config replaces the old one whole (rules, sources, channels); an invalid one is
-reported and the old one stays. Nothing here keeps state that the store does not also have.
+outbox; with `web.listen` set, the web view is served from the same event loop. SIGTERM/SIGINT stop new
+work, let in-flight polls and deliveries finish, then return. SIGHUP reloads config.yaml: a valid new
+config replaces the old one whole (rules, sources, channels); an invalid one is reported and the old one
+stays. Nothing here keeps state that the store does not also have.
 """
 
 from __future__ import annotations
@@ -14,10 +15,11 @@ import logging
 import signal
 import time
 from collections.abc import Awaitable, Callable
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import httpx
+from aiohttp.web import AppRunner
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 
@@ -79,6 +81,7 @@ class Service:
             self.client = client
             fetcher = Fetcher(client, clock=self.clock)
             self.ctx = Context(self.config, self.store, fetcher, self.clock, self.analyser)
+            web_runner = await self._start_web()
             self._schedule()
             self.scheduler.start()
             watcher = self._watch()
@@ -98,9 +101,39 @@ class Service:
                 await asyncio.gather(*self.in_flight, return_exceptions=True)
             self.scheduler.shutdown(wait=False)
             self.analyser.close()
+            if web_runner is not None:
+                await web_runner.cleanup()
         for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
             loop.remove_signal_handler(sig)
         log.info("pantau stopped")
+
+    async def _start_web(self) -> AppRunner | None:
+        """The web view, when the config asks for one (a reload does not move it: restart for a new
+        `web.listen`). Started before the scheduler, so an address in use stops pantau at once."""
+        settings = self.config.web
+        if settings is None:
+            return None
+        from pantau.web import build_app, start_web
+
+        app = build_app(
+            lambda: self.config,
+            self.store,
+            self.clock,
+            self.next_polls,
+            health=self.health_problem,
+            metrics=self.metrics,
+        )
+        runner, url = await start_web(app, settings)
+        log.info("web view on %s%s", url, "" if settings.password else " (no password: loopback only)")
+        return runner
+
+    def next_polls(self) -> dict[str, datetime]:
+        """When the scheduler runs each source's next poll (jitter included)."""
+        return {
+            job.id.removeprefix("poll:"): job.next_run_time
+            for job in self.scheduler.get_jobs()
+            if job.id.startswith("poll:") and job.next_run_time is not None
+        }
 
     def stop(self) -> None:
         log.info("stop requested")

@@ -21,6 +21,7 @@ from pantau.models import Article, Match
 from pantau.store.db import make_engine, migrate
 from pantau.store.fast import FastCursor, FastPath
 from pantau.store.outbox import OutboxQueries, chunks
+from pantau.store.recheck import RecheckQueries, Watch
 from pantau.store.stories import StoryLink, StoryQueries
 from pantau.store.tables import (
     ALERT,
@@ -29,6 +30,7 @@ from pantau.store.tables import (
     SEEN_LINK,
     SOURCE_STATE,
 )
+from pantau.store.views import ViewQueries
 
 
 @dataclass(frozen=True)
@@ -69,7 +71,7 @@ class StoredArticle:
     article: Article
 
 
-class Store(StoryQueries, OutboxQueries):
+class Store(StoryQueries, RecheckQueries, OutboxQueries, ViewQueries):
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
         self._fast = FastPath(engine)
@@ -223,13 +225,16 @@ class Store(StoryQueries, OutboxQueries):
         cited: bool,
         indexed: bool,
         plan: Callable[[StoryView | None], Sequence[tuple[Match, Sequence[Outgoing]]]],
+        watch: Watch | None = None,
+        held: Sequence[str] = (),
     ) -> Placed:
         """The pipeline's one write per article: unless it is known already (the URL, or the same text from
         the same source), find its story (indexed since `since`), let `plan` decide its alerts from that
         story, and store it all: the article, its story and index rows, its alerts and their outbox rows.
         One transaction, and one at a time across every process that shares the store (SQLite's write
         lock; an advisory lock on PostgreSQL), so two workers saving two copies of a story at the same moment put them in one story and alert once.
-        `indexed`: whether the article enters the near-duplicate index.
+        `indexed`: whether the article enters the near-duplicate index. `watch`: fetch it again for updates;
+        `held`: the rules it matched but may not alert on (too old).
         """
         with self._fast.transaction(write=True) as cur:
             self._one_placement_at_a_time(cur)
@@ -240,6 +245,8 @@ class Store(StoryQueries, OutboxQueries):
             planned = plan(story)
             placement = StoryLink(story.id if story else None, fp if indexed else None)
             article_id = self._save(cur, article, planned, link_url, placement)
+            if article_id is not None and (watch is not None or held):
+                self._watch_and_hold(cur, article_id, article, watch, held)
         return Placed(article_id, len(planned) if article_id is not None else 0)
 
     def _save(

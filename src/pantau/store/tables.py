@@ -222,6 +222,40 @@ class IncidentRow(SQLModel, table=True):
     close_sent: bool = False
 
 
+class HeldBackRow(SQLModel, table=True):
+    """An article that matched rules but was published longer ago than its source's max_age: stored and
+    indexed like any other, never alerted. `pantau sources` and `pantau alerts` count these."""
+
+    __tablename__ = "held_back"
+
+    article_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("article.id", ondelete="CASCADE"), primary_key=True)
+    )
+    source: str = Field(index=True)
+    rules: str = Field(sa_column=Column(Text, nullable=False))  # JSON list of the rules it matched
+    at: datetime | None = _when(nullable=False, index=True)
+
+
+class RecheckRow(SQLModel, table=True):
+    """An article fetched again now and then until `until`, so an update made in place is read.
+    The row goes when its last check is done."""
+
+    __tablename__ = "recheck"
+    __table_args__ = (Index("ix_recheck_due", "source", "next_at"),)
+
+    article_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("article.id", ondelete="CASCADE"), primary_key=True)
+    )
+    source: str
+    url: str = Field(sa_column=Column(Text, nullable=False))  # the page fetched (its first page)
+    etag: str | None = None
+    last_modified: str | None = None
+    content_hash: str  # of the newest version read
+    first_seen_at: datetime | None = _when(nullable=False)
+    next_at: datetime | None = _when(nullable=False)
+    until: datetime | None = _when(nullable=False)
+
+
 # Core Table objects for queries: typed columns (`ARTICLE.c.url`) that work the same on every dialect.
 SOURCE_STATE: Table = SourceStateRow.__table__  # type: ignore[attr-defined]
 SEEN_LINK: Table = SeenLinkRow.__table__  # type: ignore[attr-defined]
@@ -234,3 +268,5 @@ STORY_BAND: Table = StoryBandRow.__table__  # type: ignore[attr-defined]
 DIGEST_STATE: Table = DigestStateRow.__table__  # type: ignore[attr-defined]
 INCIDENT: Table = IncidentRow.__table__  # type: ignore[attr-defined]
 SOURCE_SCHEDULE: Table = SourceScheduleRow.__table__  # type: ignore[attr-defined]
+HELD_BACK: Table = HeldBackRow.__table__  # type: ignore[attr-defined]
+RECHECK: Table = RecheckRow.__table__  # type: ignore[attr-defined]

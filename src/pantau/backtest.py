@@ -1,0 +1,40 @@
+"""A query tried over stored articles: what `pantau test-rule --since` prints and the web view's /try shows.
+
+Compiles one query with the config's concepts (a RuleError carries the column of a syntax error) and
+matches it against the articles fetched since a moment. Reads the store; never writes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+
+from pantau.models import Match
+from pantau.rules import Concept, Document, RuleSet, RuleSpec, compile_rules
+from pantau.store import Store, StoredArticle
+
+QUERY_RULE = "test-rule"
+
+
+@dataclass(frozen=True)
+class Found:
+    stored: StoredArticle
+    match: Match
+
+
+def compile_query(query: str, concepts: Mapping[str, Concept]) -> RuleSet:
+    """The query as a one-rule RuleSet; raises RuleError (with .column) when it does not parse."""
+    return compile_rules([RuleSpec(QUERY_RULE, query)], concepts)
+
+
+def document(stored: StoredArticle) -> Document:
+    a = stored.article
+    return Document(a.title, a.body, a.source, a.lang)
+
+
+def backtest(ruleset: RuleSet, store: Store, since: datetime) -> Iterator[Found]:
+    """Every stored article fetched since `since` that the query matches, oldest first."""
+    for stored in store.articles_since(since):
+        for match in ruleset.match(document(stored)):
+            yield Found(stored, match)
