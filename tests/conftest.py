@@ -9,7 +9,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, make_url, text
+from sqlalchemy import create_engine, text
+from support.pg import drop_database, fresh_database
 from support.site import ScriptedSite
 from support.smtp import SmtpSink
 from support.webhook import WebhookSink
@@ -60,22 +61,6 @@ def pg_database(pg_url: str) -> Iterator[str]:
     url = fresh_database(pg_url)
     yield url
     drop_database(pg_url, url)
-
-
-def fresh_database(pg_url: str, template: str | None = None) -> str:
-    name = "pantau_t_" + uuid.uuid4().hex[:12]
-    admin = create_engine(pg_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f"CREATE DATABASE {name}" + (f" TEMPLATE {template}" if template else "")))
-    admin.dispose()
-    return make_url(pg_url).set(database=name).render_as_string(hide_password=False)
-
-
-def drop_database(pg_url: str, url: str) -> None:
-    admin = create_engine(pg_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f"DROP DATABASE IF EXISTS {make_url(url).database} WITH (FORCE)"))
-    admin.dispose()
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

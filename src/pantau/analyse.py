@@ -23,17 +23,18 @@ import threading
 import time
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
 
 from pantau.dedupe import Fingerprint, canonical_url, cites_wire, content_hash, fingerprint
 from pantau.errors import ExtractError
 from pantau.extract import decode_html, extract_article
+from pantau.extract.pager import next_page
 from pantau.models import ArticleSelectors, Extracted, Match
 from pantau.rules import Document, RuleSet
 
-__all__ = ["Analyser", "Analysis", "ArticlePage", "WorkerDied", "analyse", "default_workers"]
+__all__ = ["Analyser", "Analysis", "ArticlePage", "PagePart", "WorkerDied", "analyse", "default_workers"]
 
 _PROC = Path("/proc")
 PARENT_CHECK = 1.0  # seconds between a worker's checks that pantau's main process is still there
@@ -41,8 +42,18 @@ MAX_TASKS_PER_WORKER = 20_000  # a worker is replaced now and then, so a slow le
 
 
 @dataclass(frozen=True)
+class PagePart:
+    """A later page of an article split over several (page 2, 3 …), as fetched."""
+
+    body: bytes
+    charset: str | None
+    url: str  # after redirects
+
+
+@dataclass(frozen=True)
 class ArticlePage:
-    """An article page as fetched, and what its source and listing said about it."""
+    """An article page as fetched, and what its source and listing said about it; `continued` holds its
+    later pages, in order, when the outlet split it."""
 
     body: bytes
     charset: str | None
@@ -51,6 +62,7 @@ class ArticlePage:
     selectors: ArticleSelectors | None = None
     link_title: str | None = None  # the title on the listing or in the feed: used when the page has none
     fetched_at: datetime | None = None  # the reference for relative dates on the page ("2 jam lalu")
+    continued: tuple[PagePart, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -62,15 +74,24 @@ class Analysis:
     fingerprint: Fingerprint
     cites_wire: bool  # a non-English text that names a wire service as its source
     matches: tuple[Match, ...]  # every rule that matches (before story dedupe decides what alerts)
+    next_page: str | None = None  # page 2 of the article, when it is split and `continued` is empty
+    pages: int = 1  # how many pages the text was read from
 
 
 def analyse(page: ArticlePage, rules: RuleSet) -> Analysis:
-    """Raises ExtractError when the page holds no article."""
-    extracted = extract_article(
-        decode_html(page.body, page.charset), page.url, page.selectors, page.fetched_at
-    )
+    """Raises ExtractError when the page holds no article. With `continued` pages, their text follows the
+    first page's (paragraphs a later page repeats are left out); a later page with no text is skipped."""
+    html = decode_html(page.body, page.charset)
+    extracted = extract_article(html, page.url, page.selectors, page.fetched_at)
+    if page.continued:
+        extracted = _joined(extracted, page)
+        following = None
+    else:
+        following = next_page(html, page.url, first=page.url, number=1)
     title = extracted.title or page.link_title or ""
     return Analysis(
+        next_page=following,
+        pages=1 + len(page.continued),
         extracted=extracted,
         title=title,
         url=canonical_url(page.url, extracted.canonical_url),
@@ -79,6 +100,23 @@ def analyse(page: ArticlePage, rules: RuleSet) -> Analysis:
         cites_wire=extracted.lang != "en" and cites_wire(extracted.body),
         matches=tuple(rules.match(Document(title, extracted.body, page.source, extracted.lang))),
     )
+
+
+def _joined(first: Extracted, page: ArticlePage) -> Extracted:
+    paragraphs = first.body.split("\n\n")
+    seen = set(paragraphs)
+    for part in page.continued:
+        try:
+            later = extract_article(
+                decode_html(part.body, part.charset), part.url, page.selectors, page.fetched_at
+            )
+        except ExtractError:
+            continue
+        for paragraph in later.body.split("\n\n"):
+            if paragraph not in seen:
+                seen.add(paragraph)
+                paragraphs.append(paragraph)
+    return replace(first, body="\n\n".join(paragraphs))
 
 
 class WorkerDied(ExtractError):

@@ -32,7 +32,7 @@ from pantau.redact import guard_logger
 
 guard_logger("httpx")  # it logs every request URL, API keys in the query included
 
-__all__ = ["FetchStatusError", "Fetcher", "make_client"]
+__all__ = ["FetchStatusError", "Fetcher", "RobotsDisallowed", "make_client"]
 
 MAX_REDIRECTS = 5
 ROBOTS_MAX_BYTES = 500_000  # RFC 9309 asks crawlers to read at least 500 KiB; more is never needed
@@ -47,6 +47,11 @@ class FetchUnanswered(FetchError):
     def __init__(self, message: str, *, what: str) -> None:
         super().__init__(message)
         self.what = what
+
+
+class RobotsDisallowed(FetchError):
+    """The site's robots.txt does not let pantau fetch this URL (or could not be read: RFC 9309 says
+    to stay away then)."""
 
 
 class FetchStatusError(FetchError):
@@ -247,9 +252,9 @@ class Fetcher:
             allowed = robots.allow_all
         if not allowed and robots.blocked:
             # Not a rule of the site: robots.txt itself could not be read, so RFC 9309 says wait.
-            raise FetchError(f"fetch: {robots.blocked}; page not fetched: {url}")
+            raise RobotsDisallowed(f"fetch: {robots.blocked}; page not fetched: {url}")
         if not allowed:
-            raise FetchError(f"fetch: disallowed by robots.txt: {url}")
+            raise RobotsDisallowed(f"fetch: disallowed by robots.txt: {url}")
 
     async def _load_robots(self, origin: str, host: str, user_agent: str) -> _Robots:
         """RFC 9309: 2xx is parsed, 4xx allows everything, 5xx or no answer disallows everything."""

@@ -127,3 +127,4 @@ class Alert:
     terms: tuple[str, ...]
     snippet: str
     also_reported_by: tuple[str, ...] = field(default=())
+    story_id: int | None = None  # the story the alerted article is in (other outlets' copies join it)

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import cached_property
 
-from pantau.analyse import Analyser, ArticlePage, WorkerDied, default_workers
+from pantau.analyse import Analyser, WorkerDied, default_workers
 from pantau.clock import Clock
 from pantau.config import Config, SourceConfig
 from pantau.dedupe import StoryView, canonical_url, plan_alerts
@@ -25,6 +25,7 @@ from pantau.discover import discover, newest_children, newest_first
 from pantau.errors import DiscoverError, ExtractError, FetchError
 from pantau.fetch import Fetcher
 from pantau.models import Article, Discovery, Link, Match, Page
+from pantau.reading import Reader, read_article
 from pantau.redact import redact_text
 from pantau.store import Outgoing, Store, Watch
 
@@ -47,6 +48,11 @@ class Context:
     fetcher: Fetcher
     clock: Clock
     analyser: Analyser  # reads article pages (in worker processes, if it has any); see analyser_for
+
+    def reader(self, source: SourceConfig) -> Reader:
+        return Reader(
+            self.fetcher, self.analyser, source.name, source.user_agent, source.timeout, source.article
+        )
 
     @cached_property
     def per_source_rules(self) -> frozenset[str]:
@@ -193,18 +199,7 @@ async def _child_sitemaps(source: SourceConfig, ctx: Context, index: Discovery) 
 async def _process_link(source: SourceConfig, link: Link, identity: str, ctx: Context) -> _ArticleOutcome:
     store = ctx.store
     try:
-        page = await ctx.fetcher.get(link.url, user_agent=source.user_agent, timeout=source.timeout)
-        found = await ctx.analyser(
-            ArticlePage(
-                page.body,
-                page.charset,
-                page.final_url,
-                source.name,
-                source.article,
-                link.title,
-                page.fetched_at,
-            )
-        )
+        read = await read_article(ctx.reader(source), link.url, link_title=link.title)
     except (FetchError, WorkerDied) as exc:
         store.mark_link(source.name, identity, ctx.clock(), done=False, error=_shown(exc, ctx))
         return _ArticleOutcome(error=_shown(exc, ctx))
@@ -212,6 +207,9 @@ async def _process_link(source: SourceConfig, link: Link, identity: str, ctx: Co
         # Retrying a page with no article in it would only fail again.
         store.mark_link(source.name, identity, ctx.clock(), done=True, error=_shown(exc, ctx))
         return _ArticleOutcome(error=_shown(exc, ctx))
+    page, found = read.page, read.analysis
+    if found is None:  # a 304 to a request without validators: nothing to read
+        return _ArticleOutcome()
 
     now, extracted, matches = ctx.clock(), found.extracted, list(found.matches)
     published = extracted.published or link.published
@@ -239,16 +237,14 @@ async def _process_link(source: SourceConfig, link: Link, identity: str, ctx: Co
         planned[:] = [(match, _outgoing(match, ctx.config, now)) for match in due]
         return planned
 
-    # Only an article that matched a rule can hold alerts a later copy must not repeat, so only such
-    # articles enter the near-duplicate index (each entry is ~20 rows written); every article is still
-    # looked up, so a copy that matches nothing is still recorded under its story.
+    # Every article enters the story index, matched or not: a later copy that matches (a rewrite that adds
+    # a watched term) must join the earlier story and name the outlets that published it first.
     placed = store.place_article(
         article,
         identity,
         found.fingerprint,
         since=now - STORY_WINDOW,
         cited=found.cites_wire,
-        indexed=bool(matches),
         plan=plan,
         watch=_watch(source, page, now),
         held=held,

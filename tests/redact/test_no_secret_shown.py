@@ -143,7 +143,12 @@ def test_failed_deliveries_are_logged_and_stored_without_secrets(
     port = closed_port()
     channels = {row["id"]: seen.url(row, "dead", via, port) for row in SCHEMES}
     db = seen.path.parent / "p.db"
-    wire = {"name": "wire", "url": site.url + "/wire/index.html", "links": "a[href*='/news/']"}
+    wire = {
+        "name": "wire",
+        "url": site.url + "/wire/index.html",
+        "links": "a[href*='/news/']",
+        "max_age": "off",
+    }
     rule = {"name": "japan", "match": "Japan", "notify": list(channels)}
     seen.path.write_text(
         yaml.safe_dump(

@@ -3,16 +3,36 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from itertools import combinations
+from typing import Protocol
 
-from story_corpus import Item
 from support.store import place, story_of
 
 from pantau.dedupe import cites_wire, content_hash, fingerprint
 from pantau.models import Article
 from pantau.store import Store
+
+
+class Item(Protocol):
+    """A labelled article (story_corpus.Item, bulletin_corpus.Bulletin)."""
+
+    @property
+    def key(self) -> str: ...
+    @property
+    def group(self) -> str: ...
+    @property
+    def lang(self) -> str: ...
+    @property
+    def source(self) -> str: ...
+    @property
+    def title(self) -> str: ...
+    @property
+    def body(self) -> str: ...
+    @property
+    def at(self) -> datetime: ...
 
 
 @dataclass(frozen=True)
@@ -46,7 +66,7 @@ def assign_stories(store: Store, items: Iterable[Item]) -> dict[str, int]:
     return out
 
 
-def score(items: list[Item], stories: dict[str, int], keep: set[str]) -> Score:
+def score(items: Sequence[Item], stories: dict[str, int], keep: set[str]) -> Score:
     """Pairwise precision and recall over the items whose key is in `keep`."""
     chosen = [it for it in items if it.key in keep]
     truth = {frozenset(p) for p in _pairs(chosen, lambda it: it.group)}
@@ -61,7 +81,7 @@ def score(items: list[Item], stories: dict[str, int], keep: set[str]) -> Score:
     )
 
 
-def _pairs(items: list[Item], key: object) -> Iterable[tuple[str, str]]:
+def _pairs(items: Sequence[Item], key: object) -> Iterable[tuple[str, str]]:
     groups: dict[str, list[str]] = defaultdict(list)
     for it in items:
         groups[key(it)].append(it.key)  # type: ignore[operator]

@@ -154,23 +154,10 @@ def test_two_processes_placing_copies_at_once_make_one_story_and_one_alert(store
     """Two workers (two connections here) each place a copy of the same story at the same moment, ten
     stories in a row: each story is one story, alerted once, whichever worker wins."""
     stores = [Store.open(store_url), Store.open(store_url)]
-    match = Match("ukraine", (Hit("Ukraine", "body", 0, 7, "Ukraine"),), "«Ukraine»")
 
-    def place(store: Store, source: str, body: str, n: int, gate: threading.Barrier) -> Placed:
-        def plan(story: StoryView | None) -> list[tuple[Match, list[Outgoing]]]:
-            due = plan_alerts([match], story, source, per_source=frozenset(), term_key=str.casefold)
-            return [(m, [Outgoing(m.rule, "desk", T0)]) for m in due]
-
+    def racing(store: Store, source: str, body: str, n: int, gate: threading.Barrier) -> Placed:
         gate.wait()
-        return store.place_article(
-            article(source, body, T0, n),
-            f"link-{n}",
-            fingerprint(body),
-            since=T0 - WINDOW,
-            cited=False,
-            indexed=True,
-            plan=plan,
-        )
+        return place_planned(store, source, body, T0, n, rule="ukraine")
 
     try:
         for round_ in range(10):
@@ -178,9 +165,9 @@ def test_two_processes_placing_copies_at_once_make_one_story_and_one_alert(store
             body = " ".join(f"kata{rng.randrange(100_000)}" for _ in range(80)) + "."
             gate = threading.Barrier(2)
             with ThreadPoolExecutor(2) as pool:
-                wire = pool.submit(place, stores[0], "wire", body, 2 * round_, gate)
+                wire = pool.submit(racing, stores[0], "wire", body, 2 * round_, gate)
                 copy = pool.submit(
-                    place, stores[1], "feedsite", "TOKYO (Kyodo) -- " + body, 2 * round_ + 1, gate
+                    racing, stores[1], "feedsite", "TOKYO (Kyodo) -- " + body, 2 * round_ + 1, gate
                 )
                 placed = [wire.result(), copy.result()]
             ids = [p.article_id for p in placed]
@@ -190,3 +177,65 @@ def test_two_processes_placing_copies_at_once_make_one_story_and_one_alert(store
     finally:
         for store in stores:
             store.close()
+
+
+def place_planned(
+    store: Store, source: str, body: str, at: datetime, n: int, rule: str | None = None
+) -> Placed:
+    """Place an article as the pipeline does (indexed, matched or not), its alerts planned from its story."""
+    match = Match(rule, (Hit("Ukraine", "body", 0, 7, "Ukraine"),), "«Ukraine»") if rule else None
+
+    def plan(story: StoryView | None) -> list[tuple[Match, list[Outgoing]]]:
+        due = plan_alerts([match] if match else [], story, source)
+        return [(m, [Outgoing(m.rule, "desk", at)]) for m in due]
+
+    return store.place_article(
+        article(source, body, at, n),
+        f"link-{n}",
+        fingerprint(body),
+        since=at - WINDOW,
+        cited=False,
+        plan=plan,
+    )
+
+
+def test_an_article_that_matched_nothing_is_indexed_so_a_matching_rewrite_joins_its_story(
+    store: Store,
+) -> None:
+    first = place_planned(store, "wire", STORY, T0, 1)  # no rule matched it
+    assert first.article_id is not None and first.alerts == 0
+    assert index_size(store)[0] == 1
+    rewrite = place_planned(
+        store,
+        "feedsite",
+        "TOKYO (Kyodo) -- " + STORY + " NATO allies welcomed it.",
+        T0 + timedelta(hours=3),
+        2,
+        rule="ukraine",
+    )
+    assert rewrite.article_id is not None and rewrite.alerts == 1
+    assert story_of(store, rewrite.article_id) == story_of(store, first.article_id)
+    alert_ids = [a.id for a, _ in store.alerts_since(T0 - timedelta(days=1))]
+    assert store.also_reported_by(alert_ids) == {alert_ids[0]: ("wire",)}
+
+
+def test_stories_since_lists_each_story_with_its_outlets_and_alerts(store: Store) -> None:
+    old = place_planned(store, "wire", OTHER.replace("Wednesday", "Monday"), T0 - timedelta(days=5), 5)
+    place_planned(store, "wire", STORY, T0, 1)
+    place_planned(store, "feedsite", "TOKYO (Kyodo) -- " + STORY, T0 + timedelta(hours=1), 2, rule="ukraine")
+    place_planned(store, "warta", STORY[:200], T0 + timedelta(hours=2), 3, rule="ukraine")  # folds: no alert
+    place_planned(store, "feedsite", OTHER, T0 + timedelta(hours=3), 4)  # the old report is out of the window
+
+    stories = store.stories_since(T0 - timedelta(hours=1))
+    assert [s.sources for s in stories] == [("feedsite",), ("wire", "feedsite", "warta")]
+    shared = stories[1]
+    assert [(c.source, c.rules) for c in shared.copies] == [
+        ("wire", ()),
+        ("feedsite", ("ukraine",)),
+        ("warta", ()),
+    ]
+    assert old.article_id is not None and story_of(store, old.article_id) not in {s.id for s in stories}
+    assert store.stories_since(T0 - timedelta(hours=1), limit=1) == stories[:1]
+
+    alert_ids = [a.id for a, _ in store.alerts_since(T0 - timedelta(days=1))]
+    assert store.alert_stories(alert_ids) == {alert_ids[0]: shared.id}

@@ -257,3 +257,33 @@ def test_a_password_guards_every_page(tmp_path: Path, site: ScriptedSite, hook: 
 def test_without_a_password_on_loopback_pages_are_open(newsroom: Newsroom) -> None:
     assert newsroom.config.web is not None and newsroom.config.web.password is None
     assert newsroom.get("/").status == 200
+
+
+def test_stored_errors_never_show_a_secret(tmp_path: Path, site: ScriptedSite) -> None:
+    hook = "json://bot:${HOOK_TOKEN}@127.0.0.1:9/hook"
+    path = write_config(tmp_path, site, f"sqlite:///{tmp_path / 'p.db'}", hook)
+    config = load_config(path, env={"HOOK_TOKEN": "tok-98765-secret"})
+    with Store.open(config.database) as store:
+        # an error stored by an older pantau, before errors were redacted on the way in
+        store.record_poll("wire", utc_now(), error="fetch: HTTP 401 for token tok-98765-secret")
+        room = Newsroom(config, store)
+        for route in ["/", "/sources", "/api/sources"]:
+            page = room.get(route)
+            assert page.status == 200 and "fetch: HTTP 401 for token" in page.text, route
+            assert "tok-98765" not in page.text, route
+
+
+def test_try_searches_the_newest_articles_first_and_says_when_it_stopped(
+    newsroom: Newsroom, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    everything = newsroom.get("/try?q=NATO&since=7d")
+    assert "were searched" not in everything.text
+    titles = re.findall(r'<li class="hit">.*?<div class="headline"><a [^>]*>(.*?)</a>', everything.text, re.S)
+    assert len(titles) >= 3
+    monkeypatch.setattr(pages, "TRY_SCAN_LIMIT", 3)
+    capped = newsroom.get("/try?q=NATO&since=7d")
+    broad = newsroom.get("/try?q=the+OR+dan&since=7d")  # words in nearly every article
+    assert len(re.findall(r'<li class="hit">', broad.text)) in (2, 3)
+    assert "Only the newest 3 articles of that period were searched" in capped.text
+    shown = re.findall(r'<li class="hit">.*?<div class="headline"><a [^>]*>(.*?)</a>', capped.text, re.S)
+    assert len(shown) <= 3 and shown == titles[: len(shown)]  # newest first, as without the cap

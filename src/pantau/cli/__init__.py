@@ -57,6 +57,11 @@ def build_parser() -> argparse.ArgumentParser:
     alerts.add_argument("--since", default="24h", help="how far back (default 24h)")
     alerts.add_argument("--failed", action="store_true", help="list deliveries that were given up on")
     alerts.add_argument("--retry", action="store_true", help="queue every given-up delivery again")
+    stories = sub.add_parser(
+        "stories", parents=[common], help="recent stories and the outlets that reported them"
+    )
+    stories.add_argument("--since", default="24h", help="how far back (default 24h)")
+    stories.add_argument("--limit", type=int, default=200, help="at most this many stories, newest first")
     db = sub.add_parser("db", parents=[common], help="database maintenance")
     db_sub = db.add_subparsers(dest="db_command", metavar="ACTION", required=True)
     db_sub.add_parser(

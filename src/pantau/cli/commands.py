@@ -10,9 +10,11 @@ import os
 import sys
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 from pantau.backtest import backtest, compile_query, document
 from pantau.cli.output import EXIT_FAILED, EXIT_OK, EXIT_USAGE, complain, err, out, print_json_line, say
+from pantau.cli.stories import cmd_stories  # noqa: F401  (dispatched by name)
 from pantau.clock import utc_now
 from pantau.config import Config, config_path, describe_channel, load_config
 from pantau.errors import ConfigError, ExtractError, FetchError, PantauError, RuleError
@@ -141,12 +143,47 @@ def _report_pass(result: PassResult) -> None:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    from pantau.service.embedded import serve
-
     path = config_path(getattr(args, "config", None), os.environ)
     config = load_config(path)
     _setup_logging()
+    if config.cluster:
+        return _run_cluster(config, path)
+    from pantau.service.embedded import serve
+
     with Store.open(config.database) as store:
+        asyncio.run(serve(config, store, utc_now, path))
+    return EXIT_OK
+
+
+def _cluster_parts() -> tuple[Any, Any]:
+    """service.cluster's queue_schema and serve; a missing job queue package is a config error."""
+    try:
+        from pantau.service.cluster import queue_schema, serve
+    except ImportError as exc:
+        raise ConfigError(
+            f"cluster: true needs the job queue package ({exc.name} is not installed)",
+            hint="pip install 'pantau[postgres]'",
+        ) from None
+    return queue_schema, serve
+
+
+def _run_cluster(config: Config, path: Path) -> int:
+    """Cluster mode never upgrades the schema itself: instances of two versions must not fight over it."""
+    queue_schema, serve = _cluster_parts()
+    from pantau.store.db import make_engine, outdated
+
+    for noisy in ("procrastinate", "alembic", "watchfiles"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+    engine = make_engine(config.database)
+    try:
+        reason = outdated(engine, queue_schema())
+    except PantauError:
+        engine.dispose()
+        raise
+    if reason is not None:
+        engine.dispose()
+        raise ConfigError(f"the database schema is out of date ({reason})", hint="run `pantau db upgrade`")
+    with Store(engine) as store:
         asyncio.run(serve(config, store, utc_now, path))
     return EXIT_OK
 
@@ -182,7 +219,7 @@ def cmd_extract(args: argparse.Namespace) -> int:
         try:
             extracted, url = _extract_one(name, args.url)
         except (OSError, FetchError) as exc:
-            complain(f"{name}: cannot read: {exc}")
+            complain(f"{redact_text(name)}: cannot read: {redact_text(str(exc))}")
             status = EXIT_USAGE
             continue
         except ExtractError as exc:
@@ -316,7 +353,7 @@ def _test_rule_stored(args: argparse.Namespace, config: Config, ruleset: RuleSet
             return _show_match(ruleset, document(stored), f"#{stored.id} {stored.article.url}")
         since = utc_now() - _since(args.since)
         found = 0
-        for hit in backtest(ruleset, store, since):
+        for hit in backtest(ruleset, store.articles_since(since)):
             a = hit.stored.article
             found += 1
             _show_matches([hit.match], f"#{hit.stored.id} [{a.source}] {a.title} {a.url}")
@@ -368,10 +405,11 @@ def cmd_sources(args: argparse.Namespace) -> int:
         health = {h.name: h for h in store.all_source_health()}
         held = store.held_back_counts()
     now = utc_now()
+    by = f" {'polled by':<24}" if config.cluster else ""  # which instance of the cluster polled it last
     say(
         out.bold(
             f"{'source':<16} {'last poll':<22} {'last success':<22} {'next poll':<22} {'fails':>5} {'articles':>8} {'too old':>7}"
-            "  last error"
+            f"{by}  last error"
         )
     )
     for s in config.sources:
@@ -380,9 +418,10 @@ def cmd_sources(args: argparse.Namespace) -> int:
         planned = "due now" if due <= now else _when(due, config)
         fails = f"{h.consecutive_failures:>5}"
         fails = err.red(fails) if h.consecutive_failures else fails
+        polled_by = f" {h.last_poll_by or '-':<24}" if by else ""
         say(
             f"{s.name:<16} {_when(h.last_poll_at, config):<22} {_when(h.last_success_at, config):<22} "
-            f"{planned:<22} {fails} {h.articles_seen:>8} {held.get(s.name, 0):>7}  {_shown(h.last_error, config)}"
+            f"{planned:<22} {fails} {h.articles_seen:>8} {held.get(s.name, 0):>7}{polled_by}  {_shown(h.last_error, config)}"
         )
     return EXIT_OK
 
@@ -392,9 +431,12 @@ def cmd_db(args: argparse.Namespace) -> int:
     from pantau.store.db import make_engine, migrate
 
     config = _config(args)
+    queue = None
+    if config.cluster:
+        queue = _cluster_parts()[0]()
     engine = make_engine(config.database)
     try:
-        changed = migrate(engine)
+        changed = migrate(engine, queue=queue)
     finally:
         engine.dispose()
     for line in changed:
@@ -418,6 +460,9 @@ def cmd_alerts(args: argparse.Namespace) -> int:
         say(out.dim(f"    {alert.url}"))
         if alert.also_reported_by:
             say(f"    also reported by: {', '.join(alert.also_reported_by)}")
+            say(
+                out.dim(f"    story {alert.story_id}: their copies are in it and raise no alert of their own")
+            )
         for d in deliveries:
             say(f"    -> {d.channel}: {_delivery_state(d, config)}")
     if held:

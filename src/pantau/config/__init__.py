@@ -48,6 +48,7 @@ __all__ = [
     "RuleConfig",
     "SourceConfig",
     "WebConfig",
+    "config_from_text",
     "config_path",
     "describe_channel",
     "json_schema",
@@ -60,7 +61,6 @@ def config_path(explicit: str | None, env: Mapping[str, str]) -> Path:
 
 
 def load_config(path: Path, env: Mapping[str, str] | None = None) -> Config:
-    env = os.environ if env is None else env
     shown = str(path)
     try:
         text = path.read_text(encoding="utf-8")
@@ -70,5 +70,12 @@ def load_config(path: Path, env: Mapping[str, str] | None = None) -> Config:
         ) from None
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(f"cannot read the config file: {exc}", path=shown) from None
-    root = load_yaml(text, shown, env)
-    return Builder(shown, path.resolve().parent).build(root)
+    return config_from_text(text, path, env)
+
+
+def config_from_text(text: str, path: Path, env: Mapping[str, str] | None = None) -> Config:
+    """The config `text` holds, read as if from `path` (relative paths resolve against its folder).
+    Cluster mode loads the config another instance published this way."""
+    env = os.environ if env is None else env
+    root = load_yaml(text, str(path), env)
+    return Builder(str(path), path.resolve().parent).build(root)

@@ -124,11 +124,18 @@ class Builder:
         ruleset = self.compile(rules, match_nodes, concepts)
         delivery = self.read(top["delivery"], "delivery", "delivery") if "delivery" in top else {}
         web = self.web(top["web"]) if "web" in top else None
+        database = self.database(values.get("database", "sqlite:///pantau.db"))
+        if values.get("cluster") and not database.startswith("postgresql"):
+            self.error(
+                top["cluster"].line,
+                "cluster: true needs a PostgreSQL database (the job queue lives there)",
+                "set database: postgresql://USER@HOST/DBNAME, or remove cluster",
+            )
         if self.errors:
             raise ConfigErrors([_scrubbed(error, secrets_in(root)) for error in self.errors])
         return Config(
             path=Path(self.path),
-            database=self.database(values.get("database", "sqlite:///pantau.db")),
+            database=database,
             timezone=values["timezone"],
             channels=channels,
             sources=sources,
@@ -141,6 +148,7 @@ class Builder:
             workers=values.get("workers"),
             log_summary=values["log_summary"],
             web=web,
+            cluster=bool(values.get("cluster", False)),
             secrets=secrets_in(root),
         )
 

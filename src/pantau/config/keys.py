@@ -92,6 +92,12 @@ KEYS: dict[str, dict[str, Key]] = {
             default="10m",
         ),
         Key("web", "web", "the read-only web view that `pantau run` serves: listen, password"),
+        Key(
+            "cluster",
+            "flag",
+            "true: `pantau run` on several machines shares the work through a job queue in PostgreSQL",
+            default=False,
+        ),
     ),
     "defaults": _keys(*_SOURCE_SHARED),
     "source": _keys(

@@ -9,7 +9,9 @@ A fingerprint holds three things about an article body:
   candidates are found by exact lookups instead of comparing against every stored article; more bands
   find more trimmed copies but each is a row written per article;
 - `entities`: numbers and capitalised names, for linking an Indonesian rewrite to the English wire story it
-  cites (numbers and proper nouns survive translation; sentences do not).
+  cites (numbers and proper nouns survive translation; sentences do not), and for telling a copy from a
+  bulletin filled in again from one template (the same words, other figures and places); the title's own
+  figures and names are kept apart (marked `^`), since a headline names what makes a bulletin news.
 
 MinHash is computed with numpy (multiply-shift hashing over 64-bit shingle hashes) rather than datasketch:
 the same estimate, about 2x faster per article including normalisation (benchmarks/dedupe.py measures
@@ -31,6 +33,8 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
+from pantau.invisible import drop_format
+
 __all__ = ["BANDS", "PERMUTATIONS", "SHINGLE", "Fingerprint", "fingerprint", "similarity"]
 
 SHINGLE = 5  # words per shingle: long enough that unrelated texts share almost none
@@ -47,7 +51,9 @@ _W = [_U64(c) for c in (0x9E3779B97F4A7C15, 0xC2B2AE3D27D4EB4F, 0x165667B19E3779
 _WORD = re.compile(r"\w+")
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
 _NAME = re.compile(r"[A-Z][^\W\d_]+")
-_MAX_ENTITIES = 40
+_MAX_ENTITIES = 60
+_MAX_TITLE_ENTITIES = 12
+TITLE_MARK = "^"  # entities of the title alone carry this prefix (stored in the same text column)
 _WORD_CACHE = 200_000  # words whose crc32 is remembered (a news vocabulary fits; ~20 MB at most)
 _WORD_HASHES: dict[str, int] = {}
 # Capitalised words that start sentences or name dates in either language: not names of anything.
@@ -55,8 +61,38 @@ _NOT_NAMES_TEXT = """the a an in on at it its he she they this that these after 
     monday tuesday wednesday thursday friday saturday sunday january february march april may june july
     august september october november december senin selasa rabu kamis jumat sabtu minggu januari februari
     maret mei juni juli agustus oktober desember di ke dari dan ia ini itu pada dalam menurut sejak
-    setelah namun"""
+    setelah namun
+    president presiden minister menteri prime perdana ministry kementerian foreign luar negeri secretary
+    sekretaris general jenderal wakil deputy governor gubernur pemerintah government officials pejabat
+    kata said para sebanyak sekitar lebih hingga sementara selain namun tersebut seperti melansir dilansir
+    dikutip mengutip lapor kepala pusat badan about more than"""
 _NOT_NAMES = frozenset(_NOT_NAMES_TEXT.split())
+# Names that Indonesian (and English) write in other words: each is read as its English form, so that a
+# rewrite shares names with the wire story it translates ("Kiev" -> "Kyiv", "Korea Selatan" -> "South Korea").
+_EXONYM_PHRASES = {
+    "Amerika Serikat": "United States", "Korea Selatan": "South Korea", "Korea Utara": "North Korea",
+    "Selandia Baru": "New Zealand", "Arab Saudi": "Saudi Arabia", "Uni Emirat Arab": "United Arab Emirates",
+    "Uni Eropa": "European Union", "Laut China Selatan": "South China Sea", "Laut Cina Selatan": "South China Sea",
+    "Laut Hitam": "Black Sea", "Laut Merah": "Red Sea", "Laut Baltik": "Baltic Sea", "Timor Leste": "Timor-Leste",
+    "Perserikatan Bangsa-Bangsa": "United Nations", "Dewan Keamanan": "Security Council",
+    "Gedung Putih": "White House", "Asia Tenggara": "Southeast Asia", "Selat Taiwan": "Taiwan Strait",
+}  # fmt: skip
+# Names are capitalised, so the phrases are matched as written; most texts hold none of their first words,
+# and a substring test for those is far cheaper than running the pattern over the whole text.
+_EXONYM_RE = re.compile(r"\b(?:" + "|".join(map(re.escape, _EXONYM_PHRASES)) + r")\b")
+_EXONYM_STARTS = tuple(sorted({phrase.split()[0] for phrase in _EXONYM_PHRASES}))
+_EXONYMS = {
+    "jepang": "japan", "japanese": "japan", "ukraina": "ukraine", "ukrainian": "ukraine", "kiev": "kyiv",
+    "rusia": "russia", "russian": "russia", "tiongkok": "china", "cina": "china", "chinese": "china",
+    "filipina": "philippines", "philippine": "philippines", "filipino": "philippines", "singapura": "singapore",
+    "belanda": "netherlands", "jerman": "germany", "prancis": "france", "perancis": "france",
+    "inggris": "britain", "british": "britain", "italia": "italy", "spanyol": "spain", "turki": "turkey",
+    "mesir": "egypt", "moskow": "moscow", "brussel": "brussels", "kamboja": "cambodia", "polandia": "poland",
+    "swedia": "sweden", "finlandia": "finland", "norwegia": "norway", "yunani": "greece", "kanada": "canada",
+    "meksiko": "mexico", "wina": "vienna", "korean": "korea", "australian": "australia",
+    "indonesian": "indonesia", "malaysian": "malaysia", "zelensky": "zelenskyy", "zelenskiy": "zelenskyy",
+    "pbb": "un", "ktt": "summit",
+}  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -70,6 +106,16 @@ class Fingerprint:
     def figures(self) -> frozenset[str]:
         """The numbers in the body, digits only ("1,300" and "1.300" are both "1300")."""
         return frozenset(e for e in self.entities if e[0].isdigit())
+
+    @property
+    def names(self) -> frozenset[str]:
+        """Capitalised words of the title and body, casefolded, exonyms in their English form."""
+        return frozenset(e for e in self.entities if not e[0].isdigit() and e[0] != TITLE_MARK)
+
+    @property
+    def title_entities(self) -> frozenset[str]:
+        """The title's own figures and names (empty for fingerprints stored before titles were kept)."""
+        return frozenset(e[1:] for e in self.entities if e[0] == TITLE_MARK)
 
     @property
     def bands(self) -> tuple[int, ...]:
@@ -89,7 +135,9 @@ def words(text: str) -> list[str]:
 
 
 def fingerprint(body: str, title: str = "") -> Fingerprint:
-    """The fingerprint of an article body (the title is used only when the body has too few words)."""
+    """The fingerprint of an article body (the title is used only when the body has too few words).
+    Invisible format characters ("NA\u00adTO") are dropped first: copies differing only in them are equal."""
+    body, title = drop_format(body), drop_format(title)
     tokens = words(body)
     if len(tokens) < SHINGLE:
         tokens = words(title) + tokens
@@ -157,15 +205,31 @@ def similarity(a: Fingerprint, b: Fingerprint) -> tuple[float, float]:
     return jaccard, min(1.0, shared / max(1, min(a.size, b.size)))
 
 
-def _entities(body: str, title: str) -> tuple[str, ...]:
-    # Figures from the body only: headlines put in digits what bodies spell out ("24" / "Twenty-four").
+def _figures(text: str) -> set[str]:
     found: set[str] = set()
-    for number in _NUMBER.findall(body):
+    for number in _NUMBER.findall(text):
         digits = number.replace(",", "").replace(".", "")
         if not (len(digits) == 4 and digits.startswith(("19", "20"))):  # years say little
             found.add(digits.lstrip("0") or "0")
-    for name in _NAME.findall(title + "\n" + body):
+    return found
+
+
+def _names(text: str) -> set[str]:
+    found: set[str] = set()
+    if any(start in text for start in _EXONYM_STARTS):
+        text = _EXONYM_RE.sub(lambda m: _EXONYM_PHRASES[m.group()], text)
+    for name in _NAME.findall(text):
         folded = name.casefold()
+        folded = "us" if name == "AS" else _EXONYMS.get(folded, folded)  # Amerika Serikat, not "as"
         if folded not in _NOT_NAMES:
             found.add(folded)
-    return tuple(sorted(found))[:_MAX_ENTITIES]
+    return found
+
+
+def _entities(body: str, title: str) -> tuple[str, ...]:
+    # Figures from the body only: headlines put in digits what bodies spell out ("24" / "Twenty-four").
+    # The title's figures and names are also kept on their own, marked.
+    title_names = _names(title)
+    found = _figures(body) | title_names | _names(body)
+    own = sorted(TITLE_MARK + e for e in _figures(title) | title_names)[:_MAX_TITLE_ENTITIES]
+    return tuple(sorted(found))[:_MAX_ENTITIES] + tuple(own)

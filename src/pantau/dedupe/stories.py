@@ -29,6 +29,7 @@ __all__ = [
     "StoryView",
     "choose_story",
     "cites_wire",
+    "disagreement",
     "entity_overlap",
     "plan_alerts",
     "same_story",
@@ -41,6 +42,8 @@ MIN_SHARED_SHINGLES = 8.0  # two short texts that share one stock phrase are not
 # A cross-language link needs shared figures and names: two figures and two names, or one figure and four
 # names, making up at least this share of the smaller article's figures and names.
 MIN_ENTITY_OVERLAP = 0.3
+MIN_OWN_NAMES = 2  # names each of two alike texts has alone before they count as other places
+
 
 _WIRES = (
     r"kyodo\w*|reuters|afp|ap|associated\s+press|xinhua|yonhap|bernama|bloomberg|nikkei|nhk|"
@@ -50,9 +53,43 @@ _WIRE_HINTS = (
     "kyodo", "reuters", "afp", "(ap)", " ap ", " ap,", " ap.", "associated press", "xinhua", "yonhap", "bernama", "bloomberg", "nikkei",
     "nhk", "anadolu", "tass", "efe", "dpa", "aap", "kantor berita",
 )  # fmt: skip
+# Words of datelines, credits and bylines that outlets add to a copy: they never make it another story.
+_CREDIT_NAMES = frozenset(
+    [
+        "kyodo",
+        "reuters",
+        "afp",
+        "ap",
+        "xinhua",
+        "yonhap",
+        "bernama",
+        "bloomberg",
+        "nikkei",
+        "nhk",
+        "anadolu",
+        "tass",
+        "efe",
+        "dpa",
+        "aap",
+        "antara",
+        "sumber",
+        "editor",
+        "reporting",
+        "editing",
+        "copyright",
+        "jakarta",
+        "kyiv",
+        "tokyo",
+        "seoul",
+        "brussels",
+        "nov",
+        "baca",
+    ]
+)
 _CITATION = re.compile(
     r"\b(?:melansir|dilansir|lansir|dikutip|mengutip|menurut|seperti\s+dilaporkan|dilaporkan|laporan)\b"
-    rf"[^.\n]{{0,80}}?\b(?:{_WIRES})\b",
+    rf"[^.\n]{{0,80}}?\b(?:{_WIRES})\b"
+    rf"|\b(?:lapor|melaporkan)\s+(?:kantor\s+berita\s+)?(?:{_WIRES})\b",
     re.IGNORECASE,
 )
 
@@ -89,25 +126,64 @@ class StoryView:
 def same_story(a: Fingerprint, b: Fingerprint) -> bool:
     """Are these two texts copies of one story (same language)?
 
-    Copies keep their figures; the same template filled with other numbers (a daily price report, step 4
-    of a plan after step 3) is another story, however alike the words are.
+    Copies keep their figures; the same template filled with other numbers or places (a daily price
+    report, an earthquake bulletin, day 4 of an exercise after day 3) is another story, however alike the
+    words are.
     """
     return _verdict(a, b)[0] == "same"
 
 
 def _verdict(a: Fingerprint, b: Fingerprint) -> tuple[str, float]:
-    """The verdict on two texts: "same", "other figures" (alike words, disagreeing numbers) or "different",
-    with the estimated containment it rests on (1.0 for exact copies)."""
+    """The verdict on two texts: "same", "other figures" (alike words, disagreeing figures, places or
+    headline) or "different", with the estimated containment it rests on (1.0 for exact copies)."""
     if a.exact and a.exact == b.exact:
         return "same", 1.0
     containment = similarity(a, b)[1]
     shared = containment * min(a.size, b.size)
     if containment < MIN_CONTAINMENT or shared < MIN_SHARED_SHINGLES:
         return "different", containment
-    # A partial copy keeps some of the figures; a template filled in again keeps none of them.
-    if a.figures and b.figures and not a.figures & b.figures:
+    if disagreement(a, b):
         return "other figures", containment
     return "same", containment
+
+
+def disagreement(a: Fingerprint, b: Fingerprint) -> str | None:
+    """What two alike texts disagree on, if it makes them two stories: None for copies.
+
+    A copy may drop figures and names (trimmed to its lead) or add a few (a dateline, a wire credit), but
+    each side of a copy is found in the other. Bulletins from one template share the stock paragraphs and
+    often an incidental figure (a depth of 10 km, "2 missiles"), and disagree on what makes them news:
+    - most figures: more than half of the figures of the side with fewer are missing from the other;
+    - the headlines: each title has a figure found nowhere in the other article;
+    - the places and names: each side has names of its own, and half of the figures differ too (a copy
+      with a byline and a dated dateline has names of its own, but keeps most of its figures), of at
+      least three figures on each side.
+    """
+    fa, fb = a.figures, b.figures
+    differ = _figures_differing(fa, fb)
+    if differ > 0.5:
+        return "figures"
+    # Outlets retitle a copy in their own words ("Tokyo" for "Japan"), but keep its figures.
+    ta = {e for e in a.title_entities if e[0].isdigit()}
+    tb = {e for e in b.title_entities if e[0].isdigit()}
+    if ta - fb - b.title_entities and tb - fa - a.title_entities:
+        return "headline"
+    na, nb = _own_names(a.names - b.names), _own_names(b.names - a.names)
+    enough = min(len(fa), len(fb)) >= 3  # one figure of two (a dateline's date) says little
+    if min(len(na), len(nb)) >= MIN_OWN_NAMES and enough and differ >= 0.5:
+        return "places"
+    return None
+
+
+def _figures_differing(fa: frozenset[str], fb: frozenset[str]) -> float:
+    """The share of the figures of the side with fewer that are missing from the other (0.0 without any)."""
+    smaller = min(len(fa), len(fb))
+    return (smaller - len(fa & fb)) / smaller if smaller else 0.0
+
+
+def _own_names(names: frozenset[str]) -> set[str]:
+    """Names that say which event this is: not the datelines and credits that outlets add to a copy."""
+    return {n for n in names if n not in _CREDIT_NAMES}
 
 
 def cites_wire(text: str) -> bool:
@@ -121,12 +197,17 @@ def cites_wire(text: str) -> bool:
     return _CITATION.search(ends) is not None
 
 
+def _telling(figures: frozenset[str]) -> frozenset[str]:
+    """Figures that say which story this is: single digits are in nearly every article."""
+    return frozenset(f for f in figures if len(f) > 1)
+
+
 def entity_overlap(a: Fingerprint, b: Fingerprint) -> float:
     """The share of the smaller article's figures and names found in the other, or 0.0 when they share
     too few figures (shared names alone only say "same topic")."""
     # Single digits are in nearly every article: they say nothing about which story this is.
-    left = {e for e in a.entities if not (e.isdigit() and len(e) == 1)}
-    right = {e for e in b.entities if not (e.isdigit() and len(e) == 1)}
+    left = {e for e in a.figures | a.names if not (e.isdigit() and len(e) == 1)}
+    right = {e for e in b.figures | b.names if not (e.isdigit() and len(e) == 1)}
     shared = left & right
     figures = sum(1 for e in shared if e[0].isdigit())
     names = len(shared) - figures
@@ -154,6 +235,9 @@ def choose_story(
         elif verdict == "same":
             score = 1.0 + containment / 2
         elif cited and lang and cand.lang and cand.lang != lang:
+            # A translation keeps the figures; a same-topic report shares names and a stock figure or two.
+            if _figures_differing(_telling(fp.figures), _telling(cand.fingerprint.figures)) > 0.5:
+                continue
             score = entity_overlap(fp, cand.fingerprint) / 2
             if score < MIN_ENTITY_OVERLAP / 2:
                 continue

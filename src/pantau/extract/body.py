@@ -19,7 +19,7 @@ from selectolax.lexbor import LexborHTMLParser, LexborNode, SelectolaxError
 from pantau.errors import ExtractError
 from pantau.extract import hints
 from pantau.extract.containers import furniture_keys, outermost, select_containers
-from pantau.extract.dates import is_dateline
+from pantau.extract.dates import is_dateline, parse_date
 
 BLOCK_TAGS = frozenset(
     ("p", "div", "section", "article", "main", "h1", "h2", "h3", "h4", "h5", "h6", "li", "ul", "ol", "dl", "dt",
@@ -31,6 +31,10 @@ _PROSE = 200  # characters read before a comments heading for it to end the arti
 _BARE_URL = re.compile(r"(?:https?://|www\.)\S+$", re.IGNORECASE)
 _WORD_CHAR = re.compile(r"[^\W_]")
 # "By LISA MASCARO and ERIC TUCKER", "Von Anna Schmidt | 3. Mai 2022": a byline, not a sentence.
+# "Posted on March 30, 2015 by Admin", "11/19/2019 by Lars Brandle": a name and a date.
+_DATED_BYLINE = re.compile(
+    r"^(?:posted|published|updated|von|par|por|oleh|diposting|ditulis)\s|(?:^|\s)by\s", re.IGNORECASE
+)
 _BYLINE = re.compile(r"^(?:by|von|par|por|di|oleh|written\s+by)\s+[^\W\d_]", re.IGNORECASE)
 
 
@@ -55,7 +59,8 @@ def read_blocks(containers: Iterable[LexborNode], skipped: set[int]) -> Iterator
                 if read >= _PROSE:
                     return
                 continue
-            read += hints.text_weight(block.text.strip())
+            if read < _PROSE:
+                read += hints.text_weight(block.text.strip())
             yield block
 
 
@@ -124,6 +129,8 @@ def clean_paragraphs(blocks: Iterable[_Block], title: str) -> list[str]:
         if len(text) <= 80 and is_dateline(text):
             continue
         if len(text) <= 100 and text[-1] not in ".!?:;" and _BYLINE.match(text):
+            continue
+        if len(text) <= 100 and _DATED_BYLINE.search(text) and parse_date(text) is not None:
             continue
         if hints.is_credit_line(text):
             continue

@@ -107,7 +107,8 @@ def _paragraphs(root: LexborNode) -> list[_Paragraph]:
         raw, linked = _own_text(para)
         text = raw.strip()
         # Teasers (a headline link plus a blurb) and link lists are not article paragraphs.
-        size = hints.text_weight(text)
+        # The value stops growing at 300 characters: only shorter texts need CJK characters counted.
+        size = len(text) if len(text) >= 300 else hints.text_weight(text)
         if size < 25 or linked > 0.5 * len(raw):
             continue
         path, in_link = _lineage(para.parent, lineages)

@@ -40,7 +40,7 @@ def with_neighbours(
     """The best container and the neighbours that belong to the article, in document order."""
     threshold = max(10.0, best_score * 0.2)
     group = [best]
-    group_size = _text_and_links(best, skipped)[0]
+    group_size = len(best.text(deep=True, strip=True))  # a measure for scraps beside it: furniture may count
     node = best
     level = 0
     while level < MAX_LEVELS:

@@ -135,7 +135,10 @@ def render_alert(alert: Alert, tz: tzinfo) -> Message:
     if alert.terms:
         lines.append("Matched: " + ", ".join(escape_markdown(term) for term in alert.terms))
     if alert.also_reported_by:
-        lines.append("Also reported by: " + ", ".join(escape_markdown(s) for s in alert.also_reported_by))
+        story = f" (story {alert.story_id})" if alert.story_id is not None else ""
+        lines.append(
+            "Also reported by: " + ", ".join(escape_markdown(s) for s in alert.also_reported_by) + story
+        )
     if clean_text(alert.snippet):
         lines += ["", f"> {_not_a_block(_snippet(alert.snippet))}"]
     title = _title_line(f"[{alert.rule}] {alert.title}")

@@ -1,7 +1,8 @@
 """Text folding and tokenising shared by queries and articles, so both sides compare alike.
 
-`fold` applies Unicode NFKC (full-width Latin and half-width kana become ordinary forms), case folding and
-accent folding, and keeps a map back to the original offsets. `tokens` splits folded text into words: runs of
+`fold` drops invisible format characters (soft hyphens, zero-width spaces: pantau.invisible), applies
+Unicode NFKC (full-width Latin and half-width kana become ordinary forms), case folding and accent folding,
+and keeps a map back to the original offsets. `tokens` splits folded text into words: runs of
 letters/digits for spaced scripts (hyphens, apostrophes and other punctuation are boundaries) and runs of
 no-space script (CJK, kana, Hangul, Thai …) as separate tokens, inside which terms match as substrings.
 
@@ -16,6 +17,8 @@ from bisect import bisect_right
 from dataclasses import dataclass
 from functools import lru_cache
 from itertools import accumulate
+
+from pantau.invisible import drop_format
 
 _NS_RANGES = (
     "\u0e00-\u0eff"  # Thai, Lao
@@ -62,8 +65,9 @@ def is_no_space(word: str) -> bool:
 
 @lru_cache(maxsize=65536)
 def fold_run(text: str, casefold: bool = True) -> str:
-    """NFKC, case and accent folding of a short piece of text; kana voicing marks stay composed."""
-    text = unicodedata.normalize("NFKC", text)
+    """Format characters dropped, then NFKC, case and accent folding of a short piece of text; kana
+    voicing marks stay composed."""
+    text = unicodedata.normalize("NFKC", drop_format(text))
     if casefold:
         text = text.casefold()
     text = unicodedata.normalize("NFC", _ACCENTS_RE.sub("", unicodedata.normalize("NFD", text)))

@@ -6,7 +6,7 @@ from pantau.store.db import StoreError
 from pantau.store.outbox import DeliveryState, DueDelivery
 from pantau.store.queries import Outgoing, SourceHealth, Store, StoredArticle
 from pantau.store.recheck import DueRecheck, Watch
-from pantau.store.stories import StoryLink
+from pantau.store.stories import StoryArticle, StoryLink, StorySummary
 from pantau.store.views import AlertFilter, AlertView, DeliveryView, StoryCopy
 
 __all__ = [
@@ -21,7 +21,9 @@ __all__ = [
     "Store",
     "StoreError",
     "StoredArticle",
+    "StoryArticle",
     "StoryCopy",
     "StoryLink",
+    "StorySummary",
     "Watch",
 ]

@@ -69,10 +69,16 @@ class OutboxQueries:
     def also_reported_by(self, alert_ids: Sequence[int]) -> dict[int, tuple[str, ...]]:
         raise NotImplementedError  # the story index (store.stories) answers this
 
+    def alert_stories(self, alert_ids: Sequence[int]) -> dict[int, int]:
+        raise NotImplementedError  # the story index (store.stories) answers this
+
     def _with_others(self, alerts: list[Alert]) -> list[Alert]:
-        """The alerts with the other outlets that reported the same story since."""
-        others = self.also_reported_by([a.id for a in alerts]) if alerts else {}
-        return [replace(a, also_reported_by=others[a.id]) if others.get(a.id) else a for a in alerts]
+        """The alerts with their story and the other outlets that reported it."""
+        if not alerts:
+            return alerts
+        ids = [a.id for a in alerts]
+        others, stories = self.also_reported_by(ids), self.alert_stories(ids)
+        return [replace(a, also_reported_by=others.get(a.id, ()), story_id=stories.get(a.id)) for a in alerts]
 
     def _due(self, rows: Sequence[Any]) -> list[DueDelivery]:
         alerts = self._with_others([alert_from_row(r) for r in rows])
@@ -93,6 +99,9 @@ class OutboxQueries:
             .where(DELIVERY.c.state == "pending", DELIVERY.c.next_attempt_at <= now, free)
             .order_by(DELIVERY.c.id)
             .limit(limit)
+            # PostgreSQL: rows another sender is claiming right now are passed over, not waited for
+            # (several instances drain one outbox in cluster mode). SQLite ignores it: one writer at a time.
+            .with_for_update(skip_locked=True)
         )
         with self.engine.begin() as conn:
             # The WHERE is checked again row by row, so a row another sender claimed meanwhile is skipped.

@@ -20,8 +20,9 @@ from pantau.dedupe import Fingerprint, StoryView
 from pantau.models import Article, Match
 from pantau.store.db import make_engine, migrate
 from pantau.store.fast import FastCursor, FastPath
-from pantau.store.outbox import OutboxQueries, chunks
+from pantau.store.outbox import OutboxQueries, chunks, lease_owner
 from pantau.store.recheck import RecheckQueries, Watch
+from pantau.store.schedule import ScheduleQueries
 from pantau.store.stories import StoryLink, StoryQueries
 from pantau.store.tables import (
     ALERT,
@@ -71,9 +72,10 @@ class StoredArticle:
     article: Article
 
 
-class Store(StoryQueries, RecheckQueries, OutboxQueries, ViewQueries):
+class Store(StoryQueries, RecheckQueries, OutboxQueries, ViewQueries, ScheduleQueries):
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
+        self.instance = lease_owner()  # recorded as who polled a source last (host:pid)
         self._fast = FastPath(engine)
         # The hot path's statements, built once: an article, its alerts and outbox rows, the link it came from.
         self._add_article = (
@@ -151,7 +153,7 @@ class Store(StoryQueries, RecheckQueries, OutboxQueries, ViewQueries):
     ) -> None:
         """Note one poll of a source: a success resets the failure count, a failure adds one."""
         ok = error is None
-        values: dict[str, Any] = {"last_poll_at": at, "last_error": error}
+        values: dict[str, Any] = {"last_poll_at": at, "last_error": error, "last_poll_by": self.instance}
         if ok:
             values.update(last_success_at=at, etag=etag, last_modified=last_modified, feed_url=feed_url)
         stmt = self._insert(SOURCE_STATE).values(name=name, consecutive_failures=0 if ok else 1, **values)
@@ -223,8 +225,8 @@ class Store(StoryQueries, RecheckQueries, OutboxQueries, ViewQueries):
         *,
         since: datetime,
         cited: bool,
-        indexed: bool,
         plan: Callable[[StoryView | None], Sequence[tuple[Match, Sequence[Outgoing]]]],
+        indexed: bool = True,
         watch: Watch | None = None,
         held: Sequence[str] = (),
     ) -> Placed:
@@ -232,9 +234,10 @@ class Store(StoryQueries, RecheckQueries, OutboxQueries, ViewQueries):
         the same source), find its story (indexed since `since`), let `plan` decide its alerts from that
         story, and store it all: the article, its story and index rows, its alerts and their outbox rows.
         One transaction, and one at a time across every process that shares the store (SQLite's write
-        lock; an advisory lock on PostgreSQL), so two workers saving two copies of a story at the same moment put them in one story and alert once.
-        `indexed`: whether the article enters the near-duplicate index. `watch`: fetch it again for updates;
-        `held`: the rules it matched but may not alert on (too old).
+        lock; an advisory lock on PostgreSQL), so two workers saving two copies of a story at the same moment
+        put them in one story and alert once. `indexed`: whether the article enters the near-duplicate index
+        (the pipeline indexes every article, matched or not; benchmarks and tests may leave it out).
+        `watch`: fetch it again for updates; `held`: the rules it matched but may not alert on (too old).
         """
         with self._fast.transaction(write=True) as cur:
             self._one_placement_at_a_time(cur)
@@ -297,7 +300,7 @@ class Store(StoryQueries, RecheckQueries, OutboxQueries, ViewQueries):
         column = ARTICLE.c.id if isinstance(key, int) else ARTICLE.c.url
         with self._read() as conn:
             row = conn.execute(select(ARTICLE).where(column == key)).mappings().first()
-        return _stored(row) if row else None
+        return stored_article(row) if row else None
 
     def articles_since(self, since: datetime) -> Iterable[StoredArticle]:
         with self._read() as conn:
@@ -305,7 +308,7 @@ class Store(StoryQueries, RecheckQueries, OutboxQueries, ViewQueries):
                 select(ARTICLE).where(ARTICLE.c.fetched_at >= since).order_by(ARTICLE.c.id)
             ).mappings()
             for row in rows:
-                yield _stored(row)
+                yield stored_article(row)
 
     # -- health and metrics: one cheap query each, run when /healthz or /metrics is asked -----------------
 
@@ -342,7 +345,7 @@ class Store(StoryQueries, RecheckQueries, OutboxQueries, ViewQueries):
             }
 
 
-def _stored(row: Any) -> StoredArticle:
+def stored_article(row: Any) -> StoredArticle:
     fields = {k: row[k] for k in Article.__dataclass_fields__}
     return StoredArticle(id=row["id"], article=Article(**fields))
 

@@ -32,6 +32,30 @@ class StoryLink:
     fingerprint: Fingerprint | None = None
 
 
+@dataclass(frozen=True)
+class StoryArticle:
+    """One outlet's article in a story, with the rules it alerted (none for a copy that joined later)."""
+
+    article_id: int
+    source: str
+    title: str
+    url: str
+    fetched_at: datetime
+    rules: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class StorySummary:
+    """A story and every article in it, earliest first."""
+
+    id: int
+    copies: tuple[StoryArticle, ...]
+
+    @property
+    def sources(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(c.source for c in self.copies))
+
+
 PLACEMENT_LOCK = 0x70616E746175  # "pantau": the PostgreSQL advisory lock held while an article is placed
 FIGURE_BAND = 1023  # band number of the index keys made from an article's figures (cross-language links)
 MAX_CANDIDATES = 20  # articles sharing the most band keys; enough since a true copy shares many
@@ -160,6 +184,50 @@ class StoryQueries:
                 for alert_id, source, _first in conn.execute(query):
                     out[alert_id] = (*out.get(alert_id, ()), source)
         return out
+
+    def alert_stories(self, alert_ids: Sequence[int]) -> dict[int, int]:
+        """For each alert id: the story its article is in."""
+        out: dict[int, int] = {}
+        with self._read() as conn:
+            for chunk in chunks(list(dict.fromkeys(alert_ids)), 500):
+                query = (
+                    select(ALERT.c.id, ARTICLE.c.story_id)
+                    .join(ARTICLE, ARTICLE.c.id == ALERT.c.article_id)
+                    .where(ALERT.c.id.in_(chunk), ARTICLE.c.story_id.is_not(None))
+                )
+                out.update({alert_id: story_id for alert_id, story_id in conn.execute(query)})
+        return out
+
+    def stories_since(self, since: datetime, *, limit: int = 200) -> list[StorySummary]:
+        """Stories with an article fetched since `since`, newest first, each with all of its articles."""
+        newest = func.max(ARTICLE.c.fetched_at)
+        recent = (
+            select(ARTICLE.c.story_id)
+            .where(ARTICLE.c.fetched_at >= since, ARTICLE.c.story_id.is_not(None))
+            .group_by(ARTICLE.c.story_id)
+            .order_by(newest.desc(), ARTICLE.c.story_id.desc())
+            .limit(limit)
+        )
+        columns = (ARTICLE.c.story_id, ARTICLE.c.id, ARTICLE.c.source, ARTICLE.c.title, ARTICLE.c.url)
+        with self._read() as conn:
+            ids = [story_id for (story_id,) in conn.execute(recent)]
+            copies: dict[int, list[StoryArticle]] = {story_id: [] for story_id in ids}
+            for chunk in chunks(ids, 500):
+                rows = conn.execute(
+                    select(*columns, ARTICLE.c.fetched_at, ALERT.c.rule)
+                    .outerjoin(ALERT, ALERT.c.article_id == ARTICLE.c.id)
+                    .where(ARTICLE.c.story_id.in_(chunk))
+                    .order_by(ARTICLE.c.fetched_at, ARTICLE.c.id, ALERT.c.id)
+                )
+                for story_id, article_id, source, title, url, at, rule in rows:
+                    found = copies[story_id]
+                    if found and found[-1].article_id == article_id:
+                        found[-1] = StoryArticle(article_id, source, title, url, at, (*found[-1].rules, rule))
+                    else:
+                        found.append(
+                            StoryArticle(article_id, source, title, url, at, (rule,) if rule else ())
+                        )
+        return [StorySummary(story_id, tuple(copies[story_id])) for story_id in ids]
 
     # Statements built once: building one per call cost more than running it.
     _add_signature = insert(STORY_SIGNATURE)

@@ -72,6 +72,16 @@ class SourceScheduleRow(SQLModel, table=True):
     next_due_at: datetime | None = _when(nullable=False, index=True)
 
 
+class ClusterStateRow(SQLModel, table=True):
+    """A fact the instances of a cluster share: the digest of the config last loaded, the last dispatch."""
+
+    __tablename__ = "cluster_state"
+
+    key: str = Field(primary_key=True)
+    value: str = Field(sa_column=Column(Text, nullable=False))
+    updated_at: datetime | None = _when(nullable=False)
+
+
 class QueueSchemaRow(SQLModel, table=True):
     """The version of a job queue's schema applied to this database (store.db.QueueSchema)."""
 
@@ -96,6 +106,8 @@ class SeenLinkRow(SQLModel, table=True):
 
 class ArticleRow(SQLModel, table=True):
     __tablename__ = "article"
+    # Articles per source over a recent window (the web view's /sources) read this index alone.
+    __table_args__ = (Index("ix_article_source_fetched", "source", "fetched_at"),)
 
     id: int | None = Field(default=None, primary_key=True)
     url: str = Field(unique=True)
@@ -270,3 +282,4 @@ INCIDENT: Table = IncidentRow.__table__  # type: ignore[attr-defined]
 SOURCE_SCHEDULE: Table = SourceScheduleRow.__table__  # type: ignore[attr-defined]
 HELD_BACK: Table = HeldBackRow.__table__  # type: ignore[attr-defined]
 RECHECK: Table = RecheckRow.__table__  # type: ignore[attr-defined]
+CLUSTER_STATE: Table = ClusterStateRow.__table__  # type: ignore[attr-defined]

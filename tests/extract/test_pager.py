@@ -1,0 +1,80 @@
+"""Pagers: golden pages in the ways CMSs write them. tests/data/pagers/<page>.html sits beside
+<page>.pager.json (not .expected.json: they are not extraction goldens): the page's URL, the article's
+first page, the page's number and the next page, or null."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from pantau.extract.pager import MAX_PAGES, continues, next_page
+
+PAGES = Path(__file__).resolve().parents[1] / "data" / "pagers"
+CASES = sorted(p.name.removesuffix(".html") for p in PAGES.glob("*.html"))
+
+
+@pytest.mark.parametrize("name", CASES)
+def test_golden_pager(name: str) -> None:
+    expected = json.loads((PAGES / f"{name}.pager.json").read_text())
+    html = (PAGES / f"{name}.html").read_text()
+    found = next_page(html, expected["url"], first=expected["first"], number=expected["number"])
+    assert found == expected["next"]
+
+
+def test_the_golden_set_covers_pagers_and_pages_without_one() -> None:
+    outcomes = [json.loads((PAGES / f"{n}.pager.json").read_text())["next"] for n in CASES]
+    assert sum(o is not None for o in outcomes) >= 7 and sum(o is None for o in outcomes) >= 3
+
+
+def test_no_page_past_the_cap() -> None:
+    html = (PAGES / "rel-next-in-head.html").read_text()
+    url = "https://daerah.harian.example/2026/11/30/petani-panen-raya"
+    assert next_page(html, url, first=url, number=MAX_PAGES) is None
+
+
+@pytest.mark.parametrize(
+    ("candidate", "ok"),
+    [
+        ("https://a.example/read/1/judul?page=2", True),
+        ("https://a.example/read/1/judul/2", True),
+        ("https://a.example/read/1/judul/page/3/", True),
+        ("https://a.example/read/1/judul?start=1", True),
+        ("https://b.example/read/1/judul?page=2", False),  # another host
+        ("https://a.example/read/2/judul?page=2", False),  # another article
+        ("https://a.example/read/1/judul-lain", False),
+        ("https://a.example/read/1/judul?page=2&sort=new", False),  # more than a page marker
+        ("https://a.example/read/1/judul/4567", False),  # an id, not a page number
+        ("https://a.example/indeks?page=2", False),
+        ("https://a.example/read/1/judul", False),  # the page itself
+    ],
+)
+def test_a_continuation_only_adds_a_page_marker(candidate: str, ok: bool) -> None:
+    assert continues("https://a.example/read/1/judul", candidate) is ok
+
+
+_HTML_BITS = st.sampled_from(
+    [
+        "<p>Paragraf berita.</p>",
+        '<a href="?page=2">2</a>',
+        '<a href="/read/1/judul/2">Selanjutnya</a>',
+        '<a href="https://evil.example/read/1/judul?page=2">Next</a>',
+        '<link rel="next" href="/lain">',
+        '<div class="pagination">Halaman <a href="/read/1/judul?page=3">3</a></div>',
+        "<article><h2><a href='/x'>x</a></h2></article>",
+        "<a href='javascript:void(0)'>Next</a>",
+        "<a href='#top'>»</a>",
+        "<a>",
+        "</div>",
+    ]
+)
+
+
+@given(st.lists(_HTML_BITS, max_size=20), st.integers(min_value=1, max_value=12))
+def test_whatever_the_page_the_next_page_continues_the_article(bits: list[str], number: int) -> None:
+    first = "https://a.example/read/1/judul"
+    found = next_page("<html><body>" + "".join(bits), first, first=first, number=number)
+    assert found is None or continues(first, found)
