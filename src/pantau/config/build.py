@@ -23,7 +23,7 @@ from pantau.config.model import (
     SourceConfig,
     WebConfig,
 )
-from pantau.config.values import NAME, READERS, Invalid, is_loopback, listed
+from pantau.config.values import NAME, READERS, Invalid, is_loopback
 from pantau.errors import ConfigError, ConfigErrors, RuleError
 from pantau.models import ArticleSelectors
 from pantau.redact import redact_text
@@ -33,6 +33,7 @@ from pantau.yamlload import Node
 _MISSING = object()
 # Environment values substituted into these top-level keys are secrets wherever they come from.
 _SECRET_PLACES = ("channels", "database", "sources", "web")
+_SECRET_KEYS = ("password", "token", "secret")  # config keys whose value is secret even when written inline
 _SECRET_NAME = re.compile(r"PASS|PWD|SECRET|TOKEN|KEY|AUTH|CRED|SIG|SESSION", re.I)
 
 
@@ -335,9 +336,15 @@ def secrets_in(root: Node) -> frozenset[str]:
         for variable, value in node.env:
             if secret_place or _SECRET_NAME.search(variable):
                 found.add(value)
-        children = node.value.values() if isinstance(node.value, dict) else listed(node.value)
-        for child in children:
-            if isinstance(child, Node) and child is not node:
+        if isinstance(node.value, dict):
+            for key, child in node.value.items():
+                if key in _SECRET_KEYS and isinstance(child.value, str):
+                    found.add(
+                        child.value
+                    )  # a password written inline is as secret as one from the environment
+                walk(child, secret_place)
+        elif isinstance(node.value, list):
+            for child in node.value:
                 walk(child, secret_place)
 
     if isinstance(root.value, dict):

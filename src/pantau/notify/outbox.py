@@ -92,6 +92,7 @@ def backoff(attempts: int, key: int) -> timedelta:
 
 async def deliver_due(store: Store, notifier: Notifier, config: Config, clock: Clock) -> DeliveryReport:
     sender = _Sender(store, notifier, config, clock)
+    store.record_unrecorded()  # sent while the database was away: recorded before anything is claimed
     store.release_orphaned_leases(clock())
     await sender.empty_digests()
     due = store.claim_due(clock())

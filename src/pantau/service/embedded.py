@@ -261,15 +261,27 @@ class Service:
         self.metrics.store_answered()
         if lasted is not None:
             log.warning("store: the database answers again, after %d s", lasted.total_seconds())
+            # what waited (and what was sent but not yet recorded) goes out now, not at the next pass
+            task = asyncio.ensure_future(self._tracked(self._deliver)())
+            self.in_flight.add(task)
+            task.add_done_callback(self.in_flight.discard)
         await self._tell_outage()
 
     async def _probe_store(self) -> None:
-        """While the store is away, a delivery pass every few seconds: the first that succeeds ends the
-        outage (and sends what waited), without waiting for the next poll or the regular pass."""
+        """While the store is away, ask it every few seconds whether it answers; once it does, a delivery
+        pass (which also writes) ends the outage and sends what waited, without waiting for the next poll
+        or the regular pass. A probe that gets no answer logs nothing: the scheduled jobs already do."""
         while self.outage.ongoing and not self.stopping.is_set():
             await asyncio.sleep(PROBE_INTERVAL)
-            if self.outage.ongoing and not self.stopping.is_set():
-                await self._tracked(self._deliver)()
+            if not self.outage.ongoing or self.stopping.is_set():
+                break
+            try:
+                await asyncio.wait_for(asyncio.to_thread(self.store.ping), timeout=HEALTH_TIMEOUT)
+            except Exception as exc:
+                if unavailable(exc) is None and not isinstance(exc, TimeoutError):
+                    raise
+                continue
+            await self._tracked(self._deliver)()
 
     async def _tell_outage(self) -> None:
         async with self.telling:  # a poll and a delivery pass fail together: one of them tells
@@ -314,7 +326,8 @@ class Service:
         try:
             config = await asyncio.to_thread(load_config, path)
         except ConfigError as exc:
-            log.error("reload refused, keeping the running config: %s", exc)
+            for line in exc.lines():  # one record per mistake, as `pantau check` prints them
+                log.error("reload refused, keeping the running config: %s", line)
             await self._tell_ops(
                 Message(
                     "[pantau] config refused",
