@@ -63,6 +63,7 @@ class ArticlePage:
     link_title: str | None = None  # the title on the listing or in the feed: used when the page has none
     fetched_at: datetime | None = None  # the reference for relative dates on the page ("2 jam lalu")
     continued: tuple[PagePart, ...] = ()
+    first_read: Extracted | None = None  # page 1 as an earlier analysis read it: not extracted again
 
 
 @dataclass(frozen=True)
@@ -81,12 +82,14 @@ class Analysis:
 def analyse(page: ArticlePage, rules: RuleSet) -> Analysis:
     """Raises ExtractError when the page holds no article. With `continued` pages, their text follows the
     first page's (paragraphs a later page repeats are left out); a later page with no text is skipped."""
-    html = decode_html(page.body, page.charset)
-    extracted = extract_article(html, page.url, page.selectors, page.fetched_at)
     if page.continued:
-        extracted = _joined(extracted, page)
-        following = None
+        first = page.first_read or extract_article(
+            decode_html(page.body, page.charset), page.url, page.selectors, page.fetched_at
+        )
+        extracted, following = _joined(first, page), None
     else:
+        html = decode_html(page.body, page.charset)
+        extracted = extract_article(html, page.url, page.selectors, page.fetched_at)
         following = next_page(html, page.url, first=page.url, number=1)
     title = extracted.title or page.link_title or ""
     return Analysis(

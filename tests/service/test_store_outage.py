@@ -11,9 +11,11 @@ from __future__ import annotations
 import asyncio
 import logging
 import sqlite3
+import threading
 import time
 from collections import Counter
 from collections.abc import Callable
+from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
@@ -45,6 +47,7 @@ rules:
   - {{name: nato, match: '@nato AND @partners', notify: alerts}}
 """
 
+T0 = datetime(2026, 1, 1, tzinfo=UTC)
 NEW_TITLE = "NATO and Japan agree to hold a joint cyber defence exercise"
 
 
@@ -84,7 +87,8 @@ async def outage(
     """Wait for the first alert, take the store away (`cut()`), publish an article, check the service
     says so, bring the store back (`restore()`), and wait for the article's alert."""
     seen: dict[str, object] = {}
-    async with httpx.AsyncClient(base_url=run.base) as client:
+    # a write to a locked SQLite waits out its busy timeout (5 s) on the service's loop: be patient
+    async with httpx.AsyncClient(base_url=run.base, timeout=30) as client:
         await wait_until(lambda: len(hook.requests) >= 1)
         assert (await client.get("/healthz")).text == "ok"
         cut()  # type: ignore[operator]
@@ -254,3 +258,43 @@ def hook_wait(
     while sum(map(wanted, list(hook.requests))) < count:
         assert time.monotonic() < deadline, [r.json for r in hook.requests]
         time.sleep(0.05)
+
+
+def test_a_message_sent_as_the_database_goes_away_is_recorded_when_it_is_back(
+    tmp_path: Path, pg_store_url: str, site: ScriptedSite, hook: WebhookSink
+) -> None:
+    """The channel takes the alert, and in that instant the database goes: the delivery is recorded once
+    the database is back, instead of staying pending (and being sent again when its lease runs out)."""
+    with TcpProxy("127.0.0.1", 5432) as proxy:
+        url = pg_store_url.replace("127.0.0.1:5432", f"127.0.0.1:{proxy.port}")
+        config_file = tmp_path / "config.yaml"
+        config_file.write_text(
+            CONFIG.format(db=url, alerts=hook.url("/alerts"), ops=hook.url("/ops"), base=site.url)
+        )
+        config = load_config(config_file)
+        hook.delay = 1.0  # the answer comes after the cut
+
+        def cut_on_arrival() -> None:
+            hook_wait(hook, lambda r: r.path == "/alerts", 1)
+            proxy.cut()
+
+        cutter = threading.Thread(target=cut_on_arrival, daemon=True)
+        cutter.start()
+
+        async def scenario() -> list[tuple[str, str]]:
+            with Store.open(config.database) as store:
+                async with (
+                    running(config, store) as run,
+                    httpx.AsyncClient(base_url=run.base, timeout=30) as client,
+                ):
+                    await wait_until(lambda: run.service.outage.ongoing)
+                    hook.delay = 0.0
+                    proxy.restore()
+                    await wait_until(lambda: not run.service.outage.ongoing)
+                    assert (await client.get("/healthz")).text == "ok"
+                    await run.stop()
+                    return [(d.channel, d.state) for _alert, states in store.alerts_since(T0) for d in states]
+
+        states = asyncio.run(scenario())
+    assert states == [("alerts", "delivered")]
+    assert [r.path for r in hook.requests] == ["/alerts"]

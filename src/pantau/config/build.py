@@ -155,6 +155,7 @@ class Builder:
             delivery=DeliveryConfig(**delivery) if delivery else DeliveryConfig(),
             ops=ops,
             workers=values.get("workers"),
+            log_summary=values["log_summary"],
             web=web,
             cluster=bool(values.get("cluster", False)),
             secrets=secrets_in(root),

@@ -77,6 +77,7 @@ class Store(StoryQueries, RecheckQueries, OutboxQueries, ViewQueries, ScheduleQu
         self.engine = engine
         self.instance = lease_owner()  # recorded as who polled a source last (host:pid)
         self._fast = FastPath(engine)
+        self._unrecorded = []
         # The hot path's statements, built once: an article, its alerts and outbox rows, the link it came from.
         self._add_article = (
             self._insert(ARTICLE).on_conflict_do_nothing(index_elements=["url"]).returning(ARTICLE.c.id)
