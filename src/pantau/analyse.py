@@ -30,7 +30,7 @@ from pathlib import Path
 from pantau.dedupe import Fingerprint, canonical_url, cites_wire, content_hash, fingerprint
 from pantau.errors import ExtractError
 from pantau.extract import decode_html, extract_article
-from pantau.extract.pager import next_page
+from pantau.extract.pager import is_pager_line, next_page
 from pantau.models import ArticleSelectors, Extracted, Match
 from pantau.rules import Document, RuleSet
 
@@ -106,7 +106,8 @@ def analyse(page: ArticlePage, rules: RuleSet) -> Analysis:
 
 
 def _joined(first: Extracted, page: ArticlePage) -> Extracted:
-    paragraphs = first.body.split("\n\n")
+    """Page 1's text, then what each later page adds; the pagers' own lines ("Halaman 1 2") left out."""
+    paragraphs = [p for p in first.body.split("\n\n") if not is_pager_line(p)]
     seen = set(paragraphs)
     for part in page.continued:
         try:
@@ -116,7 +117,7 @@ def _joined(first: Extracted, page: ArticlePage) -> Extracted:
         except ExtractError:
             continue
         for paragraph in later.body.split("\n\n"):
-            if paragraph not in seen:
+            if paragraph not in seen and not is_pager_line(paragraph):
                 seen.add(paragraph)
                 paragraphs.append(paragraph)
     return replace(first, body="\n\n".join(paragraphs))
