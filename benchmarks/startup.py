@@ -1,12 +1,13 @@
 """Start-up: how long a user waits for `pantau --help`, `check`, `test-rule` and the first request of `once`.
 
-    .venv/bin/python benchmarks/startup.py [--runs 9]
+    .venv/bin/python benchmarks/startup.py [--runs 9] [--compare OTHER/src]
 
 Every figure is the median wall time of --runs fresh processes, measured in the same run as `python -c pass`
 (the interpreter alone), because the machine is shared and its load changes from minute to minute. For
 `once`, a local HTTP server notes when the first request arrives (robots.txt or the listing page); the figure
 is that moment minus the moment the process was started, on a store that already exists (one warm-up run).
-Targets: `check` and `test-rule` under 0.3 s, the first request of `once` within 0.4 s, `--help` instant.
+With --compare, every pantau command also runs from another source tree (e.g. an older checkout's src/,
+put first on PYTHONPATH) in the same run, shown as "(other)". Targets: `check` and `test-rule` under 0.3 s, the first request of `once` within 0.4 s, `--help` instant.
 """
 
 from __future__ import annotations
@@ -75,16 +76,16 @@ def pantau_command() -> list[str]:
     return [str(script)] if script.exists() else [sys.executable, "-m", "pantau"]
 
 
-def wall(argv: list[str], cwd: Path) -> float:
+def wall(argv: list[str], cwd: Path, env: dict[str, str]) -> float:
     started = time.perf_counter()
-    subprocess.run(argv, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True)
+    subprocess.run(argv, cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True)
     return time.perf_counter() - started
 
 
-def first_request(argv: list[str], cwd: Path) -> float:
+def first_request(argv: list[str], cwd: Path, env: dict[str, str]) -> float:
     _FirstRequest.first = None
     started = time.time()
-    subprocess.run(argv, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True)
+    subprocess.run(argv, cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True)
     if _FirstRequest.first is None:
         raise SystemExit("startup: `pantau once` made no request to the local server")
     return _FirstRequest.first - started
@@ -93,6 +94,7 @@ def first_request(argv: list[str], cwd: Path) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--runs", type=int, default=9, help="processes per command (the median is shown)")
+    parser.add_argument("--compare", type=Path, help="another pantau source tree to time in the same run")
     args = parser.parse_args()
 
     server = ThreadingHTTPServer(("127.0.0.1", 0), _FirstRequest)
@@ -103,32 +105,35 @@ def main() -> None:
         here = Path(tmp)
         config = here / "config.yaml"
         config.write_text(CONFIG.format(db=here / "pantau.db", url=url))
-        os.environ.pop("PANTAU_CONFIG", None)
+        env = {k: v for k, v in os.environ.items() if k != "PANTAU_CONFIG"}
+        envs = {"": env}
+        if args.compare:
+            envs[" (other)"] = {**env, "PYTHONPATH": str(args.compare.resolve())}
         c = ["-c", str(config)]
-        subprocess.run([*pantau, "once", *c], cwd=here, capture_output=True, check=True)  # creates the store
-        cases: list[tuple[str, list[str], bool]] = [
-            ("python -c pass", [sys.executable, "-c", "pass"], False),
+        subprocess.run([*pantau, "once", *c], cwd=here, env=env, capture_output=True, check=True)  # the store
+        rule = [*pantau, "test-rule", "@nato AND @japan", "--title", "NATO in Tokyo", *c]
+        commands = [
             ("pantau --help", [*pantau, "--help"], False),
             ("pantau check", [*pantau, "check", *c], False),
-            (
-                "pantau test-rule",
-                [*pantau, "test-rule", "@nato AND @japan", "--title", "NATO in Tokyo", *c],
-                False,
-            ),
+            ("pantau test-rule", rule, False),
             ("pantau once: first request", [*pantau, "once", *c], True),
         ]
-        times: dict[str, list[float]] = {name: [] for name, _, _ in cases}
+        cases = [("python -c pass", [sys.executable, "-c", "pass"], False, env)]
+        cases += [
+            (name + tag, argv, is_once, e) for name, argv, is_once in commands for tag, e in envs.items()
+        ]
+        times: dict[str, list[float]] = {name: [] for name, _, _, _ in cases}
         for _ in range(args.runs):  # interleaved, so a burst of load hits every command alike
-            for name, argv, is_once in cases:
-                times[name].append(first_request(argv, here) if is_once else wall(argv, here))
+            for name, argv, is_once, e in cases:
+                times[name].append(first_request(argv, here, e) if is_once else wall(argv, here, e))
     server.shutdown()
 
     base = statistics.median(times["python -c pass"])
     print(f"start-up, median of {args.runs} runs each (seconds)")
-    print(f"{'command':<28} {'median':>8} {'min':>8} {'minus python':>13}")
-    for name, _, _ in cases:
+    print(f"{'command':<36} {'median':>8} {'min':>8} {'minus python':>13}")
+    for name, _, _, _ in cases:
         median = statistics.median(times[name])
-        print(f"{name:<28} {median:8.3f} {min(times[name]):8.3f} {median - base:13.3f}")
+        print(f"{name:<36} {median:8.3f} {min(times[name]):8.3f} {median - base:13.3f}")
 
 
 if __name__ == "__main__":
