@@ -152,6 +152,9 @@ def test_alerts_filter_by_rule_source_and_time(newsroom: Newsroom) -> None:
     bad = newsroom.get("/alerts?since=yesterday")
     assert bad.status == 400 and "since: invalid duration" in bad.text
     assert newsroom.get("/api/alerts?since=soon").status == 400
+    for limit in ("0", "1001", "many"):
+        reply = newsroom.get(f"/api/alerts?limit={limit}")
+        assert reply.status == 400 and "limit:" in reply.json()["error"], limit
 
 
 def test_alerts_are_paginated(newsroom: Newsroom, monkeypatch: pytest.MonkeyPatch) -> None:

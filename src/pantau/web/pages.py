@@ -26,7 +26,8 @@ from pantau.web.present import Segment, excerpts, highlight
 
 PAGE_SIZE = 50
 HOME_ALERTS = 15
-API_LIMIT = 500
+API_LIMIT = 100  # alerts per JSON page by default; `limit` asks for up to API_MAX
+API_MAX = 1000
 TRY_SHOWN = 100
 # /try matches in a thread of the service's own process: a week of a big store would hold it for seconds.
 TRY_SCAN_LIMIT = 5000
@@ -265,8 +266,8 @@ async def api_alerts(request: web.Request) -> web.Response:
     query = {"since": "24h", **request.query}
     where, problem = _filter(query, request.app[CLOCK]())
     limit_text = query.get("limit", str(API_LIMIT))
-    if not limit_text.isdigit() or not 1 <= int(limit_text) <= 5000:
-        problem = f"limit: {limit_text!r} is not a number from 1 to 5000"
+    if not limit_text.isdigit() or not 1 <= int(limit_text) <= API_MAX:
+        problem = f"limit: {limit_text!r} is not a number from 1 to {API_MAX}"
     if problem:
         return web.json_response({"error": problem}, status=400)
     limit = int(limit_text)
