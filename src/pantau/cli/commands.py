@@ -10,7 +10,7 @@ import os
 import sys
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pantau.backtest import backtest, compile_query, document
 from pantau.cli.output import EXIT_FAILED, EXIT_OK, EXIT_USAGE, complain, err, out, print_json_line, say
@@ -18,14 +18,18 @@ from pantau.cli.stories import cmd_stories  # noqa: F401  (dispatched by name)
 from pantau.clock import utc_now
 from pantau.config import Config, config_path, describe_channel, load_config
 from pantau.errors import ConfigError, ExtractError, FetchError, PantauError, RuleError
-from pantau.extract import decode_html, extract_article
 from pantau.models import Alert, Extracted, Match
 from pantau.redact import redact_text, redact_url
 from pantau.rules import Document, RuleSet
 from pantau.schedule import format_duration, parse_duration
-from pantau.service.once import PassResult, run_once
-from pantau.store import DeliveryState, Store
 from pantau.words import count
+
+if TYPE_CHECKING:
+    from pantau.service.once import PassResult
+    from pantau.store import DeliveryState
+
+# Each command imports the heavy parts it uses (the store and SQLAlchemy, aiohttp, apprise, the extractor)
+# inside its function, so `check`, `test-rule` and `--help` start fast.
 
 
 def _config(args: argparse.Namespace) -> Config:
@@ -114,6 +118,9 @@ def cmd_once(args: argparse.Namespace) -> int:
     if args.source is not None and args.source not in {s.name for s in config.sources}:
         names = ", ".join(s.name for s in config.sources) or "none"
         raise ConfigError(f"--source: no source named '{args.source}'", hint=f"known sources: {names}")
+    from pantau.service.once import run_once
+    from pantau.store import Store
+
     with Store.open(config.database) as store:
         result = asyncio.run(run_once(config, store, utc_now, only=args.source))
     _report_pass(result)
@@ -149,6 +156,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     if config.cluster:
         return _run_cluster(config, path)
     from pantau.service.embedded import serve
+    from pantau.store import Store
 
     with Store.open(config.database) as store:
         asyncio.run(serve(config, store, utc_now, path))
@@ -183,6 +191,8 @@ def _run_cluster(config: Config, path: Path) -> int:
     if reason is not None:
         engine.dispose()
         raise ConfigError(f"the database schema is out of date ({reason})", hint="run `pantau db upgrade`")
+    from pantau.store import Store
+
     with Store(engine) as store:
         asyncio.run(serve(config, store, utc_now, path))
     return EXIT_OK
@@ -236,6 +246,8 @@ def cmd_extract(args: argparse.Namespace) -> int:
 
 
 def _extract_one(name: str, url: str | None) -> tuple[Extracted, str]:
+    from pantau.extract import decode_html, extract_article
+
     if name.startswith(("http://", "https://")):
         return _extract_url(name), name
     data = Path(name).read_bytes()
@@ -246,6 +258,7 @@ def _extract_one(name: str, url: str | None) -> tuple[Extracted, str]:
 
 def _extract_url(url: str) -> Extracted:
     from pantau.config import DEFAULT_USER_AGENT
+    from pantau.extract import decode_html, extract_article
     from pantau.fetch import Fetcher, make_client
 
     async def get() -> Extracted:
@@ -344,6 +357,8 @@ def _show_matches(matches: list[Match], label: str) -> None:
 
 
 def _test_rule_stored(args: argparse.Namespace, config: Config, ruleset: RuleSet) -> int:
+    from pantau.store import Store
+
     with Store.open(config.database) as store:
         if args.article:
             key: int | str = int(args.article) if args.article.isdigit() else args.article
@@ -398,7 +413,7 @@ def cmd_test_notify(args: argparse.Namespace) -> int:
 
 def cmd_sources(args: argparse.Namespace) -> int:
     from pantau.service.nextpoll import next_poll
-    from pantau.store import SourceHealth
+    from pantau.store import SourceHealth, Store
 
     config = _config(args)
     with Store.open(config.database) as store:
@@ -450,6 +465,8 @@ def cmd_alerts(args: argparse.Namespace) -> int:
         return _dead_letters(args)
     config = _config(args)
     since = utc_now() - _since(args.since)
+    from pantau.store import Store
+
     with Store.open(config.database) as store:
         rows = store.alerts_since(since)
         held = sum(store.held_back_counts(since).values())
@@ -491,6 +508,8 @@ def _delivery_state(d: DeliveryState, config: Config) -> str:
 def _dead_letters(args: argparse.Namespace) -> int:
     """`alerts --failed` lists deliveries pantau gave up on; `alerts --retry` gives them a fresh start."""
     config = _config(args)
+    from pantau.store import Store
+
     with Store.open(config.database) as store:
         dead = store.dead_deliveries()
         if args.retry:
