@@ -277,9 +277,8 @@ class Service:
                 break
             try:
                 await asyncio.wait_for(asyncio.to_thread(self.store.ping), timeout=HEALTH_TIMEOUT)
-            except Exception as exc:
-                if unavailable(exc) is None and not isinstance(exc, TimeoutError):
-                    raise
+            except Exception as exc:  # no answer yet (anything else shows in the scheduled jobs' logs)
+                log.debug("store probe: %s", unavailable(exc) or exc)
                 continue
             await self._tracked(self._deliver)()
 
