@@ -8,10 +8,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from pantau.models import Match
 from pantau.rules import Concept, Document, RuleSet, RuleSpec, compile_rules
-from pantau.store import StoredArticle
+
+if TYPE_CHECKING:
+    from pantau.store import StoredArticle  # the store (SQLAlchemy) loads only where articles are read
 
 QUERY_RULE = "test-rule"
 

@@ -97,13 +97,16 @@ class WebhookSink:
             self._server = None
 
     def wait_for(self, count: int, timeout: float = 5.0) -> list[WebhookRequest]:
+        """Everything received once at least `count` have arrived; AssertionError after `timeout`."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             with self.lock:
                 if len(self.requests) >= count:
                     return list(self.requests)
             time.sleep(0.01)
-        return list(self.requests)
+        with self.lock:
+            got = len(self.requests)
+        raise AssertionError(f"expected {count} requests within {timeout:g} s, {got} arrived")
 
     def __enter__(self) -> WebhookSink:
         return self.start()

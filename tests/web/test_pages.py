@@ -9,7 +9,7 @@ import base64
 import json
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -290,3 +290,15 @@ def test_try_searches_the_newest_articles_first_and_says_when_it_stopped(
     assert "Only the newest 3 articles of that period were searched" in capped.text
     shown = re.findall(r'<li class="hit">.*?<div class="headline"><a [^>]*>(.*?)</a>', capped.text, re.S)
     assert len(shown) <= 3 and shown == titles[: len(shown)]  # newest first, as without the cap
+
+
+def test_a_source_url_with_an_api_key_is_shown_without_it(newsroom: Newsroom) -> None:
+    first, *rest = newsroom.config.sources
+    keyed = replace(first, url=first.url + "?api_key=k3y-55501-secret&lang=en")
+    room = Newsroom(replace(newsroom.config, sources=(keyed, *rest)), newsroom.store)
+    for route in ["/", "/sources", "/api/sources"]:
+        page = room.get(route)
+        assert page.status == 200, route
+        assert "k3y-55501" not in page.text, route
+    listed = {s["name"]: s["url"] for s in room.get("/api/sources").json()}
+    assert "api_key=" in listed[first.name] and "lang=en" in listed[first.name]

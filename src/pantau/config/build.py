@@ -80,7 +80,15 @@ class Builder:
                     out[key.name] = READERS[key.type](key.default, key)
                 continue
             if key.type in READERS:
-                label = key.name if section == "top" else f"{where}: {key.name}"
+                # A channel's URL problem names the URL, so "channel 'desk': urls: …" would only add noise
+                # (and `desk: mailtos://…` has no `urls` key to point at).
+                label = (
+                    key.name
+                    if section == "top"
+                    else where
+                    if key.type == "channel_urls"
+                    else f"{where}: {key.name}"
+                )
                 value = self.value(keys[key.name], key, label)
                 if value is not _MISSING:
                     out[key.name] = value
@@ -147,6 +155,7 @@ class Builder:
             delivery=DeliveryConfig(**delivery) if delivery else DeliveryConfig(),
             ops=ops,
             workers=values.get("workers"),
+            log_summary=values["log_summary"],
             web=web,
             cluster=bool(values.get("cluster", False)),
             secrets=secrets_in(root),

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from selectolax.lexbor import LexborHTMLParser, SelectolaxError
+from selectolax.lexbor import LexborHTMLParser
 
 from pantau.errors import ExtractError
 from pantau.extract import hints
@@ -17,11 +17,10 @@ from pantau.extract.containers import remove_all
 from pantau.extract.dates import parse_date
 from pantau.extract.metadata import read_metadata
 from pantau.extract.nesting import limit_nesting
+from pantau.extract.selectors import selector_error
 from pantau.models import ArticleSelectors, Extracted
 
 __all__ = ["extract_article", "selector_error"]
-
-_PROBE = "<html><body><p>probe</p></body></html>"
 
 
 def extract_article(
@@ -35,17 +34,6 @@ def extract_article(
     except Exception as err:
         # Last line of defence: a page must never crash a poll with a raw traceback.
         raise ExtractError(f"extract: could not read {url}: {type(err).__name__}: {err}") from err
-
-
-def selector_error(selector: str) -> str | None:
-    """Why Lexbor cannot use this CSS selector, or None when it can: for config validation at load time."""
-    if not selector.strip():
-        return "empty CSS selector"
-    try:
-        LexborHTMLParser(_PROBE).css(selector)
-    except SelectolaxError as err:
-        return f"bad CSS selector {selector!r}: {err}"
-    return None
 
 
 def _extract(html: str, url: str, selectors: ArticleSelectors, fetched_at: datetime | None) -> Extracted:

@@ -44,6 +44,7 @@ class DeliveryState:
     attempts: int
     last_error: str | None
     delivered_at: datetime | None
+    next_attempt_at: datetime | None = None  # pending: when it is tried (again)
 
 
 @dataclass(frozen=True)
@@ -193,6 +194,15 @@ class OutboxQueries:
             )
         return int(result.rowcount)
 
+    def pending_deliveries(self) -> int:
+        """Outbox rows not yet delivered nor given up (due now, retrying later, or waiting for a digest)."""
+        with self._read() as conn:
+            return int(
+                conn.execute(
+                    select(func.count()).select_from(DELIVERY).where(DELIVERY.c.state == "pending")
+                ).scalar_one()
+            )
+
     def messages_sent_since(self, channel: str, since: datetime) -> tuple[int, datetime | None]:
         """Messages (not rows: a digest is one) delivered to a channel since `since`, and the oldest's time."""
         query = select(
@@ -214,6 +224,7 @@ class OutboxQueries:
                 DELIVERY.c.attempts,
                 DELIVERY.c.last_error,
                 DELIVERY.c.delivered_at,
+                DELIVERY.c.next_attempt_at,
                 *ALERT_COLUMNS,
             )
             .join(ALERT, ALERT.c.id == DELIVERY.c.alert_id)
@@ -374,7 +385,9 @@ def alert_from_row(row: Any) -> Alert:
 
 
 def _state(r: Any) -> DeliveryState:
-    return DeliveryState(r["channel"], r["state"], r["attempts"], r["last_error"], r["delivered_at"])
+    return DeliveryState(
+        r["channel"], r["state"], r["attempts"], r["last_error"], r["delivered_at"], r["next_attempt_at"]
+    )
 
 
 def lease_owner() -> str:

@@ -18,6 +18,7 @@ from aiohttp import web
 from pantau.backtest import Found, backtest, compile_query
 from pantau.config import Config, SourceConfig
 from pantau.errors import RuleError
+from pantau.redact import redact_url
 from pantau.schedule import format_duration, parse_duration
 from pantau.service.nextpoll import next_poll
 from pantau.store import AlertFilter, AlertView, SourceHealth, StoredArticle
@@ -61,6 +62,11 @@ class SourceRow:
     @property
     def every(self) -> str:
         return format_duration(self.config.every)
+
+    @property
+    def url(self) -> str:
+        """The source's URL as pages show it: an API key in its query never reaches a browser."""
+        return redact_url(self.config.url)
 
 
 @dataclass(frozen=True)
@@ -286,7 +292,7 @@ async def api_sources(request: web.Request) -> web.Response:
         [
             {
                 "name": r.config.name,
-                "url": r.config.url,
+                "url": r.url,
                 "every_seconds": int(r.config.every.total_seconds()),
                 "last_poll": _iso(r.health.last_poll_at),
                 "last_success": _iso(r.health.last_success_at),
