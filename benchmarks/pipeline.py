@@ -6,7 +6,8 @@ For each N, a fresh process polls 50 sources (listing pages on eight loopback ad
 each) into a new SQLite store, and prints articles/s, CPU and memory. Three runs per N against the same
 server: a plain download of the same pages with the same HTTP client and per-host limits and nothing else
 (how much of the time the pipeline itself costs), pantau with `workers: 0` (everything in one process),
-and pantau with its default workers (one on 2 cores). Memory is the peak of the summed PSS of the process
+pantau with its default workers (one on 2 cores), and the same with every article split over two pages
+(what following pagers costs: twice the requests, page 1 analysed twice). Memory is the peak of the summed PSS of the process
 and all its descendants (the analysis workers, their fork server, multiprocessing's resource tracker), so
 pages a worker shares with its fork server are not counted twice; "main RSS" is the main process alone.
 Target on the 2-core machine: >= 300 articles/s and peak memory < 200 MB at N = 10,000.
@@ -82,11 +83,24 @@ TOPICS = [
 ]
 
 
-def article_html(source: int, index: int) -> bytes:
+def article_html(source: int, index: int, page: int = 0) -> bytes:
+    """The article; with `page` 1 or 2, that half of it, with a pager ("Halaman 1 2 Selanjutnya")."""
     rng = random.Random(source * 100_003 + index)
     topic = TOPICS[(source + index) % len(TOPICS)]
     paragraphs = [topic + ". " + " ".join(rng.choices(WORDS, k=60)) + "." for _ in range(8)]
+    if page:
+        paragraphs = paragraphs[:4] if page == 1 else paragraphs[4:]
     body = "".join(f"<p>{p}</p>" for p in paragraphs)
+    if page:
+        url = f"/s{source}/news/{index}.html"
+        one = f'<a href="{url}">1</a>' if page == 2 else "<span>1</span>"
+        two = (
+            f'<a href="{url}?page=2">2</a> <a href="{url}?page=2">Selanjutnya</a>'
+            if page == 1
+            else "<span>2</span>"
+        )
+        body += f'<div class="halaman">Halaman {one} {two}</div>'
+
     return textwrap.dedent(f"""\
         <!doctype html><html lang="id"><head><meta charset="utf-8">
         <title>{topic} ({source}-{index})</title>
@@ -103,12 +117,14 @@ def listing_html(source: int, per_source: int) -> bytes:
     return f"<!doctype html><html><body><ul>{links}</ul></body></html>".encode()
 
 
-async def _serve(per_source: int, ready: multiprocessing.synchronize.Event, port_box: list[int]) -> None:
+async def _serve(
+    per_source: int, ready: multiprocessing.synchronize.Event, port_box: list[int], paged: bool
+) -> None:
     async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         try:
             while True:
                 request = await reader.readuntil(b"\r\n\r\n")
-                path = request.split(b" ", 2)[1].decode()
+                path, _, query = request.split(b" ", 2)[1].decode().partition("?")
                 parts = path.strip("/").split("/")
                 status, body = "200 OK", b""
                 if path == "/robots.txt":
@@ -116,7 +132,8 @@ async def _serve(per_source: int, ready: multiprocessing.synchronize.Event, port
                 elif len(parts) == 2 and parts[1] == "index.html":
                     body = listing_html(int(parts[0][1:]), per_source)
                 elif len(parts) == 3 and parts[1] == "news":
-                    body = article_html(int(parts[0][1:]), int(parts[2].split(".")[0]))
+                    page = (2 if query == "page=2" else 1) if paged else 0
+                    body = article_html(int(parts[0][1:]), int(parts[2].split(".")[0]), page)
                 else:
                     status = "404 Not Found"
                 head = f"HTTP/1.1 {status}\r\nContent-Type: text/html; charset=utf-8\r\nContent-Length: {len(body)}\r\n\r\n"
@@ -131,8 +148,8 @@ async def _serve(per_source: int, ready: multiprocessing.synchronize.Event, port
         await asyncio.Event().wait()
 
 
-def serve(per_source: int, port: int, ready: multiprocessing.synchronize.Event) -> None:
-    asyncio.run(_serve(per_source, ready, [port]))
+def serve(per_source: int, port: int, ready: multiprocessing.synchronize.Event, paged: bool) -> None:
+    asyncio.run(_serve(per_source, ready, [port], paged))
 
 
 def config_text(port: int, db: Path, workers: int | None = None) -> str:
@@ -200,6 +217,12 @@ def child(mode: str, port: int, n: int) -> None:
         tree.start()
         start, cpu_start = time.perf_counter(), time.process_time()
         count = asyncio.run(download() if mode == "download" else pipeline())
+        if mode == "paged":
+            with store.engine.connect() as conn:
+                bodies = conn.exec_driver_sql("SELECT body FROM article").scalars()
+                halves = sum(1 for body in bodies if body.count("\n\n") < 7)  # 8 paragraphs when joined
+            if halves:
+                raise SystemExit(f"paged: {halves} articles were not read from both pages")
         elapsed, cpu = time.perf_counter() - start, time.process_time() - cpu_start
         tree.stop()
         store.close()
@@ -277,7 +300,7 @@ def measure(mode: str, n: int) -> dict[str, float]:
     port = random.randint(20000, 40000)
     ready = multiprocessing.get_context("spawn").Event()
     server = multiprocessing.get_context("spawn").Process(
-        target=serve, args=(per_source, port, ready), daemon=True
+        target=serve, args=(per_source, port, ready, mode == "paged"), daemon=True
     )
     server.start()
     try:
@@ -314,6 +337,7 @@ def main() -> None:
         ("download", "baseline: download only"),
         ("inline", "pantau, workers: 0"),
         ("pipeline", "pantau, default workers"),
+        ("paged", "default workers, 2 pages each"),
     )
     for n in (int(x) for x in args.sizes.split(",")):
         for mode, label in modes:
@@ -328,6 +352,7 @@ def main() -> None:
             )
     print("target at N=10000: pipeline >= 300 articles/s, peak memory (all processes) < 200 MB")
     print("CPU: share of one core over the run; helpers are the analysis workers and their fork server")
+    print("paged: every article split in two (?page=2, 'Halaman 1 2 Selanjutnya'): twice the requests")
 
 
 if __name__ == "__main__":

@@ -30,7 +30,7 @@ from pathlib import Path
 from pantau.dedupe import Fingerprint, canonical_url, cites_wire, content_hash, fingerprint
 from pantau.errors import ExtractError
 from pantau.extract import decode_html, extract_article
-from pantau.extract.pager import next_page
+from pantau.extract.pager import is_pager_line, next_page
 from pantau.models import ArticleSelectors, Extracted, Match
 from pantau.rules import Document, RuleSet
 
@@ -63,6 +63,7 @@ class ArticlePage:
     link_title: str | None = None  # the title on the listing or in the feed: used when the page has none
     fetched_at: datetime | None = None  # the reference for relative dates on the page ("2 jam lalu")
     continued: tuple[PagePart, ...] = ()
+    first_read: Extracted | None = None  # page 1 as an earlier analysis read it: not extracted again
 
 
 @dataclass(frozen=True)
@@ -81,12 +82,14 @@ class Analysis:
 def analyse(page: ArticlePage, rules: RuleSet) -> Analysis:
     """Raises ExtractError when the page holds no article. With `continued` pages, their text follows the
     first page's (paragraphs a later page repeats are left out); a later page with no text is skipped."""
-    html = decode_html(page.body, page.charset)
-    extracted = extract_article(html, page.url, page.selectors, page.fetched_at)
     if page.continued:
-        extracted = _joined(extracted, page)
-        following = None
+        first = page.first_read or extract_article(
+            decode_html(page.body, page.charset), page.url, page.selectors, page.fetched_at
+        )
+        extracted, following = _joined(first, page), None
     else:
+        html = decode_html(page.body, page.charset)
+        extracted = extract_article(html, page.url, page.selectors, page.fetched_at)
         following = next_page(html, page.url, first=page.url, number=1)
     title = extracted.title or page.link_title or ""
     return Analysis(
@@ -103,7 +106,8 @@ def analyse(page: ArticlePage, rules: RuleSet) -> Analysis:
 
 
 def _joined(first: Extracted, page: ArticlePage) -> Extracted:
-    paragraphs = first.body.split("\n\n")
+    """Page 1's text, then what each later page adds; the pagers' own lines ("Halaman 1 2") left out."""
+    paragraphs = [p for p in first.body.split("\n\n") if not is_pager_line(p)]
     seen = set(paragraphs)
     for part in page.continued:
         try:
@@ -113,7 +117,7 @@ def _joined(first: Extracted, page: ArticlePage) -> Extracted:
         except ExtractError:
             continue
         for paragraph in later.body.split("\n\n"):
-            if paragraph not in seen:
+            if paragraph not in seen and not is_pager_line(paragraph):
                 seen.add(paragraph)
                 paragraphs.append(paragraph)
     return replace(first, body="\n\n".join(paragraphs))

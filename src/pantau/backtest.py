@@ -1,18 +1,20 @@
 """A query tried over stored articles: what `pantau test-rule --since` prints and the web view's /try shows.
 
 Compiles one query with the config's concepts (a RuleError carries the column of a syntax error) and
-matches it against the articles fetched since a moment. Reads the store; never writes.
+matches it against stored articles (the CLI: all fetched since a moment; the web: the newest of them). Reads the store; never writes.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from typing import TYPE_CHECKING
 
 from pantau.models import Match
 from pantau.rules import Concept, Document, RuleSet, RuleSpec, compile_rules
-from pantau.store import Store, StoredArticle
+
+if TYPE_CHECKING:
+    from pantau.store import StoredArticle  # the store (SQLAlchemy) loads only where articles are read
 
 QUERY_RULE = "test-rule"
 
@@ -33,8 +35,8 @@ def document(stored: StoredArticle) -> Document:
     return Document(a.title, a.body, a.source, a.lang)
 
 
-def backtest(ruleset: RuleSet, store: Store, since: datetime) -> Iterator[Found]:
-    """Every stored article fetched since `since` that the query matches, oldest first."""
-    for stored in store.articles_since(since):
+def backtest(ruleset: RuleSet, articles: Iterable[StoredArticle]) -> Iterator[Found]:
+    """Every one of the stored `articles` that the query matches, in their order."""
+    for stored in articles:
         for match in ruleset.match(document(stored)):
             yield Found(stored, match)

@@ -11,10 +11,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-import apprise
-from jinja2 import Environment, TemplateSyntaxError
-
-from pantau.redact import PLUGINS, apprise_warnings, redact_text, redact_url, secrets_of
+from pantau.redact import apprise_warnings, plugins, redact_text, redact_url, secrets_of
 
 FORMATS = ("markdown", "text", "html")
 BUILTIN_SCHEMES = ("stdout",)  # pantau's own: registered with apprise by notify.deliver
@@ -48,9 +45,9 @@ def validate_channel_url(url: str) -> str | None:
         return f"invalid {scheme}:// URL {shown}: {problem}"
     if scheme in BUILTIN_SCHEMES:
         return None
-    if scheme not in PLUGINS:
+    if scheme not in plugins():
         return f"unsupported notification URL scheme '{scheme}://'"
-    if not PLUGINS[scheme].enabled:
+    if not plugins()[scheme].enabled:
         return f"notification URL scheme '{scheme}://' is not available on this system (missing dependency)"
     with apprise_warnings() as warnings:
         try:
@@ -67,7 +64,9 @@ def validate_channel_url(url: str) -> str | None:
 def instantiate(url: str, headers: Mapping[str, str] | None = None) -> Any:
     """An apprise service for the URL (with extra HTTP/mail headers where the service takes them)."""
     scheme = url.split("://", 1)[0].lower()
-    plugin = PLUGINS[scheme]
+    import apprise
+
+    plugin = plugins()[scheme]
     spec: str | dict[str, Any] = url
     if headers and "headers" in getattr(plugin, "template_kwargs", {}):
         parsed = plugin.parse_url(url)
@@ -79,6 +78,8 @@ def instantiate(url: str, headers: Mapping[str, str] | None = None) -> Any:
 
 def template_problem(text: str) -> str | None:
     """None when a message template parses; else its syntax error (escaping is notify's, per format)."""
+    from jinja2 import Environment, TemplateSyntaxError
+
     try:
         Environment().parse(text)
     except TemplateSyntaxError as exc:

@@ -40,6 +40,15 @@ _REDIRECTS = frozenset({301, 302, 303, 307, 308})
 ROBOTS_TTL = timedelta(hours=24)  # RFC 9309: a cached robots.txt should not be used for more than a day
 
 
+class FetchUnanswered(FetchError):
+    """The host was never heard from. `what` says how, in words that follow its name: "refused the
+    connection", "did not answer within 30s", "could not be reached (…)"."""
+
+    def __init__(self, message: str, *, what: str) -> None:
+        super().__init__(message)
+        self.what = what
+
+
 class RobotsDisallowed(FetchError):
     """The site's robots.txt does not let pantau fetch this URL (or could not be read: RFC 9309 says
     to stay away then)."""
@@ -81,7 +90,7 @@ def make_client(
 class _Robots:
     parser: Protego | None  # None: the verdict below applies to every path
     allow_all: bool
-    reason: str
+    blocked: str  # why nothing may be fetched when robots.txt itself failed (RFC 9309), else ""
     expires: datetime
 
 
@@ -197,7 +206,10 @@ class Fetcher:
                 async with asyncio.timeout(deadline):
                     return await self._stream(url, headers, cap, follow)
             except TimeoutError:
-                raise FetchError(f"fetch: timed out after {deadline:g}s for {url}") from None
+                raise FetchUnanswered(
+                    f"fetch: timed out after {deadline:g}s for {url}",
+                    what=f"did not answer within {deadline:g}s",
+                ) from None
             except (httpx.HTTPError, aiohttp.ClientError) as exc:
                 raise _fetch_error(exc, url, host) from None
 
@@ -238,8 +250,11 @@ class Fetcher:
             allowed = bool(robots.parser.can_fetch(url, user_agent))
         else:
             allowed = robots.allow_all
+        if not allowed and robots.blocked:
+            # Not a rule of the site: robots.txt itself could not be read, so RFC 9309 says wait.
+            raise RobotsDisallowed(f"fetch: {robots.blocked}; page not fetched: {url}")
         if not allowed:
-            raise RobotsDisallowed(f"fetch: disallowed by robots.txt: {url}{robots.reason}")
+            raise RobotsDisallowed(f"fetch: disallowed by robots.txt: {url}")
 
     async def _load_robots(self, origin: str, host: str, user_agent: str) -> _Robots:
         """RFC 9309: 2xx is parsed, 4xx allows everything, 5xx or no answer disallows everything."""
@@ -247,8 +262,11 @@ class Fetcher:
         robots_url = origin + "/robots.txt"
         try:
             resp = await self._request(robots_url, host, {"User-Agent": user_agent}, ROBOTS_MAX_BYTES)
+        except FetchUnanswered as exc:
+            return _Robots(None, False, f"{host} {exc.what} (asked for robots.txt)", expires)
         except FetchError as exc:
-            return _Robots(None, False, f" (robots.txt unavailable: {exc})", expires)
+            cause = str(exc).removeprefix("fetch: ")
+            return _Robots(None, False, f"robots.txt of {host} could not be read ({cause})", expires)
         if 200 <= resp.status < 300:
             text = resp.body.decode("utf-8", "replace")
             try:
@@ -257,7 +275,9 @@ class Fetcher:
                 return _Robots(None, True, "", expires)
         if 300 <= resp.status < 500:
             return _Robots(None, True, "", expires)
-        return _Robots(None, False, f" (robots.txt answered HTTP {resp.status})", expires)
+        return _Robots(
+            None, False, f"{host} answered HTTP {resp.status} for robots.txt (a server error)", expires
+        )
 
 
 def _fetch_error(exc: httpx.HTTPError | aiohttp.ClientError, url: str, host: str) -> FetchError:
@@ -272,18 +292,23 @@ def _fetch_error(exc: httpx.HTTPError | aiohttp.ClientError, url: str, host: str
     if isinstance(cause, aiohttp.ClientConnectorError | aiohttp.ServerDisconnectedError):
         # aiohttp's text names the host and port and the OS error ("Connect call failed")
         reason = str(cause.os_error) if isinstance(cause, aiohttp.ClientConnectorError) else _reason(cause)
-        return FetchError(f"fetch: cannot connect to {host}: {reason}")
+        refused = isinstance(getattr(cause, "os_error", None), ConnectionRefusedError)
+        what = "refused the connection" if refused else f"could not be reached ({reason})"
+        return FetchUnanswered(f"fetch: cannot connect to {host}: {reason}", what=what)
     if isinstance(cause, aiohttp.ServerTimeoutError | asyncio.TimeoutError):
-        return FetchError(f"fetch: timed out ({_reason(cause)}) for {url}")
+        return FetchUnanswered(
+            f"fetch: timed out ({_reason(cause)}) for {url}", what="did not answer in time"
+        )
     if isinstance(cause, aiohttp.ClientError):
         return FetchError(f"fetch: connection to {host} failed for {url}: {_reason(cause)}")
     if isinstance(exc, httpx.TimeoutException):
         # the client's own connect/read timeout, which may be shorter than the overall deadline
-        return FetchError(f"fetch: timed out ({_reason(exc)}) for {url}")
+        return FetchUnanswered(f"fetch: timed out ({_reason(exc)}) for {url}", what="did not answer in time")
     if isinstance(exc, httpx.TooManyRedirects):
         return FetchError(f"fetch: more than {MAX_REDIRECTS} redirects from {url}")
     if isinstance(exc, httpx.ConnectError):
-        return FetchError(f"fetch: cannot connect to {host}: {_reason(exc)}")
+        what = f"could not be reached ({_reason(exc)})"
+        return FetchUnanswered(f"fetch: cannot connect to {host}: {_reason(exc)}", what=what)
     if isinstance(exc, httpx.DecodingError):
         return FetchError(f"fetch: cannot decode the response from {url}: {_reason(exc)}")
     if isinstance(exc, httpx.UnsupportedProtocol | httpx.InvalidURL):

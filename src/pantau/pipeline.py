@@ -6,6 +6,11 @@ skipped, an article URL is stored once, and alert and outbox rows are written in
 article. Before rules are matched, the article is placed in a story (an earlier copy from any outlet within
 the story window): a rule alerts once per story, so later copies are only recorded as "also reported by".
 A failing source or article is recorded and reported, never raised.
+
+Links are taken newest first (a sitemap index's newest children, then by date) before the per-poll cap; an
+article older than the source's `max_age` is stored and indexed but held back from alerting. An article
+split over pages is read whole (pantau.reading), and recent articles are asked for again after the new
+links are done (pantau.recheck).
 """
 
 from __future__ import annotations
@@ -20,14 +25,16 @@ from functools import cached_property
 from pantau.analyse import Analyser, WorkerDied, default_workers
 from pantau.clock import Clock
 from pantau.config import Config, SourceConfig
-from pantau.dedupe import StoryView, canonical_url, plan_alerts
+from pantau.dedupe import canonical_url
 from pantau.discover import discover, newest_children, newest_first
+from pantau.due import Planner, article_from, too_old
 from pantau.errors import DiscoverError, ExtractError, FetchError
 from pantau.fetch import Fetcher
-from pantau.models import Article, Discovery, Link, Match, Page
+from pantau.models import Discovery, Link, Page
 from pantau.reading import Reader, read_article
+from pantau.recheck import recheck_source
 from pantau.redact import redact_text
-from pantau.store import Outgoing, Store, Watch
+from pantau.store import Store, Watch
 
 log = logging.getLogger(__name__)
 
@@ -84,6 +91,8 @@ class PollResult:
     errors: tuple[str, ...]  # one line each: "fetch: HTTP 500 for https://…"
     source_failed: bool  # the source's own page could not be read
     held_back: int = 0  # new articles that matched a rule but were older than the source's max_age
+    rechecked: int = 0  # earlier articles asked for again (see pantau.recheck)
+    updated: int = 0  # ... of which had changed
     not_modified: bool = False  # the source's page answered 304 Not Modified
     alert_rules: tuple[str, ...] = ()  # the rule of each alert made, one entry per alert
 
@@ -139,13 +148,14 @@ async def poll_source(source: SourceConfig, ctx: Context) -> PollResult:
             return await _process_link(source, by_identity[key], key, ctx)
 
     outcomes = await asyncio.gather(*(one(key) for key in todo))
+    rechecks = await recheck_source(source, ctx)
     store.record_poll(
         source.name, ctx.clock(), etag=page.etag, last_modified=page.last_modified, feed_url=feed_url
     )
     if todo:
         store.prune_story_index(now - STORY_WINDOW, slack=PRUNE_SLACK)
     errors = tuple(o.error for o in outcomes if o.error)
-    rules = tuple(rule for o in outcomes for rule in o.alert_rules)
+    rules = tuple(rule for o in outcomes for rule in o.alert_rules) + rechecks.alert_rules
     return PollResult(
         source.name,
         new_articles=sum(o.stored for o in outcomes),
@@ -153,6 +163,8 @@ async def poll_source(source: SourceConfig, ctx: Context) -> PollResult:
         errors=errors,
         source_failed=False,
         held_back=sum(o.held_back for o in outcomes),
+        rechecked=rechecks.checked,
+        updated=rechecks.changed,
         not_modified=page.not_modified,
         alert_rules=rules,
     )
@@ -214,28 +226,10 @@ async def _process_link(source: SourceConfig, link: Link, identity: str, ctx: Co
     now, extracted, matches = ctx.clock(), found.extracted, list(found.matches)
     published = extracted.published or link.published
     # Held back: stored and indexed (a later copy still joins its story), never alerted.
-    too_old = _too_old(published or link.updated, source, now)
-    held = tuple(m.rule for m in matches) if too_old else ()
-    article = Article(
-        source=source.name,
-        url=found.url,
-        title=found.title,
-        body=extracted.body,
-        published=published,
-        author=extracted.author,
-        lang=extracted.lang,
-        content_hash=found.content_hash,
-        fetched_at=now,
-    )
-
-    planned: list[tuple[Match, list[Outgoing]]] = []
-
-    def plan(story: StoryView | None) -> list[tuple[Match, list[Outgoing]]]:
-        if too_old:
-            return []
-        due = plan_alerts(matches, story, source.name, per_source=ctx.per_source_rules, term_key=ctx.term_key)
-        planned[:] = [(match, _outgoing(match, ctx.config, now)) for match in due]
-        return planned
+    old = too_old(published or link.updated, source, now)
+    held = tuple(m.rule for m in matches) if old else ()
+    article = article_from(found, source.name, found.url, published, now)
+    plan = Planner(matches, source.name, ctx.config, now, ctx.per_source_rules, ctx.term_key, too_old=old)
 
     # Every article enters the story index, matched or not: a later copy that matches (a rewrite that adds
     # a watched term) must join the earlier story and name the outlets that published it first.
@@ -252,12 +246,8 @@ async def _process_link(source: SourceConfig, link: Link, identity: str, ctx: Co
     if placed.article_id is None:
         return _ArticleOutcome()
     return _ArticleOutcome(
-        stored=True, alert_rules=tuple(match.rule for match, _ in planned), held_back=bool(held)
+        stored=True, alert_rules=tuple(match.rule for match, _ in plan.planned), held_back=bool(held)
     )
-
-
-def _too_old(published: datetime | None, source: SourceConfig, now: datetime) -> bool:
-    return source.max_age is not None and published is not None and now - published > source.max_age
 
 
 def _watch(source: SourceConfig, page: Page, now: datetime) -> Watch | None:
@@ -265,12 +255,6 @@ def _watch(source: SourceConfig, page: Page, now: datetime) -> Watch | None:
     if source.recheck is None or source.recheck <= source.every:
         return None
     return Watch(page.final_url, page.etag, page.last_modified, now + source.every, now + source.recheck)
-
-
-def _outgoing(match: Match, config: Config, now: datetime) -> list[Outgoing]:
-    rule = config.rule(match.rule)
-    due = rule.digest.next_due(now, config.timezone) if rule.digest else now
-    return [Outgoing(rule.name, channel, due) for channel in rule.notify]
 
 
 async def poll_all(ctx: Context, only: str | None = None) -> list[PollResult]:

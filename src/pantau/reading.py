@@ -70,7 +70,7 @@ async def read_article(
     parts = await _later_pages(reader, page.final_url, found.next_page)
     if not parts:
         return Read(page, found)
-    return Read(page, await reader.analyser(replace(first, continued=parts)))
+    return Read(page, await reader.analyser(replace(first, continued=parts, first_read=found.extracted)))
 
 
 async def _later_pages(reader: Reader, first: str, url: str | None) -> tuple[PagePart, ...]:

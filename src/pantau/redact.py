@@ -16,15 +16,14 @@ import threading
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from functools import lru_cache
+from typing import Any
 from urllib.parse import quote, unquote
-
-import apprise
-from apprise.manager_plugins import NotificationManager
 
 REDACTED = "***"
 MIN_SECRET = 3  # shorter "secrets" would mangle ordinary words when scrubbed out of free text
 
-PLUGINS = NotificationManager()  # type: ignore[no-untyped-call]
+# Schemes that are no apprise service (web pages, and pantau's own stdout://): no need to load apprise.
+_NOT_APPRISE = frozenset({"http", "https", "stdout"})
 _SCHEME = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*)://")
 # Schemes whose host, user and path are addresses, not credentials: only passwords and secret-named
 # query values are hidden there. Every other service tends to carry tokens in host and path segments.
@@ -152,12 +151,23 @@ def apprise_warnings() -> Iterator[list[str]]:
         logger.removeFilter(collector)
 
 
+@lru_cache(maxsize=1)
+def plugins() -> Any:
+    """apprise's plugin table (scheme -> plugin class), imported on first use: apprise takes a visible
+    share of a second to load, and commands that never read a channel URL should not pay it."""
+    from apprise.manager_plugins import NotificationManager
+
+    return NotificationManager()  # type: ignore[no-untyped-call]
+
+
 @lru_cache(maxsize=512)
 def _apprise_secrets(url: str) -> tuple[str, ...]:
     """What apprise masks when it prints this URL privately: the parts that differ from the plain print."""
     match = _SCHEME.match(url)
-    if match is None or match.group(1).lower() not in PLUGINS or match.group(1).lower() == "stdout":
+    if match is None or match.group(1).lower() in _NOT_APPRISE or match.group(1).lower() not in plugins():
         return ()
+    import apprise
+
     try:
         with apprise_warnings():
             service = apprise.Apprise.instantiate(url, suppress_exceptions=False)

@@ -14,7 +14,7 @@ from typing import Any
 
 import yaml
 
-from pantau.errors import ConfigError
+from pantau.errors import ConfigError, ConfigErrors
 
 _VAR = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
 
@@ -43,7 +43,11 @@ def load_yaml(text: str, path: str, env: Mapping[str, str]) -> Node:
         raise ConfigError(f"YAML syntax error: {exc}", path=path) from None
     if root is None:
         raise ConfigError("the file is empty", path=path, line=1)
-    return _convert(root, path, env)
+    reader = _Reader(path, env)
+    converted = reader.convert(root)
+    if reader.errors:  # every unset variable and duplicate key at once, not one per run
+        raise ConfigErrors(reader.errors)
+    return converted
 
 
 _OPENED = {
@@ -77,39 +81,53 @@ def _syntax_error(exc: yaml.MarkedYAMLError, path: str) -> ConfigError:
 _SCALARS = yaml.SafeLoader("")
 
 
-def _convert(node: yaml.Node, path: str, env: Mapping[str, str]) -> Node:
-    line = node.start_mark.line + 1
-    if isinstance(node, yaml.MappingNode):
-        out: dict[str, Node] = {}
-        for key_node, value_node in node.value:
-            key = key_node.value
-            if not isinstance(key_node, yaml.ScalarNode):
-                raise ConfigError(
-                    "mapping keys must be plain words", path=path, line=key_node.start_mark.line + 1
-                )
-            if key == "<<":
-                raise ConfigError("YAML merge keys (<<) are not supported", path=path, line=line)
-            if key in out:
-                raise ConfigError(f"duplicate key '{key}'", path=path, line=key_node.start_mark.line + 1)
-            child = _convert(value_node, path, env)
-            out[str(key)] = replace(child, key_line=key_node.start_mark.line + 1)
-        return Node(out, line)
-    if isinstance(node, yaml.SequenceNode):
-        return Node([_convert(item, path, env) for item in node.value], line)
-    assert isinstance(node, yaml.ScalarNode)
-    value = _SCALARS.construct_object(node) if node.tag != "tag:yaml.org,2002:str" else node.value
-    used: list[tuple[str, str]] = []
-    if isinstance(value, str):
-        value = substitute(value, env, path=path, line=line, used=used)
-    elif not isinstance(value, int | float | bool | type(None)):
-        value = str(node.value)  # dates and other YAML types are kept as the text the user wrote
-    return Node(value, line, env=tuple(used))
+class _Reader:
+    """PyYAML nodes -> Node, collecting each problem (and going on) rather than stopping at the first."""
+
+    def __init__(self, path: str, env: Mapping[str, str]) -> None:
+        self.path = path
+        self.env = env
+        self.errors: list[ConfigError] = []
+
+    def error(self, line: int, message: str, hint: str | None = None) -> None:
+        self.errors.append(ConfigError(message, path=self.path, line=line, hint=hint))
+
+    def convert(self, node: yaml.Node) -> Node:
+        line = node.start_mark.line + 1
+        if isinstance(node, yaml.MappingNode):
+            out: dict[str, Node] = {}
+            for key_node, value_node in node.value:
+                key, key_line = key_node.value, key_node.start_mark.line + 1
+                if not isinstance(key_node, yaml.ScalarNode):
+                    self.error(key_line, "mapping keys must be plain words")
+                elif key == "<<":
+                    self.error(key_line, "YAML merge keys (<<) are not supported", "repeat the keys instead")
+                elif key in out:
+                    self.error(key_line, f"duplicate key '{key}'", f"the first is on line {out[key].where}")
+                else:
+                    out[str(key)] = replace(self.convert(value_node), key_line=key_line)
+            return Node(out, line)
+        if isinstance(node, yaml.SequenceNode):
+            return Node([self.convert(item) for item in node.value], line)
+        assert isinstance(node, yaml.ScalarNode)
+        value = _SCALARS.construct_object(node) if node.tag != "tag:yaml.org,2002:str" else node.value
+        used: list[tuple[str, str]] = []
+        if isinstance(value, str):
+            try:
+                value = substitute(value, self.env, path=self.path, line=line, used=used)
+            except ConfigErrors as exc:
+                self.errors += exc.errors
+        elif not isinstance(value, int | float | bool | type(None)):
+            value = str(node.value)  # dates and other YAML types are kept as the text the user wrote
+        return Node(value, line, env=tuple(used))
 
 
 def substitute(
     text: str, env: Mapping[str, str], *, path: str, line: int, used: list[tuple[str, str]] | None = None
 ) -> str:
-    """`text` with ${VAR} and ${VAR:-default} replaced; the values taken from `env` are added to `used`."""
+    """`text` with ${VAR} and ${VAR:-default} replaced; the values taken from `env` are added to `used`.
+    Every unset variable without a default is reported (ConfigErrors), not only the first."""
+    unset: list[ConfigError] = []
 
     def value_of(match: re.Match[str]) -> str:
         name, default = match.group(1), match.group(2)
@@ -119,11 +137,17 @@ def substitute(
             return env[name]
         if default is not None:
             return default
-        raise ConfigError(
-            f"environment variable {name} is not set",
-            path=path,
-            line=line,
-            hint=f"export {name}=… before starting pantau, or write ${{{name}:-default}}",
+        unset.append(
+            ConfigError(
+                f"environment variable {name} is not set",
+                path=path,
+                line=line,
+                hint=f"export {name}=… before starting pantau, or write ${{{name}:-default}}",
+            )
         )
+        return ""
 
-    return _VAR.sub(value_of, text)
+    text = _VAR.sub(value_of, text)
+    if unset:
+        raise ConfigErrors(unset)
+    return text

@@ -7,6 +7,7 @@ import re
 from pathlib import Path
 
 import pytest
+from support.site import ScriptedSite
 from support.store import place, sample_article
 from support.webhook import WebhookSink
 
@@ -189,3 +190,53 @@ def test_demo_runs_offline_and_shows_the_alerts(capsys: pytest.CaptureFixture[st
     assert re.search(
         r"(wire|feedsite): Japan pledges \$450 million .* \(also reported by (feedsite|wire)\)", out
     )
+
+
+ONCE_CONFIG = """\
+database: sqlite:///{db}
+defaults: {{max_age: "off"}}  # the demo outlets' articles are dated November 2026
+channels: {{hook: "{hook}"}}
+{extra}
+sources:
+  - {{name: wire, url: "{base}/wire/index.html", links: "a[href*='/news/']"}}
+concepts:
+  nato: [NATO]
+rules:
+  - {{name: nato, match: '@nato', notify: hook}}
+"""
+
+
+@pytest.mark.parametrize(
+    ("extra", "expected"),
+    [
+        ("", r"delivered 0, (\d+) will retry \(`pantau alerts` shows when\)"),
+        (
+            "delivery: {max_attempts: 1}",
+            r"delivered 0, (?:\d+ will retry \(`pantau alerts` shows when\), )?(\d+) given up \(`pantau alerts --failed`\)",
+        ),
+    ],
+    ids=["will-retry", "given-up"],
+)
+def test_once_says_will_retry_or_given_up_never_just_failed(
+    tmp_path: Path,
+    site: ScriptedSite,
+    hook: WebhookSink,
+    capsys: pytest.CaptureFixture[str],
+    extra: str,
+    expected: str,
+) -> None:
+    hook.statuses = [500] * 20
+    config = tmp_path / "config.yaml"
+    config.write_text(ONCE_CONFIG.format(db=tmp_path / "p.db", hook=hook.url(), base=site.url, extra=extra))
+    assert run_cli(["once", "-c", str(config)]) == 0
+    err = capsys.readouterr().err
+    [summary] = [line for line in err.splitlines() if line.startswith("delivered ")]
+    found = re.fullmatch(expected, summary)
+    assert found and int(found.group(1)) >= 1, err
+    assert "failed" not in summary.replace("--failed", "")  # the option's name is no verdict
+    assert run_cli(["alerts", "--failed", "-c", str(config)]) == 0
+    listed = capsys.readouterr().out
+    if extra:
+        assert f"{found.group(1)} deliver" in listed.splitlines()[-1] and "given up" in listed
+    else:
+        assert listed.startswith("no deliveries given up")

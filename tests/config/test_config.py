@@ -4,16 +4,19 @@ from __future__ import annotations
 
 import difflib
 import re
+import tempfile
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from pantau.analyse import default_workers
 from pantau.cli import run_cli
-from pantau.config import load_config
+from pantau.config import ChannelConfig, DeliveryConfig, OpsConfig, RuleConfig, load_config
 from pantau.errors import ConfigError
 from pantau.pipeline import analyser_for
 
@@ -170,3 +173,44 @@ def test_max_age_and_recheck_default_inherit_and_turn_off(tmp_path: Path) -> Non
     path.write_text("sources:\n  - {name: a, url: 'https://x.test/a'}\n")
     (plain,) = load_config(path, env={}).sources
     assert (plain.max_age, plain.recheck) == (timedelta(days=3), timedelta(hours=6))
+
+
+def test_the_key_table_defaults_are_the_dataclass_defaults(tmp_path: Path) -> None:
+    path = tmp_path / "config.yaml"
+    path.write_text(
+        "channels:\n  t: stdout://\nops: {channel: t}\ndelivery: {}\n"
+        "rules:\n  - {name: r, match: NATO, notify: t}\n"
+    )
+    config = load_config(path, env={})
+    assert config.channels["t"] == ChannelConfig("t", ("stdout://",))
+    assert config.ops == OpsConfig("t")
+    assert config.delivery == DeliveryConfig()
+    assert config.rules[0] == RuleConfig("r", "NATO", ("t",))
+
+
+BLOCKS = [
+    "timezone: UTC\n",
+    "channels:\n  t: stdout://\n",
+    "sources:\n  - name: s\n    url: https://x.test/\n",
+    "concepts:\n  nato: [NATO]\n",
+    "rules:\n  - name: r\n    match: '@nato'\n    notify: t\n",
+]
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    st.integers(0, len(BLOCKS)),
+    st.sampled_from(["conceptz: {}\n", "concept:\n  nato: [NATO]\n", "extra:\n\n  - a\n", "ruless: []\n"]),
+    st.sampled_from(["", "\n", "# a comment\n"]),
+)
+def test_an_unknown_key_is_reported_on_its_own_line(position: int, unknown: str, gap: str) -> None:
+    before = "".join(BLOCKS[:position]) + gap
+    text = before + unknown + "".join(BLOCKS[position:])
+    with tempfile.TemporaryDirectory() as folder, pytest.raises(ConfigError) as info:
+        path = Path(folder) / "config.yaml"
+        path.write_text(text)
+        load_config(path, env={})
+    key = unknown.split(":")[0]
+    assert len(info.value.lines()) == 1
+    assert info.value.line == before.count("\n") + 1
+    assert info.value.message.startswith(f"unknown key '{key}' in the config")

@@ -88,6 +88,17 @@ def test_every_key_of_the_table_is_in_the_schema_and_the_readme() -> None:
             assert f"| `{name}` |" in README, f"README does not document {section} key '{name}'"
 
 
+def test_the_readme_states_each_default_of_the_table() -> None:
+    for section, keys in KEYS.items():
+        for name, key in keys.items():
+            if key.default is None or isinstance(key.default, bool):
+                continue
+            rows = [line for line in README.splitlines() if line.startswith(f"| `{name}` |")]
+            assert any(f"`{key.default}`" in row or f" {key.default})" in row for row in rows), (
+                f"README does not give {section}.{name}'s default {key.default!r}"
+            )
+
+
 def test_the_readme_shows_the_editor_line() -> None:
     assert "pantau schema > pantau.schema.json" in README
     assert "# yaml-language-server: $schema=" in README

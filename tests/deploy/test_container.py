@@ -5,8 +5,11 @@ compose gives it, on the port and folder the Dockerfile and compose expect."""
 
 from __future__ import annotations
 
+import os
 import re
 import shlex
+import subprocess
+import sys
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -87,3 +90,23 @@ def test_compose_runs_the_image_on_postgresql_with_its_config_folder_mounted() -
     listen_port = yaml.safe_load(text)["web"]["listen"].rsplit(":", 1)[1]
     assert any(p.endswith(f":{listen_port}") for p in pantau["ports"])
     assert f"127.0.0.1:{listen_port}/healthz" in last("HEALTHCHECK")
+
+
+def test_compose_config_passes_pantau_check() -> None:
+    config = ROOT / "deploy" / "compose" / "config.yaml"
+    env = {
+        **os.environ,
+        "NO_COLOR": "1",
+        "POSTGRES_PASSWORD": "s3cret-pg",
+        "PANTAU_WEB_PASSWORD": "s3cret-web",
+    }
+    checked = subprocess.run(
+        [sys.executable, "-m", "pantau", "check", "--config", str(config)],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+    )
+    assert checked.returncode == 0, checked.stderr
+    assert "config OK" in checked.stdout
+    assert "s3cret" not in checked.stdout + checked.stderr

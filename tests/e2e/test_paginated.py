@@ -16,6 +16,7 @@ from support.outlet import BASE, QuerySite, article_html, prose
 from support.webhook import WebhookSink
 
 from pantau.cli import run_cli
+from pantau.store import Store
 
 ONE = "/read/2026/11/30/101/menteri-bertemu-delegasi"
 TWO = "/read/2026/11/30/103/jembatan-baru-diresmikan"
@@ -122,3 +123,11 @@ def test_a_word_on_page_2_alerts_and_no_listing_pager_is_followed(
         assert run_cli(["once", "-c", str(config)]) == 0
         time.sleep(0.3)
         assert len(hook.requests) == before
+
+    with Store.open(store_url) as store:
+        bodies = [
+            stored.article.body for stored in store.articles_since(datetime.now(UTC) - timedelta(hours=1))
+        ]
+    assert len(bodies) == 2
+    assert all("Halaman" not in body.split("\n\n")[-1] for body in bodies)  # the pagers' lines left out
+    assert not any("robots.txt melarangnya" in body for body in bodies)  # page 3 was never read

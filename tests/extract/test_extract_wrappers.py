@@ -27,6 +27,10 @@ PARAGRAPHS = [
         "non-ad-column",
         "shared-content",
         "box article modal-enabled",
+        # issue 16: modifiers say what an element has, custom WordPress taxonomies name the post's topics
+        "no-share post-96709 post type-post status-publish hentry",
+        "post type-post status-publish hentry topics-umwelt custom_tags-werbung sdg-klimaschutz",
+        "article container container--wide has-recommendations",
     ],
 )
 def test_article_inside_a_furniture_sounding_wrapper_is_kept(wrapper_class: str) -> None:
@@ -54,3 +58,23 @@ def test_embedded_post_quoted_by_the_article_is_kept_but_share_bar_is_not() -> N
     body = extract_article(page, "https://kabarnusa.example/b/5").body
     assert "Kami menyambut Jepang sebagai mitra penting" in body
     assert "NATO" not in body
+
+
+def test_a_page_kept_whole_in_noscript_is_read() -> None:
+    article = "".join(f"<p>{text}</p>" for text in PARAGRAPHS)
+    page = (
+        "<html><body><script>document.write('app')</script><noscript><div id='isi'><h1>Menlu Jepang ke Jakarta"
+        f"</h1>{article}</div></noscript><noscript><img src='/pixel.gif'></noscript></body></html>"
+    )
+    assert extract_article(page, "https://kabarnusa.example/b/5").body.split("\n\n") == PARAGRAPHS
+
+
+def test_a_post_shipped_as_template_markup_is_read_but_json_and_placeholders_are_not() -> None:
+    article = "".join(f"<p>{text}</p>" for text in PARAGRAPHS)
+    page = (
+        "<html><body><div class='post-body'><script type='text/template'>"
+        f"{article}</script></div><script type='text/template'>{{{{#items}}}}<p>{{{{title}}}} NATO</p>"
+        '</script><script type="text/template">{"html": "<p>NATO</p>"}</script></body></html>'
+    )
+    body = extract_article(page, "https://kabarnusa.example/b/6").body
+    assert body.split("\n\n") == PARAGRAPHS

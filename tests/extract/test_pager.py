@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from pantau.extract.pager import MAX_PAGES, continues, next_page
+from pantau.extract.pager import MAX_PAGES, continues, is_pager_line, next_page
 
 PAGES = Path(__file__).resolve().parents[1] / "data" / "pagers"
 CASES = sorted(p.name.removesuffix(".html") for p in PAGES.glob("*.html"))
@@ -78,3 +78,21 @@ def test_whatever_the_page_the_next_page_continues_the_article(bits: list[str], 
     first = "https://a.example/read/1/judul"
     found = next_page("<html><body>" + "".join(bits), first, first=first, number=number)
     assert found is None or continues(first, found)
+
+
+@pytest.mark.parametrize(
+    ("text", "pager"),
+    [
+        ("Halaman 1 2 Selanjutnya", True),
+        ("Halaman: 1 2 3", True),
+        ("Pages: 1 2", True),
+        ("« 1 2 3 »", True),
+        ("1 2 Next page", True),
+        ("Sebelumnya 1 2", True),
+        ("Halaman 2 dari laporan itu menyebut 3 nama.", False),
+        ("Pada 2 Desember 2026 rapat dimulai.", False),
+        ("2026", False),
+    ],
+)
+def test_a_pagers_own_line_is_told_from_article_text(text: str, pager: bool) -> None:
+    assert is_pager_line(text) is pager

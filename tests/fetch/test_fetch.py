@@ -236,7 +236,8 @@ def _raw_server(answer: bytes) -> int:
 @pytest.mark.parametrize(
     ("answer", "message"),
     [
-        (b"garbage\r\n\r\n", "bad HTTP response from {host} for {url}: Bad status line"),
+        # after the colon, aiohttp's own first line ("Bad status line"; "Expected HTTP/" before 3.12)
+        (b"garbage\r\n\r\n", "bad HTTP response from {host} for {url}: "),
         (b"HTTP/1.1 200 OK\r\nX-Big: " + b"a" * 70_000 + b"\r\n\r\n", "bad HTTP response from {host}"),
         (b"HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\nshort", "connection to {host} failed for {url}"),
         (b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n", "bad HTTP response from {host}"),
@@ -321,16 +322,36 @@ def test_robots_status_rfc9309(server: LocalServer, status: int, allowed: bool) 
         assert get(server.url("/a")).body == b"ok"
     else:
         err = str(fetch_error(server.url("/a")))
-        assert err.startswith(f"fetch: disallowed by robots.txt: {server.url('/a')}")
-        assert f"HTTP {status}" in err
+        host = server.base.removeprefix("http://")
+        assert err == (
+            f"fetch: {host} answered HTTP {status} for robots.txt (a server error); page not fetched: "
+            + server.url("/a")
+        )
+        assert "disallowed" not in err
+        assert server.count("/a") == 0
 
 
-def test_robots_unreachable_disallows(server: LocalServer) -> None:
+def test_robots_unanswered_says_the_host_did_not_answer(server: LocalServer) -> None:
     server.route("/robots.txt", lambda req: req.stopping.wait(30))
     server.static("/a", 200, b"ok")
     err = str(fetch_error(server.url("/a"), timeout=0.5))
-    assert err.startswith(f"fetch: disallowed by robots.txt: {server.url('/a')}")
-    assert "timed out" in err
+    host = server.base.removeprefix("http://")
+    assert err == (
+        f"fetch: {host} did not answer within 0.5s (asked for robots.txt); page not fetched: {server.url('/a')}"
+    )
+    assert server.count("/a") == 0
+
+
+def test_robots_refused_says_the_host_refused_the_connection() -> None:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    url = f"http://127.0.0.1:{port}/news/1"
+    err = str(fetch_error(url))
+    assert (
+        err
+        == f"fetch: 127.0.0.1:{port} refused the connection (asked for robots.txt); page not fetched: {url}"
+    )
 
 
 def test_robots_ignored_when_asked(server: LocalServer) -> None:
@@ -341,36 +362,44 @@ def test_robots_ignored_when_asked(server: LocalServer) -> None:
 
 
 class _Gauge:
-    def __init__(self) -> None:
-        self.lock = threading.Lock()
-        self.now = 0
-        self.peak = 0
+    """Counts requests in flight. Each is held until as many as the limit allows are in at once (so the
+    limit is reached however slow the machine), then a moment longer, for any request beyond the limit to
+    show itself in the peak."""
+
+    def __init__(self, limit: int, total: int) -> None:
+        self.cond = threading.Condition()
+        self.limit, self.total = limit, total
+        self.now = self.done = self.peak = 0
 
     def handler(self, req: Request) -> None:
-        with self.lock:
+        with self.cond:
             self.now += 1
             self.peak = max(self.peak, self.now)
-        time.sleep(0.15)  # hold the request open so that others overlap with it if allowed to
-        with self.lock:
+            self.cond.notify_all()
+            full = self.cond.wait_for(lambda: self.now >= min(self.limit, self.total - self.done), timeout=10)
+        time.sleep(0.05)
+        with self.cond:
             self.now -= 1
-        req.reply(200, b"ok")
+            self.done += 1
+            self.cond.notify_all()
+        req.reply(200 if full else 500, b"ok")
 
 
 @pytest.mark.parametrize("per_host", [1, 2, 3])
 def test_per_host_limit(server: LocalServer, per_host: int) -> None:
-    gauge = _Gauge()
+    gauge = _Gauge(per_host, total=8)
     server.route("/slow", gauge.handler)
 
     async def burst(f: Fetcher) -> None:
         await asyncio.gather(*(f.get(server.url(f"/slow?n={i}"), user_agent=UA) for i in range(8)))
 
-    run(burst, per_host=per_host)
+    run(burst, per_host=per_host, respect_robots=False)
     assert gauge.peak == per_host
     assert server.count("/slow") == 8
 
 
 def test_robots_request_counts_against_host_limit(server: LocalServer) -> None:
-    gauge = _Gauge()
+    gauge = _Gauge(1, total=4)  # robots.txt, then the three pages
     server.route("/robots.txt", gauge.handler)
     server.route("/slow", gauge.handler)
 
@@ -379,6 +408,7 @@ def test_robots_request_counts_against_host_limit(server: LocalServer) -> None:
 
     run(burst, per_host=1)
     assert gauge.peak == 1
+    assert server.count("/robots.txt") == 1 and server.count("/slow") == 3
 
 
 def test_client_read_timeout_shorter_than_deadline(server: LocalServer) -> None:

@@ -17,7 +17,7 @@ from support.webhook import WebhookSink
 
 from pantau.channels import validate_channel_url
 from pantau.errors import ConfigError, DeliveryError
-from pantau.notify.deliver import DELIVERY_HEADER, Notifier
+from pantau.notify.deliver import DELIVERY_HEADER, STDOUT_SEPARATOR, Notifier
 from pantau.notify.render import Message, render_alert
 from pantau.redact import redact_text, redact_url, secrets_of
 
@@ -161,6 +161,20 @@ def test_stdout_prints_the_plain_body_once(capsys: pytest.CaptureFixture[str]) -
     assert out.count("NATO *and* <Japan>") == 1  # the subject line is not repeated
     assert "\\" not in out and "&lt;" not in out and "**" not in out
     assert "Link: https://english.kyodonews.net/news/2026/11/a81f-nato-japan-liaison.html" in lines
+
+
+def test_stdout_alerts_are_visibly_separated(capsys: pytest.CaptureFixture[str]) -> None:
+    notifier = Notifier({"terminal": ["stdout://"]})
+    for title in ("NATO opens an office in Tokyo", "Japan joins NATO cyber centre"):
+        send(notifier, "terminal", render_alert(make_alert(title=title), JAKARTA))
+    out = capsys.readouterr().out
+    messages = [m.strip() for m in out.split(STDOUT_SEPARATOR) if m.strip()]
+    assert [m.splitlines()[0] for m in messages] == [
+        "NATO opens an office in Tokyo",
+        "Japan joins NATO cyber centre",
+    ]
+    assert out.count(STDOUT_SEPARATOR + "\n") == 2
+    assert "\n\nJapan joins" in out  # a blank line before the next alert, too
 
 
 def test_unknown_channel_is_a_delivery_error() -> None:

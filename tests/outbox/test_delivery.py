@@ -126,6 +126,17 @@ def test_deliveries_that_keep_failing_die_and_can_be_retried(
     hook.statuses = [500, 500]
     add_alert(store, config, 1, "r", clock.now)
     assert deliver(store, config, clock).failed == 1
+    [(_alert, [state])] = store.alerts_since(clock.now - timedelta(hours=1))
+    assert state.next_attempt_at is not None and state.next_attempt_at > clock.now
+    # a failed attempt that will be retried: `alerts` says when; `alerts --failed` (given up) has none
+    assert run_cli(["alerts", "-c", str(config.path)]) == 0
+    when = state.next_attempt_at.astimezone(config.timezone).strftime("%Y-%m-%d %H:%M %Z")
+    [line] = [x for x in capsys.readouterr().out.splitlines() if "-> hook:" in x]
+    assert line.startswith(
+        f"    -> hook: will retry at {when} (1 attempt failed: notify: channel 'hook' failed"
+    )
+    assert run_cli(["alerts", "--failed", "-c", str(config.path)]) == 0
+    assert capsys.readouterr().out.startswith("no deliveries given up")
     clock.advance(hours=1)
     assert deliver(store, config, clock).dead == 1
     clock.advance(hours=6)
@@ -133,10 +144,14 @@ def test_deliveries_that_keep_failing_die_and_can_be_retried(
     store.close()
 
     assert run_cli(["alerts", "--failed", "-c", str(config.path)]) == 0
-    listed = capsys.readouterr().out
-    assert "Story 1" in listed and "dead after 2 attempts" in listed and "500" in listed
+    listed = capsys.readouterr().out.splitlines()
+    assert "Story 1" in listed[0]
+    assert listed[1].startswith("    -> hook: given up after 2 attempts: ") and "500" in listed[1]
+    assert listed[2] == "1 delivery given up; `pantau alerts --retry` queues them again"
+    assert run_cli(["alerts", "-c", str(config.path)]) == 0
+    assert "-> hook: given up after 2 attempts" in capsys.readouterr().out
     assert run_cli(["alerts", "--retry", "-c", str(config.path)]) == 0
-    assert "1 dead delivery queued again" in capsys.readouterr().out
+    assert capsys.readouterr().out.startswith("1 given-up delivery queued again")
 
     store = Store.open(config.database)
     assert deliver(store, config, Clock(datetime.now(UTC) + timedelta(seconds=1))).delivered == 1
@@ -304,12 +319,14 @@ def test_ops_hears_once_when_a_source_starts_failing_and_once_when_it_recovers(
         store.record_poll("wire", clock.now, error="fetch: cannot connect to 127.0.0.1: refused")
         deliver(store, config, clock)
         clock.advance(minutes=10)
-    assert titles(hook) == ["[pantau] wire: failing"]
-    assert "fetch: cannot connect" in hook.requests[0].json["message"]
+    assert titles(hook) == ["[pantau] source 'wire': failing"]
+    body = hook.requests[0].json["message"]
+    assert body.startswith("Source 'wire': 3 polls in a row failed; last error: fetch: cannot connect")
     store.record_poll("wire", clock.now)
     deliver(store, config, clock)
     deliver(store, config, clock)
-    assert titles(hook) == ["[pantau] wire: failing", "[pantau] wire: recovered"]
+    assert titles(hook) == ["[pantau] source 'wire': failing", "[pantau] source 'wire': recovered"]
+    assert hook.requests[1].json["message"].startswith("Source 'wire' is back to normal at ")
     store.close()
 
 
@@ -325,7 +342,11 @@ def test_a_dying_channel_is_reported_to_ops(tmp_path: Path, hook: WebhookSink, o
     other.statuses = [500]
     add_alert(store, config, 1, "r", clock.now)
     assert deliver(store, config, clock).dead == 1
-    assert titles(hook) == ["[pantau] chat: deliveries dying"]
+    assert titles(hook) == ["[pantau] channel 'chat': deliveries dying"]
+    body = hook.requests[0].json["message"]
+    assert body.startswith(
+        "Channel 'chat': gave up on 1 alert after 1 attempt: notify: channel 'chat' failed"
+    )
     store.close()
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -115,3 +116,42 @@ def test_reload_picks_up_a_new_source_and_concept_without_a_restart(
     assert service.returncode == 0, err
     assert "config reloaded: 2 sources" in err
     assert posts[1].json["title"].startswith("[nato] Indonesia says NATO")
+
+
+def test_run_logs_a_periodic_summary_in_good_grammar_and_why_a_channel_failed(
+    tmp_path: Path, site: ScriptedSite, hook: WebhookSink
+) -> None:
+    config = tmp_path / "config.yaml"
+    config.write_text(
+        "log_summary: 2s\n" + CONFIG.format(db=tmp_path / "p.db", hook=hook.url(), base=site.url)
+    )
+    hook.statuses = [500] * 50
+    service = start(config)
+    try:
+        hook.wait_for(1, timeout=30)
+        deadline = time.monotonic() + 20
+        while site.arrived("/wire/index.html") < 3 and time.monotonic() < deadline:
+            time.sleep(0.2)
+        time.sleep(2.5)  # one more summary period
+        service.send_signal(signal.SIGTERM)
+        _out, err = service.communicate(timeout=30)
+    finally:
+        if service.poll() is None:
+            service.kill()
+    assert service.returncode == 0, err
+    assert "alembic" not in err.lower(), err  # no migration chatter at start
+    summaries = re.findall(r"pantau\.service: (last 2s: .*)", err)
+    assert summaries, err
+    first = next(s for s in summaries if "new article" in s and not s.startswith("last 2s: 0 polls"))
+    assert re.fullmatch(
+        r"last 2s: \d+ polls?, \d+ new articles?, \d+ alerts?; 0 delivered, \d+ will retry; "
+        r"\d+ deliver(y|ies) pending; no failing source",
+        first,
+    ), first
+    # numbers agree with their nouns everywhere in the log
+    assert not re.search(r"\b1 (new )?(articles|alerts|polls|deliveries|attempts)\b", err), err
+    assert not re.search(r"\b(0|[2-9]|\d\d+) (new )?(article|alert|poll|delivery|attempt)\b", err), err
+    # a channel failure says why (redacted), not only that it failed
+    failures = [line for line in err.splitlines() if "notify: channel 'hook' failed" in line]
+    assert failures and all("error=500" in line for line in failures), err
+    assert not any(line.rstrip().endswith(": failure") for line in failures)

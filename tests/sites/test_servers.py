@@ -14,6 +14,8 @@ from pathlib import Path
 import feedparser
 import pytest
 from support.site import BAD_PAGES, BOMB_INFLATED_BYTES, OVERSIZED_BYTES, ScriptedSite
+from support.smtp import SmtpSink
+from support.webhook import WebhookSink
 
 from pantau.demo.server import PLACEHOLDER, SiteServer
 
@@ -214,8 +216,11 @@ def test_failures_win_over_bad_pages_and_files(site: ScriptedSite) -> None:
     assert get(site.url + "/bad/hang")[0] == 503
 
 
-@pytest.mark.parametrize("path", ["/bad/hang", "/bad/drip"])
-def test_stop_releases_requests_that_never_finish(root: Path, path: str) -> None:
+@pytest.mark.parametrize(
+    ("path", "cut"),
+    [("/bad/hang", http.client.RemoteDisconnected), ("/bad/drip", http.client.IncompleteRead)],
+)
+def test_stop_releases_requests_that_never_finish(root: Path, path: str, cut: type[Exception]) -> None:
     server = ScriptedSite(root)
     base = server.start()
     outcome: list[object] = []
@@ -223,7 +228,7 @@ def test_stop_releases_requests_that_never_finish(root: Path, path: str) -> None
     def client() -> None:
         try:
             outcome.append(get(base + path))
-        except Exception as error:  # the server hangs up without a full answer
+        except (OSError, http.client.HTTPException) as error:  # the server hangs up without a full answer
             outcome.append(error)
 
     thread = threading.Thread(target=client, daemon=True)
@@ -236,7 +241,9 @@ def test_stop_releases_requests_that_never_finish(root: Path, path: str) -> None
     server.stop()
     thread.join(10)
     assert not thread.is_alive()
-    assert outcome  # the client got an answer or an error, not silence
+    # the client was cut off mid-answer (before the headers, or in the body), not left waiting
+    [error] = outcome
+    assert type(error) is cut, repr(error)
     with pytest.raises(OSError):
         urllib.request.urlopen(base + "/warta/p1001", timeout=5)
 
@@ -267,3 +274,16 @@ def test_a_malformed_request_gets_400_not_a_traceback(
     assert b"Error code: 400" in answer
     assert [r.status for r in site.requests()] == [400]
     assert capfd.readouterr().err == ""
+
+
+def test_receivers_fail_a_test_that_waits_in_vain() -> None:
+    with (
+        WebhookSink() as hook,
+        pytest.raises(AssertionError, match=r"expected 1 requests within 0\.2 s, 0 arrived"),
+    ):
+        hook.wait_for(1, timeout=0.2)
+    with (
+        SmtpSink() as smtp,
+        pytest.raises(AssertionError, match=r"expected 1 messages within 0\.2 s, 0 arrived"),
+    ):
+        smtp.wait_for(1, timeout=0.2)

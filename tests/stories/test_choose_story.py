@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pantau.dedupe import Candidate, choose_story, fingerprint, same_story
+from pantau.dedupe.stories import disagreement
 
 REPORT = (
     "The rupiah closed at {a} per dollar on {day}, {move} from the previous session, as foreign investors "
@@ -36,3 +37,29 @@ def test_a_figure_free_excerpt_does_not_pull_another_report_into_the_story() -> 
     assert same_story(fingerprint(TUESDAY), fingerprint(tail))
     assert choose_story(fingerprint(TUESDAY), [candidate(1, MONDAY), candidate(1, tail)]) is None
     assert choose_story(fingerprint(TUESDAY), [candidate(1, tail), candidate(1, MONDAY)]) is None
+
+
+EXERCISE = (
+    "Troops taking part in the Pacific Shield exercise {what} at {place} on {day}, day {n} of the "
+    "two-week drill, the military said. About 4,000 soldiers from 12 countries, including Australia and "
+    "Japan, are taking part this year, and the drill runs until Sept. 14. Observers from several "
+    "neighbouring countries attended the session, the military's spokesperson told reporters on the beach."
+)
+DAY3 = EXERCISE.format(what="practised a landing", place="Banongan Beach", day="Monday", n=3)
+DAY4 = EXERCISE.format(what="carried out an airborne drop", place="Baturaja", day="Tuesday", n=4)
+
+
+def test_a_day_of_an_exercise_sharing_most_figures_is_told_apart_by_its_headline() -> None:
+    # the stock paragraph carries 4,000, 12 and 14 in both: most figures agree, the headlines do not
+    day3 = fingerprint(DAY3, "Day 3 of Pacific Shield: landing at Banongan Beach")
+    day4 = fingerprint(DAY4, "Day 4 of Pacific Shield: airborne drop at Baturaja")
+    assert disagreement(day3, day4) == "headline"
+    assert not same_story(day3, day4)
+
+
+def test_a_lead_with_a_dated_dateline_and_a_byline_still_joins() -> None:
+    original = fingerprint(MONDAY, "Rupiah closes at 15,820 per dollar")
+    lead = MONDAY.split(" Traders", 1)[0]
+    copy = "JAKARTA, Nov 21 (Reuters) - " + lead + "\n\n(Reporting by Ayu Lestari; Editing by Tom Hogue)"
+    assert disagreement(original, fingerprint(copy, "Rupiah closes at 15,820 per dollar")) is None
+    assert choose_story(fingerprint(copy), [candidate(1, MONDAY), candidate(2, TUESDAY)]) == 1

@@ -10,6 +10,7 @@ never downloads a browser here.
 
 from __future__ import annotations
 
+import base64
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -54,12 +55,11 @@ def chromium(width: int = 1280, height: int = 900) -> Iterator[object]:
         driver.quit()
 
 
-def save_page(driver: object, path: Path, width: int | None = None) -> Path:
-    """A screenshot of the whole page: the window is made as tall as the page first."""
-    size = driver.get_window_size()  # type: ignore[attr-defined]
-    height = driver.execute_script("return document.documentElement.scrollHeight")  # type: ignore[attr-defined]
-    driver.set_window_size(width or size["width"], max(int(height), 200))  # type: ignore[attr-defined]
+def save_page(driver: object, path: Path) -> Path:
+    """A screenshot of the whole page, beyond the window (Chromium's DevTools capture)."""
+    shot = driver.execute_cdp_cmd(  # type: ignore[attr-defined]
+        "Page.captureScreenshot", {"format": "png", "captureBeyondViewport": True}
+    )
     path.parent.mkdir(parents=True, exist_ok=True)
-    driver.save_screenshot(str(path))  # type: ignore[attr-defined]
-    driver.set_window_size(size["width"], size["height"])  # type: ignore[attr-defined]
+    path.write_bytes(base64.b64decode(shot["data"]))
     return path

@@ -24,7 +24,7 @@ from support.site import ScriptedSite
 CONFIG = """\
 database: "{database}"
 timezone: Asia/Jakarta
-defaults: {{every: {every}, timeout: 5s}}
+defaults: {{every: {every}, timeout: 5s, max_age: "off"}}  # the demo articles carry fixed November 2026 dates
 channels:
   hook: "{hook}"
   down: "json://127.0.0.1:9/down"    # nothing listens there: deliveries stay pending, with a next attempt

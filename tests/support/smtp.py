@@ -82,13 +82,16 @@ class SmtpSink:
         return f"mailto://127.0.0.1:{self.port}?from={sender}&to={to}"
 
     def wait_for(self, count: int, timeout: float = 5.0) -> list[EmailMessage]:
+        """Everything received once at least `count` have arrived; AssertionError after `timeout`."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             with self.lock:
                 if len(self.messages) >= count:
                     return list(self.messages)
             time.sleep(0.01)
-        return list(self.messages)
+        with self.lock:
+            got = len(self.messages)
+        raise AssertionError(f"expected {count} messages within {timeout:g} s, {got} arrived")
 
     def __enter__(self) -> SmtpSink:
         return self.start()

@@ -9,7 +9,7 @@ import base64
 import json
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -152,6 +152,9 @@ def test_alerts_filter_by_rule_source_and_time(newsroom: Newsroom) -> None:
     bad = newsroom.get("/alerts?since=yesterday")
     assert bad.status == 400 and "since: invalid duration" in bad.text
     assert newsroom.get("/api/alerts?since=soon").status == 400
+    for limit in ("0", "1001", "many"):
+        reply = newsroom.get(f"/api/alerts?limit={limit}")
+        assert reply.status == 400 and "limit:" in reply.json()["error"], limit
 
 
 def test_alerts_are_paginated(newsroom: Newsroom, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -257,3 +260,45 @@ def test_a_password_guards_every_page(tmp_path: Path, site: ScriptedSite, hook: 
 def test_without_a_password_on_loopback_pages_are_open(newsroom: Newsroom) -> None:
     assert newsroom.config.web is not None and newsroom.config.web.password is None
     assert newsroom.get("/").status == 200
+
+
+def test_stored_errors_never_show_a_secret(tmp_path: Path, site: ScriptedSite) -> None:
+    hook = "json://bot:${HOOK_TOKEN}@127.0.0.1:9/hook"
+    path = write_config(tmp_path, site, f"sqlite:///{tmp_path / 'p.db'}", hook)
+    config = load_config(path, env={"HOOK_TOKEN": "tok-98765-secret"})
+    with Store.open(config.database) as store:
+        # an error stored by an older pantau, before errors were redacted on the way in
+        store.record_poll("wire", utc_now(), error="fetch: HTTP 401 for token tok-98765-secret")
+        room = Newsroom(config, store)
+        for route in ["/", "/sources", "/api/sources"]:
+            page = room.get(route)
+            assert page.status == 200 and "fetch: HTTP 401 for token" in page.text, route
+            assert "tok-98765" not in page.text, route
+
+
+def test_try_searches_the_newest_articles_first_and_says_when_it_stopped(
+    newsroom: Newsroom, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    everything = newsroom.get("/try?q=NATO&since=7d")
+    assert "were searched" not in everything.text
+    titles = re.findall(r'<li class="hit">.*?<div class="headline"><a [^>]*>(.*?)</a>', everything.text, re.S)
+    assert len(titles) >= 3
+    monkeypatch.setattr(pages, "TRY_SCAN_LIMIT", 3)
+    capped = newsroom.get("/try?q=NATO&since=7d")
+    broad = newsroom.get("/try?q=the+OR+dan&since=7d")  # words in nearly every article
+    assert len(re.findall(r'<li class="hit">', broad.text)) in (2, 3)
+    assert "Only the newest 3 articles of that period were searched" in capped.text
+    shown = re.findall(r'<li class="hit">.*?<div class="headline"><a [^>]*>(.*?)</a>', capped.text, re.S)
+    assert len(shown) <= 3 and shown == titles[: len(shown)]  # newest first, as without the cap
+
+
+def test_a_source_url_with_an_api_key_is_shown_without_it(newsroom: Newsroom) -> None:
+    first, *rest = newsroom.config.sources
+    keyed = replace(first, url=first.url + "?api_key=k3y-55501-secret&lang=en")
+    room = Newsroom(replace(newsroom.config, sources=(keyed, *rest)), newsroom.store)
+    for route in ["/", "/sources", "/api/sources"]:
+        page = room.get(route)
+        assert page.status == 200, route
+        assert "k3y-55501" not in page.text, route
+    listed = {s["name"]: s["url"] for s in room.get("/api/sources").json()}
+    assert "api_key=" in listed[first.name] and "lang=en" in listed[first.name]

@@ -116,6 +116,16 @@ def run_cli(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         complain("interrupted")
         return 130
+    except Exception as exc:
+        # The database went away mid-command: an operational event, said in one line. Anything else is
+        # a bug, and its traceback is wanted.
+        from pantau.store.db import unavailable
+
+        reason = unavailable(exc)
+        if reason is None:
+            raise
+        complain(err.red("error: ") + reason)
+        return EXIT_FAILED
 
 
 class _StoppedDuringStartup(BaseException):

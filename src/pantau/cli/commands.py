@@ -10,7 +10,7 @@ import os
 import sys
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pantau.backtest import backtest, compile_query, document
 from pantau.cli.output import EXIT_FAILED, EXIT_OK, EXIT_USAGE, complain, err, out, print_json_line, say
@@ -18,13 +18,18 @@ from pantau.cli.stories import cmd_stories  # noqa: F401  (dispatched by name)
 from pantau.clock import utc_now
 from pantau.config import Config, config_path, describe_channel, load_config
 from pantau.errors import ConfigError, ExtractError, FetchError, PantauError, RuleError
-from pantau.extract import decode_html, extract_article
 from pantau.models import Alert, Extracted, Match
 from pantau.redact import redact_text, redact_url
 from pantau.rules import Document, RuleSet
 from pantau.schedule import format_duration, parse_duration
-from pantau.service.once import PassResult, run_once
-from pantau.store import Store
+from pantau.words import count
+
+if TYPE_CHECKING:
+    from pantau.service.once import PassResult
+    from pantau.store import DeliveryState
+
+# Each command imports the heavy parts it uses (the store and SQLAlchemy, aiohttp, apprise, the extractor)
+# inside its function, so `check`, `test-rule` and `--help` start fast.
 
 
 def _config(args: argparse.Namespace) -> Config:
@@ -53,9 +58,14 @@ def _setup_logging() -> None:
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr
     )
-    logging.getLogger("httpx").setLevel(logging.WARNING)
-    logging.getLogger("apscheduler").setLevel(logging.WARNING)
-    logging.getLogger("apprise").setLevel(logging.ERROR)  # its failures reach us through DeliveryError
+    for chatty in ("httpx", "apscheduler", "alembic"):  # alembic: a line per migration step at every start
+        logging.getLogger(chatty).setLevel(logging.WARNING)
+    # apprise's warnings are how a failed send says why: they must be recorded (its result carries them
+    # into our DeliveryError, which is logged, redacted) but not printed a second time on their own.
+    apprise_log = logging.getLogger("apprise")
+    apprise_log.setLevel(logging.WARNING)
+    apprise_log.propagate = False
+    apprise_log.addHandler(logging.NullHandler())
 
 
 # -- check --------------------------------------------------------------------------------------------------
@@ -108,6 +118,9 @@ def cmd_once(args: argparse.Namespace) -> int:
     if args.source is not None and args.source not in {s.name for s in config.sources}:
         names = ", ".join(s.name for s in config.sources) or "none"
         raise ConfigError(f"--source: no source named '{args.source}'", hint=f"known sources: {names}")
+    from pantau.service.once import run_once
+    from pantau.store import Store
+
     with Store.open(config.database) as store:
         result = asyncio.run(run_once(config, store, utc_now, only=args.source))
     _report_pass(result)
@@ -117,14 +130,21 @@ def cmd_once(args: argparse.Namespace) -> int:
 
 def _report_pass(result: PassResult) -> None:
     for poll in result.polls:
-        summary = f"{poll.new_articles} new article{'s' * (poll.new_articles != 1)}, {poll.alerts} alert{'s' * (poll.alerts != 1)}"
+        summary = f"{count(poll.new_articles, 'new article')}, {count(poll.alerts, 'alert')}"
         status = err.red("failed") if poll.source_failed else summary
         complain(f"{poll.source}: {status}")
         for line in poll.errors:
             complain(f"  {poll.source}: {line}")
     d = result.delivery
+    # Two different fates, two different words: a failed attempt is tried again, a dead delivery is not.
+    retrying, given_up = d.failed - d.dead, d.dead
     if d.delivered or d.failed:
-        complain(f"delivered {d.delivered}, failed {d.failed} (kept for retry)")
+        parts = [f"delivered {d.delivered}"]
+        if retrying:
+            parts.append(f"{retrying} will retry (`pantau alerts` shows when)")
+        if given_up:
+            parts.append(f"{given_up} given up (`pantau alerts --failed`)")
+        complain(", ".join(parts))
     for line in d.errors:
         complain(f"  {line}")
 
@@ -136,6 +156,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     if config.cluster:
         return _run_cluster(config, path)
     from pantau.service.embedded import serve
+    from pantau.store import Store
 
     with Store.open(config.database) as store:
         asyncio.run(serve(config, store, utc_now, path))
@@ -170,6 +191,8 @@ def _run_cluster(config: Config, path: Path) -> int:
     if reason is not None:
         engine.dispose()
         raise ConfigError(f"the database schema is out of date ({reason})", hint="run `pantau db upgrade`")
+    from pantau.store import Store
+
     with Store(engine) as store:
         asyncio.run(serve(config, store, utc_now, path))
     return EXIT_OK
@@ -183,7 +206,10 @@ def cmd_demo(args: argparse.Namespace) -> int:
     say()
     _report_pass(result)
     say()
-    say(out.bold(f"{len(alerts)} alerts") + f" from {sum(p.new_articles for p in result.polls)} articles:")
+    say(
+        out.bold(count(len(alerts), "alert"))
+        + f" from {count(sum(p.new_articles for p in result.polls), 'article')}:"
+    )
     for alert in alerts:
         also = f"  (also reported by {', '.join(alert.also_reported_by)})" if alert.also_reported_by else ""
         say(f"  [{alert.rule}] {alert.source}: {alert.title}{also}")
@@ -203,7 +229,7 @@ def cmd_extract(args: argparse.Namespace) -> int:
         try:
             extracted, url = _extract_one(name, args.url)
         except (OSError, FetchError) as exc:
-            complain(f"{name}: cannot read: {exc}")
+            complain(f"{redact_text(name)}: cannot read: {redact_text(str(exc))}")
             status = EXIT_USAGE
             continue
         except ExtractError as exc:
@@ -220,6 +246,8 @@ def cmd_extract(args: argparse.Namespace) -> int:
 
 
 def _extract_one(name: str, url: str | None) -> tuple[Extracted, str]:
+    from pantau.extract import decode_html, extract_article
+
     if name.startswith(("http://", "https://")):
         return _extract_url(name), name
     data = Path(name).read_bytes()
@@ -230,6 +258,7 @@ def _extract_one(name: str, url: str | None) -> tuple[Extracted, str]:
 
 def _extract_url(url: str) -> Extracted:
     from pantau.config import DEFAULT_USER_AGENT
+    from pantau.extract import decode_html, extract_article
     from pantau.fetch import Fetcher, make_client
 
     async def get() -> Extracted:
@@ -328,6 +357,8 @@ def _show_matches(matches: list[Match], label: str) -> None:
 
 
 def _test_rule_stored(args: argparse.Namespace, config: Config, ruleset: RuleSet) -> int:
+    from pantau.store import Store
+
     with Store.open(config.database) as store:
         if args.article:
             key: int | str = int(args.article) if args.article.isdigit() else args.article
@@ -337,11 +368,11 @@ def _test_rule_stored(args: argparse.Namespace, config: Config, ruleset: RuleSet
             return _show_match(ruleset, document(stored), f"#{stored.id} {stored.article.url}")
         since = utc_now() - _since(args.since)
         found = 0
-        for hit in backtest(ruleset, store, since):
+        for hit in backtest(ruleset, store.articles_since(since)):
             a = hit.stored.article
             found += 1
             _show_matches([hit.match], f"#{hit.stored.id} [{a.source}] {a.title} {a.url}")
-        say(f"{found} stored article{'s' * (found != 1)} would have matched")
+        say(f"{count(found, 'stored article')} would have matched")
         return EXIT_OK if found else EXIT_FAILED
 
 
@@ -382,7 +413,7 @@ def cmd_test_notify(args: argparse.Namespace) -> int:
 
 def cmd_sources(args: argparse.Namespace) -> int:
     from pantau.service.nextpoll import next_poll
-    from pantau.store import SourceHealth
+    from pantau.store import SourceHealth, Store
 
     config = _config(args)
     with Store.open(config.database) as store:
@@ -434,6 +465,8 @@ def cmd_alerts(args: argparse.Namespace) -> int:
         return _dead_letters(args)
     config = _config(args)
     since = utc_now() - _since(args.since)
+    from pantau.store import Store
+
     with Store.open(config.database) as store:
         rows = store.alerts_since(since)
         held = sum(store.held_back_counts(since).values())
@@ -448,39 +481,49 @@ def cmd_alerts(args: argparse.Namespace) -> int:
                 out.dim(f"    story {alert.story_id}: their copies are in it and raise no alert of their own")
             )
         for d in deliveries:
-            state = out.green(d.state) if d.state == "delivered" else err.red(d.state)
-            detail = f" after {d.attempts} attempt{'s' * (d.attempts != 1)}" if d.attempts else ""
-            if d.state != "delivered" and d.last_error:
-                detail += f": {_shown(d.last_error, config)}"
-            say(f"    -> {d.channel}: {state}{detail}")
+            say(f"    -> {d.channel}: {_delivery_state(d, config)}")
     if held:
         say(
-            f"{held} matching article{'s' * (held != 1)} held back as too old (published before the "
+            f"{count(held, 'matching article')} held back as too old (published before the "
             "source's max_age) since " + _when(since, config)
         )
     return EXIT_OK
 
 
+def _delivery_state(d: DeliveryState, config: Config) -> str:
+    """One delivery in words that say what happens next: delivered; due or waiting; will retry at a time;
+    given up (never tried again unless `--retry`)."""
+    tries = f" after {count(d.attempts, 'attempt')}" if d.attempts else ""
+    if d.state == "delivered":
+        return out.green("delivered") + tries
+    if d.state == "dead":
+        return err.red("given up") + tries + (f": {_shown(d.last_error, config)}" if d.last_error else "")
+    when = _when(d.next_attempt_at, config)
+    if d.last_error:
+        failed = f"{count(d.attempts, 'attempt')} failed" if d.attempts else "not tried yet"
+        return err.red(f"will retry at {when}") + f" ({failed}: {_shown(d.last_error, config)})"
+    return f"pending, due {when}"
+
+
 def _dead_letters(args: argparse.Namespace) -> int:
     """`alerts --failed` lists deliveries pantau gave up on; `alerts --retry` gives them a fresh start."""
     config = _config(args)
+    from pantau.store import Store
+
     with Store.open(config.database) as store:
         dead = store.dead_deliveries()
         if args.retry:
-            count = store.retry_dead(utc_now())
+            queued = store.retry_dead(utc_now())
             say(
-                f"{count} dead deliver{'ies' if count != 1 else 'y'} queued again; `pantau once` or the service sends them"
+                f"{count(queued, 'given-up delivery', 'given-up deliveries')} queued again; "
+                "`pantau once` or the service sends them"
             )
             return EXIT_OK
     if not dead:
-        say("no failed deliveries")
+        say("no deliveries given up (failed attempts that will be retried are in `pantau alerts`)")
         return EXIT_OK
     for alert, state in dead:
         say(f"{_when(alert.created_at, config)}  [{alert.rule}] {alert.source}: {alert.title}")
-        say(
-            f"    -> {state.channel}: "
-            + err.red("dead")
-            + f" after {state.attempts} attempts: {_shown(state.last_error, config)}"
-        )
-    say(f"{len(dead)} failed; `pantau alerts --retry` queues them again")
+        say(f"    -> {state.channel}: {_delivery_state(state, config)}")
+    say(f"{count(len(dead), 'delivery', 'deliveries')} given up; `pantau alerts --retry` queues them again")
     return EXIT_OK

@@ -4,14 +4,18 @@ alert (it joined a story that had alerted already)."""
 from __future__ import annotations
 
 import argparse
+from typing import TYPE_CHECKING
 
 from pantau.cli.output import EXIT_OK, out, say
 from pantau.clock import utc_now
-from pantau.store import Store, StorySummary
+
+if TYPE_CHECKING:
+    from pantau.store import StorySummary
 
 
 def cmd_stories(args: argparse.Namespace) -> int:
     from pantau.cli.commands import _config, _since, _when
+    from pantau.store import Store
 
     config = _config(args)
     since = utc_now() - _since(args.since)

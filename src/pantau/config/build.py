@@ -23,7 +23,7 @@ from pantau.config.model import (
     SourceConfig,
     WebConfig,
 )
-from pantau.config.values import NAME, READERS, Invalid, is_loopback, listed
+from pantau.config.values import NAME, READERS, Invalid, is_loopback
 from pantau.errors import ConfigError, ConfigErrors, RuleError
 from pantau.models import ArticleSelectors
 from pantau.redact import redact_text
@@ -33,6 +33,7 @@ from pantau.yamlload import Node
 _MISSING = object()
 # Environment values substituted into these top-level keys are secrets wherever they come from.
 _SECRET_PLACES = ("channels", "database", "sources", "web")
+_SECRET_KEYS = ("password", "token", "secret")  # config keys whose value is secret even when written inline
 _SECRET_NAME = re.compile(r"PASS|PWD|SECRET|TOKEN|KEY|AUTH|CRED|SIG|SESSION", re.I)
 
 
@@ -79,7 +80,15 @@ class Builder:
                     out[key.name] = READERS[key.type](key.default, key)
                 continue
             if key.type in READERS:
-                label = key.name if section == "top" else f"{where}: {key.name}"
+                # A channel's URL problem names the URL, so "channel 'desk': urls: …" would only add noise
+                # (and `desk: mailtos://…` has no `urls` key to point at).
+                label = (
+                    key.name
+                    if section == "top"
+                    else where
+                    if key.type == "channel_urls"
+                    else f"{where}: {key.name}"
+                )
                 value = self.value(keys[key.name], key, label)
                 if value is not _MISSING:
                     out[key.name] = value
@@ -146,6 +155,7 @@ class Builder:
             delivery=DeliveryConfig(**delivery) if delivery else DeliveryConfig(),
             ops=ops,
             workers=values.get("workers"),
+            log_summary=values["log_summary"],
             web=web,
             cluster=bool(values.get("cluster", False)),
             secrets=secrets_in(root),
@@ -334,9 +344,15 @@ def secrets_in(root: Node) -> frozenset[str]:
         for variable, value in node.env:
             if secret_place or _SECRET_NAME.search(variable):
                 found.add(value)
-        children = node.value.values() if isinstance(node.value, dict) else listed(node.value)
-        for child in children:
-            if isinstance(child, Node) and child is not node:
+        if isinstance(node.value, dict):
+            for key, child in node.value.items():
+                if key in _SECRET_KEYS and isinstance(child.value, str):
+                    found.add(
+                        child.value
+                    )  # a password written inline is as secret as one from the environment
+                walk(child, secret_place)
+        elif isinstance(node.value, list):
+            for child in node.value:
                 walk(child, secret_place)
 
     if isinstance(root.value, dict):

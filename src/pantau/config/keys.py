@@ -85,6 +85,12 @@ KEYS: dict[str, dict[str, Key]] = {
             maximum=64,
             hint="0 reads pages in the main process",
         ),
+        Key(
+            "log_summary",
+            "duration",
+            "how often `pantau run` logs a one-line summary: polls, new articles, alerts, pending deliveries",
+            default="10m",
+        ),
         Key("web", "web", "the read-only web view that `pantau run` serves: listen, password"),
         Key(
             "cluster",

@@ -97,6 +97,7 @@ class Config:
     delivery: DeliveryConfig = field(default=DeliveryConfig())
     ops: OpsConfig | None = None
     workers: int | None = None  # None: analyse.default_workers() on the machine that runs pantau
+    log_summary: timedelta = timedelta(minutes=10)  # `pantau run`'s periodic one-line summary
     web: WebConfig | None = None  # None: no web view
     cluster: bool = False  # service.cluster instead of service.embedded (PostgreSQL only)
     # Values substituted from the environment into URLs or secret-named variables: never shown anywhere.

@@ -70,14 +70,17 @@ _NOT_NAMES = frozenset(_NOT_NAMES_TEXT.split())
 # Names that Indonesian (and English) write in other words: each is read as its English form, so that a
 # rewrite shares names with the wire story it translates ("Kiev" -> "Kyiv", "Korea Selatan" -> "South Korea").
 _EXONYM_PHRASES = {
-    "amerika serikat": "United States", "korea selatan": "South Korea", "korea utara": "North Korea",
-    "selandia baru": "New Zealand", "arab saudi": "Saudi Arabia", "uni emirat arab": "United Arab Emirates",
-    "uni eropa": "European Union", "laut china selatan": "South China Sea", "laut cina selatan": "South China Sea",
-    "laut hitam": "Black Sea", "laut merah": "Red Sea", "laut baltik": "Baltic Sea", "timor leste": "Timor-Leste",
-    "perserikatan bangsa-bangsa": "United Nations", "dewan keamanan": "Security Council",
-    "gedung putih": "White House", "asia tenggara": "Southeast Asia", "selat taiwan": "Taiwan Strait",
+    "Amerika Serikat": "United States", "Korea Selatan": "South Korea", "Korea Utara": "North Korea",
+    "Selandia Baru": "New Zealand", "Arab Saudi": "Saudi Arabia", "Uni Emirat Arab": "United Arab Emirates",
+    "Uni Eropa": "European Union", "Laut China Selatan": "South China Sea", "Laut Cina Selatan": "South China Sea",
+    "Laut Hitam": "Black Sea", "Laut Merah": "Red Sea", "Laut Baltik": "Baltic Sea", "Timor Leste": "Timor-Leste",
+    "Perserikatan Bangsa-Bangsa": "United Nations", "Dewan Keamanan": "Security Council",
+    "Gedung Putih": "White House", "Asia Tenggara": "Southeast Asia", "Selat Taiwan": "Taiwan Strait",
 }  # fmt: skip
-_EXONYM_RE = re.compile(r"\b(?:" + "|".join(map(re.escape, _EXONYM_PHRASES)) + r")\b", re.IGNORECASE)
+# Names are capitalised, so the phrases are matched as written; most texts hold none of their first words,
+# and a substring test for those is far cheaper than running the pattern over the whole text.
+_EXONYM_RE = re.compile(r"\b(?:" + "|".join(map(re.escape, _EXONYM_PHRASES)) + r")\b")
+_EXONYM_STARTS = tuple(sorted({phrase.split()[0] for phrase in _EXONYM_PHRASES}))
 _EXONYMS = {
     "jepang": "japan", "japanese": "japan", "ukraina": "ukraine", "ukrainian": "ukraine", "kiev": "kyiv",
     "rusia": "russia", "russian": "russia", "tiongkok": "china", "cina": "china", "chinese": "china",
@@ -213,7 +216,8 @@ def _figures(text: str) -> set[str]:
 
 def _names(text: str) -> set[str]:
     found: set[str] = set()
-    text = _EXONYM_RE.sub(lambda m: _EXONYM_PHRASES[m.group().casefold()], text)
+    if any(start in text for start in _EXONYM_STARTS):
+        text = _EXONYM_RE.sub(lambda m: _EXONYM_PHRASES[m.group()], text)
     for name in _NAME.findall(text):
         folded = name.casefold()
         folded = "us" if name == "AS" else _EXONYMS.get(folded, folded)  # Amerika Serikat, not "as"
@@ -225,6 +229,7 @@ def _names(text: str) -> set[str]:
 def _entities(body: str, title: str) -> tuple[str, ...]:
     # Figures from the body only: headlines put in digits what bodies spell out ("24" / "Twenty-four").
     # The title's figures and names are also kept on their own, marked.
-    found = _figures(body) | _names(title + "\n" + body)
-    own = sorted(TITLE_MARK + e for e in _figures(title) | _names(title))[:_MAX_TITLE_ENTITIES]
+    title_names = _names(title)
+    found = _figures(body) | title_names | _names(body)
+    own = sorted(TITLE_MARK + e for e in _figures(title) | title_names)[:_MAX_TITLE_ENTITIES]
     return tuple(sorted(found))[:_MAX_ENTITIES] + tuple(own)

@@ -16,7 +16,23 @@ containers and siblings (which elements hold the article), hints (furniture word
 Pure: no network, no clock, no store.
 """
 
-from pantau.extract.article import extract_article, selector_error
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
 from pantau.extract.encoding import decode_html
+from pantau.extract.selectors import selector_error
+
+if TYPE_CHECKING:
+    from pantau.extract.article import extract_article
 
 __all__ = ["decode_html", "extract_article", "selector_error"]
+
+
+def __getattr__(name: str) -> Any:
+    # The extractor (and its word lists) loads on first use, so `pantau check` does not pay for it.
+    if name == "extract_article":
+        from pantau.extract.article import extract_article
+
+        return extract_article
+    raise AttributeError(f"module 'pantau.extract' has no attribute {name!r}")

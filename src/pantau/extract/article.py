@@ -6,10 +6,9 @@ then scripts and other non-text elements are removed and the body is found. Rais
 
 from __future__ import annotations
 
-import re
 from datetime import datetime
 
-from selectolax.lexbor import LexborHTMLParser, SelectolaxError
+from selectolax.lexbor import LexborHTMLParser
 
 from pantau.errors import ExtractError
 from pantau.extract import hints
@@ -18,14 +17,10 @@ from pantau.extract.containers import remove_all
 from pantau.extract.dates import parse_date
 from pantau.extract.metadata import read_metadata
 from pantau.extract.nesting import limit_nesting
+from pantau.extract.selectors import selector_error
 from pantau.models import ArticleSelectors, Extracted
 
 __all__ = ["extract_article", "selector_error"]
-
-_PROBE = "<html><body><p>probe</p></body></html>"
-_TEMPLATE = re.compile(
-    r"<script\b[^>]*\btype\s*=\s*[\"']?text/template[\"']?[^>]*>(.*?)</script\s*>", re.IGNORECASE | re.DOTALL
-)
 
 
 def extract_article(
@@ -41,21 +36,10 @@ def extract_article(
         raise ExtractError(f"extract: could not read {url}: {type(err).__name__}: {err}") from err
 
 
-def selector_error(selector: str) -> str | None:
-    """Why Lexbor cannot use this CSS selector, or None when it can: for config validation at load time."""
-    if not selector.strip():
-        return "empty CSS selector"
-    try:
-        LexborHTMLParser(_PROBE).css(selector)
-    except SelectolaxError as err:
-        return f"bad CSS selector {selector!r}: {err}"
-    return None
-
-
 def _extract(html: str, url: str, selectors: ArticleSelectors, fetched_at: datetime | None) -> Extracted:
     if "text/template" in html:
         # Blogger and some SPAs ship the post as markup inside <script type="text/template">.
-        html = _TEMPLATE.sub(_template_markup, html)
+        html = _with_templates_opened(html)
     tree = LexborHTMLParser(limit_nesting(html))
     for selector in selectors.drop:
         remove_all(user_css(tree, selector))
@@ -112,14 +96,29 @@ def _unwrap_page_noscript(tree: LexborHTMLParser) -> None:
         return
     for node in body.css("noscript"):
         text = len(node.text(deep=True).strip())
-        if text > 500 and text > 0.5 * len(body.text(deep=True).strip()):
+        if text > 200 and text > 0.5 * len(body.text(deep=True).strip()):
             node.unwrap()
 
 
-def _template_markup(found: re.Match[str]) -> str:
-    """A template's content as page markup when it is plain HTML with paragraphs (not JSON, not a mustache
-    template with placeholders); else the template as it was."""
-    content = found.group(1)
-    if content.lstrip().startswith("<") and "<p" in content and "{{" not in content:
-        return f"<div>{content}</div>"
-    return found.group(0)
+def _with_templates_opened(html: str) -> str:
+    """`html` with each <script type="text/template"> that holds plain HTML paragraphs turned into a <div>
+    (not JSON, not a mustache template with placeholders). A scan by str.find: a regex over the whole page
+    costs milliseconds."""
+    pieces: list[str] = []
+    done = 0
+    at = html.find("text/template")
+    while at != -1:
+        start = html.rfind("<script", done, at)
+        open_end = html.find(">", at)
+        close = html.find("</script", open_end) if open_end != -1 else -1
+        if start == -1 or open_end == -1 or close == -1:
+            break
+        content = html[open_end + 1 : close]
+        in_open_tag = html.find(">", start, at) == -1  # the type attribute, not a word in a script
+        if in_open_tag and content.lstrip().startswith("<") and "<p" in content and "{{" not in content:
+            pieces.append(html[done:start])
+            pieces.append(f"<div>{content}</div>")
+            done = html.find(">", close) + 1 or len(html)
+        at = html.find("text/template", close)
+    pieces.append(html[done:])
+    return "".join(pieces)

@@ -157,14 +157,26 @@ def select_containers(root: LexborNode) -> tuple[list[LexborNode], set[int]]:
     best = nodes[best_key]
     containers: list[LexborNode] = []
     chunks = _chunks(root, best, final[best_key], final)
+    holders = _holders(skipped, furniture)
     for chunk in chunks:
-        containers.extend(with_neighbours(chunk, final[best_key], final, skipped))
+        containers.extend(with_neighbours(chunk, final[best_key], final, skipped, holders))
     # A twin can also be a neighbour of another: keep each element once, in document order.
     kept = outermost(containers)
     if len(chunks) > 1:
         position = {node.mem_id: index for index, node in enumerate(root.traverse())}
         kept.sort(key=lambda node: position.get(node.mem_id, 0))
     return kept, skipped
+
+
+def _holders(skipped: set[int], furniture: dict[int, LexborNode]) -> set[int]:
+    """Keys of the elements that hold skipped furniture somewhere inside them."""
+    found: set[int] = set()
+    for key in skipped:
+        parent = furniture[key].parent
+        while parent is not None and parent.mem_id not in found:
+            found.add(parent.mem_id)
+            parent = parent.parent
+    return found
 
 
 def _furniture_to_skip(

@@ -256,7 +256,7 @@ _CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-
 def text_weight(text: str) -> int:
     """The length of a text in Latin-script characters: a Chinese, Japanese or Korean character says about
     as much as a word, so it counts twice; length thresholds tuned on spaced languages then fit CJK too."""
-    if text.isascii():
+    if text.isascii() or max(text) < "\u3040":
         return len(text)
     return len(text) + len(_CJK.findall(text))
 

@@ -20,7 +20,7 @@ from urllib.parse import parse_qsl, urljoin, urlsplit
 
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
-__all__ = ["MAX_PAGES", "next_page"]
+__all__ = ["MAX_PAGES", "is_pager_line", "next_page"]
 
 MAX_PAGES = 10  # an article is read from at most this many pages
 MAX_NUMBER = 100  # a path's last segment above this is an id, not a page number
@@ -56,6 +56,11 @@ _MAYBE = re.compile(
 )
 # A page with this many <article> elements, or linked headlines, is an index of articles (an article's
 # own "related" box has a handful).
+_PAGER_LINE = re.compile(
+    r"^(?:(?:halaman|hal\.?|pages?)\s*:?\s*)?(?:[«‹»›<>←→]\s*)*(?:(?:sebelumnya|prev(?:ious)?)\s*)?"
+    r"(?:\d{1,3}\b\s*)+(?:(?:selanjutnya|berikutnya|next(?:\s+page)?)\s*)?(?:[«‹»›<>←→]\s*)*$",
+    re.IGNORECASE,
+)
 _LISTING_ARTICLES = 6
 _LISTING_HEADLINES = 10
 
@@ -73,6 +78,11 @@ def next_page(html: str, url: str, *, first: str, number: int) -> str | None:
         if target is not None and target != url and continues(first, target):
             return target
     return None
+
+
+def is_pager_line(text: str) -> bool:
+    """Is this paragraph only a pager's text ("Halaman 1 2 3 Selanjutnya", "Pages: 1 2", "« 1 2 »")?"""
+    return bool(_PAGER_LINE.match(text.strip()))
 
 
 def continues(first: str, candidate: str) -> bool:

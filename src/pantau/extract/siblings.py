@@ -35,9 +35,10 @@ MAX_STRAY = 0.05
 
 
 def with_neighbours(
-    best: LexborNode, best_score: float, final: dict[int, float], skipped: set[int]
+    best: LexborNode, best_score: float, final: dict[int, float], skipped: set[int], holders: set[int]
 ) -> list[LexborNode]:
-    """The best container and the neighbours that belong to the article, in document order."""
+    """The best container and the neighbours that belong to the article, in document order. `holders` are
+    the elements with skipped furniture inside them."""
     threshold = max(10.0, best_score * 0.2)
     group = [best]
     group_size = len(best.text(deep=True, strip=True))  # a measure for scraps beside it: furniture may count
@@ -61,7 +62,7 @@ def with_neighbours(
                 continue
             if sibling.mem_id in skipped:
                 continue
-            picked, size = _belongs(sibling, threshold, final, skipped, strict=node is not best)
+            picked, size = _belongs(sibling, threshold, final, skipped, holders, strict=node is not best)
             if not size:
                 continue
             found_text = True
@@ -89,7 +90,12 @@ def with_neighbours(
 
 
 def _belongs(
-    node: LexborNode, threshold: float, final: dict[int, float], skipped: set[int], strict: bool
+    node: LexborNode,
+    threshold: float,
+    final: dict[int, float],
+    skipped: set[int],
+    holders: set[int],
+    strict: bool,
 ) -> tuple[bool, int]:
     """Does this sibling belong to the article, and how much text does it hold (0: none worth counting)?
     Away from the best container (`strict`) only a block with a real paragraph in it belongs: a lede, not a
@@ -97,7 +103,11 @@ def _belongs(
     tag = node.tag or ""
     if tag.startswith("-"):
         return False, 0
-    text, linked = _text_and_links(node, skipped)
+    if node.mem_id in holders:
+        text, linked = _text_and_links(node, skipped)
+    else:  # no furniture inside: Lexbor counts faster than a walk
+        text = len(node.text(deep=True, strip=True))
+        linked = sum(len(link.text(deep=True, strip=True)) for link in node.css("a")) if text else 0
     if text < MIN_TEXT:
         # A short heading still counts ("Fazit"); other scraps are neither article nor a reason to stop.
         heading = tag in _HEADINGS and text > 0

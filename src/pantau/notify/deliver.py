@@ -20,9 +20,10 @@ from apprise.decorators import notify as apprise_notify
 from pantau.channels import instantiate, validate_channel_url
 from pantau.errors import ConfigError, DeliveryError
 from pantau.notify.render import Message, to_plain
-from pantau.redact import PLUGINS, SCRUBBER, guard_logger, redact_text, redact_url, secrets_of
+from pantau.redact import SCRUBBER, guard_logger, plugins, redact_text, redact_url, secrets_of
 
 DELIVERY_HEADER = "X-Pantau-Delivery"
+STDOUT_SEPARATOR = "-" * 60  # ends every message on stdout://, so one alert never runs into the next
 _STDOUT_LOCK = threading.Lock()
 
 
@@ -34,12 +35,12 @@ def _print_to_stdout(body: str, title: str, *args: Any, **kwargs: Any) -> bool:
     # pantau's bodies open with the article title, so the subject line would only repeat it here.
     text = body if body.strip() else title
     with _STDOUT_LOCK:  # apprise sends from a thread pool: keep two messages from interleaving
-        sys.stdout.write(text if text.endswith("\n") else text + "\n")
+        sys.stdout.write(text.rstrip("\n") + "\n" + STDOUT_SEPARATOR + "\n\n")
         sys.stdout.flush()
     return True
 
 
-if "stdout" not in PLUGINS:  # registering twice makes apprise warn and keep the first
+if "stdout" not in plugins():  # registering twice makes apprise warn and keep the first
     apprise_notify(on="stdout", name="pantau standard output")(_print_to_stdout)  # type: ignore[no-untyped-call]
 
 

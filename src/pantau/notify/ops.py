@@ -15,6 +15,7 @@ from pantau.notify.deliver import Notifier
 from pantau.notify.render import Message, format_time
 from pantau.redact import redact_text
 from pantau.store import Store
+from pantau.words import count
 
 KINDS = {
     "source-failing": "failing",
@@ -36,7 +37,7 @@ def check_health(store: Store, config: Config, now: datetime) -> None:
             why = redact_text(
                 h.last_error or "unknown", config.secrets
             )  # stored redacted; older rows may not be
-            detail = f"{h.consecutive_failures} polls in a row failed; last error: {why}"
+            detail = f"{count(h.consecutive_failures, 'poll')} in a row failed; last error: {why}"
             store.open_incident("source-failing", source.name, detail, now)
         elif h.consecutive_failures == 0:
             store.close_incident("source-failing", source.name, now)
@@ -50,23 +51,30 @@ def check_health(store: Store, config: Config, now: datetime) -> None:
             store.close_incident("source-silent", source.name, now)
 
 
+def subject_of(kind: str, subject: str) -> str:
+    """What an incident is about, named so that a reader knows where to look: "source 'kyodo'"."""
+    return f"channel '{subject}'" if kind.startswith("delivery") else f"source '{subject}'"
+
+
 async def tell_incidents(store: Store, notifier: Notifier, config: Config) -> None:
     if config.ops is None:
         return
     tz = config.timezone
     for incident in store.incidents_to_tell():
         what = KINDS.get(incident.kind, incident.kind)
+        who = subject_of(incident.kind, incident.subject)
+        opened = format_time(incident.opened_at, tz)
         if not incident.open_sent and incident.closed_at is not None:
             # Opened and resolved between two passes: one message says both.
-            title = f"[pantau] {incident.subject}: {what}, now recovered"
-            body = f"{incident.detail}\nRecovered at {format_time(incident.closed_at, tz)}."
+            title = f"[pantau] {who}: {what}, now recovered"
+            body = f"{who[0].upper()}{who[1:]}: {incident.detail}\nRecovered at {format_time(incident.closed_at, tz)}."
         elif not incident.open_sent:
-            title = f"[pantau] {incident.subject}: {what}"
-            body = f"{incident.detail}\nSince {format_time(incident.opened_at, tz)}. You will hear when it recovers."
+            title = f"[pantau] {who}: {what}"
+            body = f"{who[0].upper()}{who[1:]}: {incident.detail}\nSince {opened}. You will hear when it recovers."
         else:
-            title = f"[pantau] {incident.subject}: recovered"
+            title = f"[pantau] {who}: recovered"
             assert incident.closed_at is not None
-            body = f"{incident.subject} is back to normal at {format_time(incident.closed_at, tz)} ({what} since {format_time(incident.opened_at, tz)})."
+            body = f"{who[0].upper()}{who[1:]} is back to normal at {format_time(incident.closed_at, tz)} ({what} since {opened})."
         try:
             await notifier.send(
                 config.ops.channel,

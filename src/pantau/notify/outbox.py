@@ -27,6 +27,7 @@ from pantau.notify.ops import check_health, tell_incidents
 from pantau.notify.render import Message
 from pantau.notify.templates import alert_message, digest_message
 from pantau.store import DueDelivery, Store
+from pantau.words import count
 
 BASE_BACKOFF = timedelta(minutes=1)
 MAX_BACKOFF = timedelta(hours=6)
@@ -91,6 +92,7 @@ def backoff(attempts: int, key: int) -> timedelta:
 
 async def deliver_due(store: Store, notifier: Notifier, config: Config, clock: Clock) -> DeliveryReport:
     sender = _Sender(store, notifier, config, clock)
+    store.record_unrecorded()  # sent while the database was away: recorded before anything is claimed
     store.release_orphaned_leases(clock())
     await sender.empty_digests()
     due = store.claim_due(clock())
@@ -189,9 +191,11 @@ class _Sender:
         kept, rest = batches[: budget - 1], batches[budget - 1 :]
         items = tuple(item for batch in rest for item in batch.items)
         alerts = [item.alert for item in items]
-        period = f"{len(alerts)} alerts over the limit of {channel.max_per_hour} messages an hour"
+        period = f"{count(len(alerts), 'alert')} over the limit of {count(channel.max_per_hour, 'message')} an hour"
         summary = digest_message("several rules", alerts, self.config.timezone, period, channel.format)
-        title = f"[{channel.name}] {len(alerts)} more alerts (rate limit {channel.max_per_hour}/hour)"
+        title = (
+            f"[{channel.name}] {count(len(alerts), 'more alert')} (rate limit {channel.max_per_hour}/hour)"
+        )
         return [*kept, _Batch(channel.name, Message(title, summary.body, summary.format), items)]
 
     async def _send_in_order(self, batches: list[_Batch]) -> _Outcome:
@@ -219,7 +223,9 @@ class _Sender:
         dead = attempts >= limits.max_attempts or now - oldest >= limits.give_up_after
         if dead:
             self.store.mark_dead(batch.ids, error, now)
-            detail = f"gave up on {len(batch.items)} alert(s) after {attempts} attempts: {error}"
+            detail = (
+                f"gave up on {count(len(batch.items), 'alert')} after {count(attempts, 'attempt')}: {error}"
+            )
             self.store.open_incident("delivery-dying", batch.channel, detail, now)
         else:
             self.store.mark_failed(batch.ids, error, retry_at)

@@ -31,11 +31,14 @@ from pantau.notify.deliver import Notifier
 from pantau.notify.outbox import deliver_due
 from pantau.notify.render import Message
 from pantau.pipeline import Context, analyser_for, poll_source
+from pantau.schedule import format_duration
 from pantau.service.metrics import Metrics
 from pantau.service.outage import StoreOutage
+from pantau.service.summary import Summary
 from pantau.service.watch import digest, watch_file
-from pantau.store import Store
+from pantau.store import SourceHealth, Store
 from pantau.store.db import unavailable
+from pantau.words import count
 
 log = logging.getLogger("pantau.service")
 
@@ -65,6 +68,7 @@ class Service:
         self.metrics.known([s.name for s in config.sources], list(config.channels))
         self.outage = StoreOutage(config.ops.store_down_after if config.ops else STORE_DOWN_AFTER)
         self.config_digest = digest(config_file) if config_file is not None else None
+        self.summary = Summary()
         self._probe: asyncio.Task[None] | None = None
         self.telling = asyncio.Lock()
 
@@ -81,7 +85,11 @@ class Service:
             self._schedule()
             self.scheduler.start()
             watcher = self._watch()
-            log.info("pantau running: %d sources, %d rules", len(self.config.sources), len(self.config.rules))
+            log.info(
+                "pantau running: %s, %s",
+                count(len(self.config.sources), "source"),
+                count(len(self.config.rules), "rule"),
+            )
             await self.stopping.wait()
             self.scheduler.pause()
             if watcher is not None:
@@ -89,7 +97,7 @@ class Service:
             if self._probe is not None:
                 self._probe.cancel()
             if self.in_flight:
-                log.info("finishing %d running jobs", len(self.in_flight))
+                log.info("finishing %s", count(len(self.in_flight), "running job"))
                 await asyncio.gather(*self.in_flight, return_exceptions=True)
             self.scheduler.shutdown(wait=False)
             self.analyser.close()
@@ -156,6 +164,14 @@ class Service:
             misfire_grace_time=60,
             replace_existing=True,
         )
+        self.scheduler.add_job(
+            self._log_summary,
+            IntervalTrigger(seconds=self.config.log_summary.total_seconds()),
+            id="summary",
+            max_instances=1,
+            coalesce=True,
+            replace_existing=True,
+        )
 
     def _tracked(self, make: Callable[[], Awaitable[None]]) -> Callable[[], Awaitable[None]]:
         async def job() -> None:
@@ -190,11 +206,14 @@ class Service:
                 await self._store_failed("poll", reason)
             return
         self.metrics.poll(result, time.monotonic() - started)
+        self.summary.poll(result)
         await self._store_answered()
         for error in result.errors:
             log.warning("%s: %s", name, error)
         if result.new_articles:
-            log.info("%s: %d new articles, %d alerts", name, result.new_articles, result.alerts)
+            log.info(
+                "%s: %s, %s", name, count(result.new_articles, "new article"), count(result.alerts, "alert")
+            )
         if result.alerts:
             await self._deliver()
 
@@ -211,9 +230,22 @@ class Service:
                 await self._store_failed("delivery", reason)
             return
         self.metrics.delivery(report)
+        self.summary.delivery(report)
         await self._store_answered()
         for error in report.errors:
             log.warning("%s", error)
+
+    async def _log_summary(self) -> None:
+        """Every `log_summary` (10 minutes by default): one line that shows the service is alive."""
+        pending: int | None = None
+        health: list[SourceHealth] | None = None
+        try:
+            pending = await asyncio.to_thread(self.store.pending_deliveries)
+            health = await asyncio.to_thread(self.store.all_source_health)
+        except Exception as exc:
+            if unavailable(exc) is None:
+                raise
+        log.info("%s", self.summary.line(format_duration(self.config.log_summary), pending, health))
 
     # -- the store going away -------------------------------------------------------------------------------
 
@@ -229,15 +261,26 @@ class Service:
         self.metrics.store_answered()
         if lasted is not None:
             log.warning("store: the database answers again, after %d s", lasted.total_seconds())
+            # what waited (and what was sent but not yet recorded) goes out now, not at the next pass
+            task = asyncio.ensure_future(self._tracked(self._deliver)())
+            self.in_flight.add(task)
+            task.add_done_callback(self.in_flight.discard)
         await self._tell_outage()
 
     async def _probe_store(self) -> None:
-        """While the store is away, a delivery pass every few seconds: the first that succeeds ends the
-        outage (and sends what waited), without waiting for the next poll or the regular pass."""
+        """While the store is away, ask it every few seconds whether it answers; once it does, a delivery
+        pass (which also writes) ends the outage and sends what waited, without waiting for the next poll
+        or the regular pass. A probe that gets no answer logs nothing: the scheduled jobs already do."""
         while self.outage.ongoing and not self.stopping.is_set():
             await asyncio.sleep(PROBE_INTERVAL)
-            if self.outage.ongoing and not self.stopping.is_set():
-                await self._tracked(self._deliver)()
+            if not self.outage.ongoing or self.stopping.is_set():
+                break
+            try:
+                await asyncio.wait_for(asyncio.to_thread(self.store.ping), timeout=HEALTH_TIMEOUT)
+            except Exception as exc:  # no answer yet (anything else shows in the scheduled jobs' logs)
+                log.debug("store probe: %s", unavailable(exc) or exc)
+                continue
+            await self._tracked(self._deliver)()
 
     async def _tell_outage(self) -> None:
         async with self.telling:  # a poll and a delivery pass fail together: one of them tells
@@ -282,7 +325,8 @@ class Service:
         try:
             config = await asyncio.to_thread(load_config, path)
         except ConfigError as exc:
-            log.error("reload refused, keeping the running config: %s", exc)
+            for line in exc.lines():  # one record per mistake, as `pantau check` prints them
+                log.error("reload refused, keeping the running config: %s", line)
             await self._tell_ops(
                 Message(
                     "[pantau] config refused",
@@ -308,7 +352,9 @@ class Service:
         self._schedule()
         self.metrics.known([s.name for s in config.sources], list(config.channels))
         self.outage.tell_after = config.ops.store_down_after if config.ops else STORE_DOWN_AFTER
-        log.info("config reloaded: %d sources, %d rules", len(config.sources), len(config.rules))
+        log.info(
+            "config reloaded: %s, %s", count(len(config.sources), "source"), count(len(config.rules), "rule")
+        )
 
     async def _tell_ops(self, message: Message, key: str) -> None:
         if self.config.ops is None:

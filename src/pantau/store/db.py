@@ -8,19 +8,20 @@ queue that shares the database (cluster mode) has its schema applied in that sam
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from alembic import command
-from alembic.config import Config as AlembicConfig
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
-from sqlalchemy import Connection, Engine, create_engine, event, text
+from sqlalchemy import Connection, Engine, create_engine, event, inspect, text
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError, SQLAlchemyError
 
 from pantau.errors import PantauError
+
+if TYPE_CHECKING:
+    from alembic.config import Config as AlembicConfig
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 CONNECT_TIMEOUT = 5  # seconds, PostgreSQL
@@ -80,12 +81,21 @@ def _sqlite_begin(connection: Any) -> None:
 
 
 def migrate(engine: Engine, revision: str = "head", queue: QueueSchema | None = None) -> list[str]:
-    """Bring the schema up to date, one process at a time; returns what changed (empty: nothing to do)."""
-    cfg = _alembic()
+    """Bring the schema up to date, one process at a time; returns what changed (empty: nothing to do).
+
+    A schema already at the newest revision is recognised without loading Alembic (a visible share of a
+    command's start-up): the common case of every `pantau once`.
+    """
     try:
         with engine.begin() as connection:
             if connection.dialect.name == "postgresql":
                 connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": SCHEMA_LOCK})
+            if queue is None and revision == "head" and _applied_revision(connection) == newest_revision():
+                return []
+            from alembic import command
+            from alembic.runtime.migration import MigrationContext
+
+            cfg = _alembic()
             before = MigrationContext.configure(connection).get_current_revision()
             cfg.attributes["connection"] = connection
             command.upgrade(cfg, revision)
@@ -104,6 +114,9 @@ def migrate(engine: Engine, revision: str = "head", queue: QueueSchema | None = 
 
 def outdated(engine: Engine, queue: QueueSchema | None = None) -> str | None:
     """Why the schema is not up to date (one phrase), or None when it is. Changes nothing."""
+    from alembic.runtime.migration import MigrationContext
+    from alembic.script import ScriptDirectory
+
     head = ScriptDirectory.from_config(_alembic()).get_current_head()
     try:
         with engine.connect() as connection:
@@ -123,7 +136,32 @@ def outdated(engine: Engine, queue: QueueSchema | None = None) -> str | None:
     return None
 
 
+def _applied_revision(connection: Connection) -> str | None:
+    """The revision recorded in alembic_version (read as Alembic reads it), None on a fresh database."""
+    if not inspect(connection).has_table("alembic_version"):
+        return None
+    rows = connection.execute(text("SELECT version_num FROM alembic_version")).all()
+    return str(rows[0][0]) if len(rows) == 1 else None
+
+
+@lru_cache(maxsize=1)
+def newest_revision() -> str | None:
+    """The head of the migration scripts, read from their `revision` / `down_revision` lines."""
+    revisions: set[str] = set()
+    parents: set[str] = set()
+    for script in (MIGRATIONS / "versions").glob("*.py"):
+        source = script.read_text(encoding="utf-8")
+        found = re.search(r'^revision\b[^=]*=\s*"([^"]+)"', source, re.MULTILINE)
+        if found:
+            revisions.add(found.group(1))
+        parents.update(re.findall(r'^down_revision\b[^=]*=\s*"([^"]+)"', source, re.MULTILINE))
+    heads = revisions - parents
+    return heads.pop() if len(heads) == 1 else None  # several heads: let Alembic decide
+
+
 def _alembic() -> AlembicConfig:
+    from alembic.config import Config as AlembicConfig
+
     cfg = AlembicConfig()
     cfg.set_main_option("script_location", str(MIGRATIONS))
     return cfg

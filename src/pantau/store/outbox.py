@@ -19,8 +19,10 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Engine, Select, and_, func, or_, select, update
+from sqlalchemy.exc import DBAPIError
 
 from pantau.models import Alert
+from pantau.store.db import unavailable
 from pantau.store.tables import ALERT, ARTICLE, DELIVERY, DIGEST_STATE, INCIDENT
 
 LEASE = timedelta(minutes=2)
@@ -42,6 +44,7 @@ class DeliveryState:
     attempts: int
     last_error: str | None
     delivered_at: datetime | None
+    next_attempt_at: datetime | None = None  # pending: when it is tried (again)
 
 
 @dataclass(frozen=True)
@@ -58,6 +61,7 @@ class Incident:
 
 class OutboxQueries:
     engine: Engine
+    _unrecorded: list[tuple[tuple[int, ...], datetime, str | None]]  # sent while the database was away
 
     def _read(self) -> Any:
         raise NotImplementedError
@@ -127,14 +131,28 @@ class OutboxQueries:
                 )
 
     def mark_delivered(self, ids: Sequence[int], at: datetime, message_key: str | None = None) -> None:
-        self._set(
-            ids,
-            state="delivered",
-            delivered_at=at,
-            attempts=DELIVERY.c.attempts + 1,
-            last_error=None,
-            message_key=message_key,
-        )
+        """Record a sent message. If the database is away at that moment, the record is kept in memory
+        (and the error raised): `record_unrecorded` writes it once the database is back, before anything
+        is claimed again, so the message is not sent a second time when its lease runs out."""
+        try:
+            self._delivered(tuple(ids), at, message_key)
+        except DBAPIError as exc:
+            if unavailable(exc) is not None:
+                self._unrecorded.append((tuple(ids), at, message_key))
+            raise
+
+    def record_unrecorded(self) -> int:
+        """Write the deliveries that were sent while the database was away; how many messages."""
+        written = 0
+        while self._unrecorded:
+            self._delivered(*self._unrecorded[0])
+            self._unrecorded.pop(0)
+            written += 1
+        return written
+
+    def _delivered(self, ids: tuple[int, ...], at: datetime, message_key: str | None) -> None:
+        values = {"delivered_at": at, "attempts": DELIVERY.c.attempts + 1, "message_key": message_key}
+        self._set(ids, state="delivered", last_error=None, **values)
 
     def mark_failed(
         self, ids: Sequence[int], error: str, retry_at: datetime, *, attempted: bool = True
@@ -176,6 +194,15 @@ class OutboxQueries:
             )
         return int(result.rowcount)
 
+    def pending_deliveries(self) -> int:
+        """Outbox rows not yet delivered nor given up (due now, retrying later, or waiting for a digest)."""
+        with self._read() as conn:
+            return int(
+                conn.execute(
+                    select(func.count()).select_from(DELIVERY).where(DELIVERY.c.state == "pending")
+                ).scalar_one()
+            )
+
     def messages_sent_since(self, channel: str, since: datetime) -> tuple[int, datetime | None]:
         """Messages (not rows: a digest is one) delivered to a channel since `since`, and the oldest's time."""
         query = select(
@@ -197,6 +224,7 @@ class OutboxQueries:
                 DELIVERY.c.attempts,
                 DELIVERY.c.last_error,
                 DELIVERY.c.delivered_at,
+                DELIVERY.c.next_attempt_at,
                 *ALERT_COLUMNS,
             )
             .join(ALERT, ALERT.c.id == DELIVERY.c.alert_id)
@@ -357,7 +385,9 @@ def alert_from_row(row: Any) -> Alert:
 
 
 def _state(r: Any) -> DeliveryState:
-    return DeliveryState(r["channel"], r["state"], r["attempts"], r["last_error"], r["delivered_at"])
+    return DeliveryState(
+        r["channel"], r["state"], r["attempts"], r["last_error"], r["delivered_at"], r["next_attempt_at"]
+    )
 
 
 def lease_owner() -> str:

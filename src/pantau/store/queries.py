@@ -77,6 +77,7 @@ class Store(StoryQueries, RecheckQueries, OutboxQueries, ViewQueries, ScheduleQu
         self.engine = engine
         self.instance = lease_owner()  # recorded as who polled a source last (host:pid)
         self._fast = FastPath(engine)
+        self._unrecorded = []
         # The hot path's statements, built once: an article, its alerts and outbox rows, the link it came from.
         self._add_article = (
             self._insert(ARTICLE).on_conflict_do_nothing(index_elements=["url"]).returning(ARTICLE.c.id)
@@ -300,7 +301,7 @@ class Store(StoryQueries, RecheckQueries, OutboxQueries, ViewQueries, ScheduleQu
         column = ARTICLE.c.id if isinstance(key, int) else ARTICLE.c.url
         with self._read() as conn:
             row = conn.execute(select(ARTICLE).where(column == key)).mappings().first()
-        return _stored(row) if row else None
+        return stored_article(row) if row else None
 
     def articles_since(self, since: datetime) -> Iterable[StoredArticle]:
         with self._read() as conn:
@@ -308,7 +309,7 @@ class Store(StoryQueries, RecheckQueries, OutboxQueries, ViewQueries, ScheduleQu
                 select(ARTICLE).where(ARTICLE.c.fetched_at >= since).order_by(ARTICLE.c.id)
             ).mappings()
             for row in rows:
-                yield _stored(row)
+                yield stored_article(row)
 
     # -- health and metrics: one cheap query each, run when /healthz or /metrics is asked -----------------
 
@@ -345,7 +346,7 @@ class Store(StoryQueries, RecheckQueries, OutboxQueries, ViewQueries, ScheduleQu
             }
 
 
-def _stored(row: Any) -> StoredArticle:
+def stored_article(row: Any) -> StoredArticle:
     fields = {k: row[k] for k in Article.__dataclass_fields__}
     return StoredArticle(id=row["id"], article=Article(**fields))
 

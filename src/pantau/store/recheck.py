@@ -161,10 +161,10 @@ class RecheckQueries:
         plan: Callable[[StoryView | None], Sequence[tuple[Match, Sequence[Any]]]],
     ) -> tuple[int | None, int]:
         """Store a changed article as a revision in its original's story; (its id, alerts), or (None, 0)
-        when this revision was stored already."""
+        when this revision was stored already (or the source already had this text: an update undone)."""
         with self._fast.transaction(write=True) as cur:
             self._one_placement_at_a_time(cur)
-            if self._known(cur, article.url, article.content_hash, None):
+            if self._known(cur, article.url, article.content_hash, article.source):
                 return None, 0
             story = None
             if story_id is not None:

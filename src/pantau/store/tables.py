@@ -106,6 +106,8 @@ class SeenLinkRow(SQLModel, table=True):
 
 class ArticleRow(SQLModel, table=True):
     __tablename__ = "article"
+    # Articles per source over a recent window (the web view's /sources) read this index alone.
+    __table_args__ = (Index("ix_article_source_fetched", "source", "fetched_at"),)
 
     id: int | None = Field(default=None, primary_key=True)
     url: str = Field(unique=True)

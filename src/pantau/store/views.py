@@ -7,16 +7,19 @@ store with hundreds of thousands of articles.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Engine, func, select
 
 from pantau.models import Alert
 from pantau.store.outbox import ALERT_COLUMNS, alert_from_row, chunks
 from pantau.store.tables import ALERT, ARTICLE, DELIVERY
+
+if TYPE_CHECKING:
+    from pantau.store.queries import StoredArticle
 
 
 @dataclass(frozen=True)
@@ -139,6 +142,20 @@ class ViewQueries:
             )
             for c in copies
         ]
+
+    def newest_articles(self, since: datetime, limit: int) -> Iterator[StoredArticle]:
+        """Up to `limit` articles fetched since `since`, newest first (read as they are used)."""
+        from pantau.store.queries import stored_article
+
+        query = (
+            select(ARTICLE)
+            .where(ARTICLE.c.fetched_at >= since)
+            .order_by(ARTICLE.c.fetched_at.desc(), ARTICLE.c.id.desc())
+            .limit(limit)
+        )
+        with self._read() as conn:
+            for row in conn.execute(query).mappings():
+                yield stored_article(row)
 
     def articles_per_source(self, since: datetime) -> dict[str, int]:
         """How many articles each source gave since `since` (sources with none are absent)."""

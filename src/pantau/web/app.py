@@ -23,6 +23,7 @@ from pantau import __version__
 from pantau.clock import Clock
 from pantau.config import Config, WebConfig
 from pantau.errors import WebError
+from pantau.redact import redact_text
 from pantau.service.metrics import Metrics
 from pantau.store import Store
 from pantau.web.health import HEALTH_PATH, HealthCheck, add_health_routes
@@ -82,9 +83,15 @@ def render(request: web.Request, template: str, status: int = 200, **values: Any
         path=request.path,
         version=__version__,
         static=lambda name: str(static.url_for(filename=name)),
+        shown=lambda error: shown(error, config),
         **values,
     )
     return web.Response(text=text, status=status, content_type="text/html")
+
+
+def shown(error: str | None, config: Config) -> str:
+    """A stored error as a page shows it: redacted again (rows written before pantau redacted them)."""
+    return redact_text(error, config.secrets) if error else ""
 
 
 @web.middleware

@@ -7,7 +7,7 @@ Read-only: no route writes to the store or fetches anything.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -18,16 +18,20 @@ from aiohttp import web
 from pantau.backtest import Found, backtest, compile_query
 from pantau.config import Config, SourceConfig
 from pantau.errors import RuleError
+from pantau.redact import redact_url
 from pantau.schedule import format_duration, parse_duration
 from pantau.service.nextpoll import next_poll
-from pantau.store import AlertFilter, AlertView, SourceHealth
-from pantau.web.app import CLOCK, CONFIG, NEXT_POLLS, STORE, render
+from pantau.store import AlertFilter, AlertView, SourceHealth, StoredArticle
+from pantau.web.app import CLOCK, CONFIG, NEXT_POLLS, STORE, render, shown
 from pantau.web.present import Segment, excerpts, highlight
 
 PAGE_SIZE = 50
 HOME_ALERTS = 15
-API_LIMIT = 500
+API_LIMIT = 100  # alerts per JSON page by default; `limit` asks for up to API_MAX
+API_MAX = 1000
 TRY_SHOWN = 100
+# /try matches in a thread of the service's own process: a week of a big store would hold it for seconds.
+TRY_SCAN_LIMIT = 5000
 PER_DAY_WINDOW = timedelta(days=7)
 
 
@@ -58,6 +62,11 @@ class SourceRow:
     @property
     def every(self) -> str:
         return format_duration(self.config.every)
+
+    @property
+    def url(self) -> str:
+        """The source's URL as pages show it: an API key in its query never reaches a browser."""
+        return redact_url(self.config.url)
 
 
 @dataclass(frozen=True)
@@ -189,18 +198,31 @@ async def try_query(request: web.Request) -> web.Response:
         window = parse_duration(since_text)
     except ValueError as exc:
         values["error"] = f"since: {exc}"
-        return render(request, "try.html", status=400, total=0, **values)
+        return render(request, "try.html", status=400, total=0, capped=None, **values)
     if not text.strip():
-        return render(request, "try.html", total=0, **values)
+        return render(request, "try.html", total=0, capped=None, **values)
     try:
         ruleset = compile_query(text, config.concepts)
     except RuleError as exc:
         values.update(error=exc.message + (f" (hint: {exc.hint})" if exc.hint else ""), column=exc.column)
-        return render(request, "try.html", status=400, total=0, **values)
+        return render(request, "try.html", status=400, total=0, capped=None, **values)
     since = request.app[CLOCK]() - window
-    found = await _read(lambda: list(backtest(ruleset, store, since)))
-    shown = [_try_hit(f) for f in reversed(found[-TRY_SHOWN:])]
-    return render(request, "try.html", total=len(found), **{**values, "hits": shown})
+
+    def run() -> tuple[list[Found], int]:
+        scanned = 0
+
+        def counted() -> Iterator[StoredArticle]:
+            nonlocal scanned
+            for stored in store.newest_articles(since, TRY_SCAN_LIMIT):
+                scanned += 1
+                yield stored
+
+        return list(backtest(ruleset, counted())), scanned
+
+    found, scanned = await _read(run)
+    hits = [_try_hit(f) for f in found[:TRY_SHOWN]]
+    capped = TRY_SCAN_LIMIT if scanned >= TRY_SCAN_LIMIT else None
+    return render(request, "try.html", total=len(found), capped=capped, **{**values, "hits": hits})
 
 
 def _try_hit(found: Found) -> TryHit:
@@ -217,7 +239,7 @@ def _iso(moment: datetime | None) -> str | None:
     return moment.isoformat() if moment else None
 
 
-def _alert_json(view: AlertView) -> dict[str, Any]:
+def _alert_json(view: AlertView, config: Config) -> dict[str, Any]:
     a = view.alert
     return {
         "id": a.id,
@@ -237,7 +259,7 @@ def _alert_json(view: AlertView) -> dict[str, Any]:
                 "channel": d.channel,
                 "state": d.state,
                 "attempts": d.attempts,
-                "last_error": d.last_error,
+                "last_error": shown(d.last_error, config) or None,
                 "delivered_at": _iso(d.delivered_at),
                 "next_attempt_at": _iso(d.next_attempt_at) if d.state == "pending" else None,
             }
@@ -250,15 +272,15 @@ async def api_alerts(request: web.Request) -> web.Response:
     query = {"since": "24h", **request.query}
     where, problem = _filter(query, request.app[CLOCK]())
     limit_text = query.get("limit", str(API_LIMIT))
-    if not limit_text.isdigit() or not 1 <= int(limit_text) <= 5000:
-        problem = f"limit: {limit_text!r} is not a number from 1 to 5000"
+    if not limit_text.isdigit() or not 1 <= int(limit_text) <= API_MAX:
+        problem = f"limit: {limit_text!r} is not a number from 1 to {API_MAX}"
     if problem:
         return web.json_response({"error": problem}, status=400)
     limit = int(limit_text)
     page = await _read(request.app[STORE].alert_page, where, limit + 1)
     return web.json_response(
         {
-            "alerts": [_alert_json(v) for v in page[:limit]],
+            "alerts": [_alert_json(v, request.app[CONFIG]()) for v in page[:limit]],
             "next": _older_link("/api/alerts", query, page, limit),
         }
     )
@@ -270,12 +292,12 @@ async def api_sources(request: web.Request) -> web.Response:
         [
             {
                 "name": r.config.name,
-                "url": r.config.url,
+                "url": r.url,
                 "every_seconds": int(r.config.every.total_seconds()),
                 "last_poll": _iso(r.health.last_poll_at),
                 "last_success": _iso(r.health.last_success_at),
                 "consecutive_failures": r.health.consecutive_failures,
-                "last_error": r.health.last_error,
+                "last_error": shown(r.health.last_error, request.app[CONFIG]()) or None,
                 "articles_seen": r.health.articles_seen,
                 "articles_per_day": r.per_day,
                 "next_poll": _iso(r.next_poll),

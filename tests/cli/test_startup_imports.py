@@ -1,0 +1,84 @@
+"""Each command loads only what it uses: `check`, `test-rule` and `--help` start without the store
+(SQLAlchemy, alembic), the HTTP client (aiohttp) or the notifier (apprise). Checked in a fresh interpreter,
+by which modules it ended up holding, so the test does not depend on how loaded the machine is."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from pantau.demo.server import DEMO_SITE
+
+HEAVY = ("alembic", "sqlalchemy", "sqlmodel", "aiohttp", "apprise", "procrastinate", "starlette", "jinja2")
+
+# Runs one command in a fresh interpreter; prints its exit status and the heavy packages it imported.
+PROBE = """
+import json, sys
+from pantau.cli import run_cli
+status = run_cli(sys.argv[1:])
+heavy = sorted({m.split('.')[0] for m in sys.modules} & set(json.loads(%r)))
+extractor = 'pantau.extract.article' in sys.modules
+print(json.dumps({'status': status, 'heavy': heavy, 'extractor': extractor}), file=sys.stderr)
+"""
+
+CONFIG = """\
+database: sqlite:///{db}
+channels:
+  terminal: stdout://
+concepts:
+  nato: [NATO, OTAN]
+sources:
+  - name: warta
+    url: https://warta.example/index.html
+    link_pattern: '/p\\d+$'
+    article: {{body: ".detail-content", drop: [".komentar"]}}
+rules:
+  - {{name: r, match: '@nato AND japan', notify: terminal}}
+"""
+
+
+def _loaded(*argv: str, cwd: Path) -> dict[str, object]:
+    probe = PROBE % json.dumps(HEAVY)
+    done = subprocess.run(
+        [sys.executable, "-c", probe, *argv], cwd=cwd, capture_output=True, text=True, timeout=120
+    )
+    result: dict[str, object] = json.loads(done.stderr.strip().splitlines()[-1])
+    return result
+
+
+@pytest.fixture
+def config(tmp_path: Path) -> Path:
+    path = tmp_path / "config.yaml"
+    path.write_text(CONFIG.format(db=tmp_path / "p.db"))
+    return path
+
+
+def test_check_loads_no_store_http_client_notifier_or_extractor(config: Path) -> None:
+    loaded = _loaded("check", "-c", str(config), cwd=config.parent)
+    assert loaded == {"status": 0, "heavy": [], "extractor": False}
+
+
+def test_test_rule_loads_no_store_http_client_notifier_or_extractor(config: Path) -> None:
+    loaded = _loaded("test-rule", "NATO", "--title", "NATO meets", "-c", str(config), cwd=config.parent)
+    assert loaded == {"status": 0, "heavy": [], "extractor": False}
+
+
+def test_help_loads_nothing_heavy(tmp_path: Path) -> None:
+    loaded = _loaded(cwd=tmp_path)  # `pantau` alone prints the help
+    assert loaded["heavy"] == [] and loaded["extractor"] is False
+
+
+def test_a_real_channel_url_is_still_checked_by_apprise(tmp_path: Path) -> None:
+    path = tmp_path / "config.yaml"
+    path.write_text("database: sqlite:///x.db\nchannels:\n  bad: tgram://\n")
+    loaded = _loaded("check", "-c", str(path), cwd=tmp_path)
+    assert loaded["status"] == 2 and loaded["heavy"] == ["apprise"]
+
+
+def test_extract_still_extracts(tmp_path: Path) -> None:
+    loaded = _loaded("extract", str(DEMO_SITE / "warta" / "p1003"), cwd=tmp_path)
+    assert loaded["status"] == 0 and loaded["extractor"] is True
