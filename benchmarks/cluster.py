@@ -39,7 +39,37 @@ from pantau.store.db import make_engine, migrate
 
 PG = os.environ.get("PANTAU_BENCH_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
 HOSTS = [f"127.0.0.{i}" for i in range(1, 9)]
-WORDS = ["minister", "harbour", "patrol", "budget", "treaty", "island", "coast", "convoy", "engineer", "satellite", "runway", "cable", "summit", "envoy", "cargo", "strait", "garrison", "beacon", "survey", "vessel", "depot", "bridge", "tunnel", "reef", "monsoon", "market", "ferry", "relay", "grid"]
+WORDS = [
+    "minister",
+    "harbour",
+    "patrol",
+    "budget",
+    "treaty",
+    "island",
+    "coast",
+    "convoy",
+    "engineer",
+    "satellite",
+    "runway",
+    "cable",
+    "summit",
+    "envoy",
+    "cargo",
+    "strait",
+    "garrison",
+    "beacon",
+    "survey",
+    "vessel",
+    "depot",
+    "bridge",
+    "tunnel",
+    "reef",
+    "monsoon",
+    "market",
+    "ferry",
+    "relay",
+    "grid",
+]
 
 
 class Site:
