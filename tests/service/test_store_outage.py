@@ -49,6 +49,7 @@ rules:
 
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
 NEW_TITLE = "NATO and Japan agree to hold a joint cyber defence exercise"
+LISTING = "/wire/index.html"
 
 
 def publish_wire_article(site: ScriptedSite) -> None:
@@ -113,7 +114,10 @@ async def outage(
             return (await client.get("/healthz")).status_code == 200
 
         await wait_until(healthy, timeout=20)
-        await asyncio.sleep(2)  # a few more polls and passes: nothing arrives twice
+        # a few more polls and passes (counted, so a slow machine waits for them): nothing arrives twice
+        polled = site.arrived(LISTING)
+        await asyncio.sleep(2)
+        await wait_until(lambda: site.arrived(LISTING) >= polled + 2, timeout=30)
     return seen
 
 
@@ -234,7 +238,13 @@ def test_pantau_run_through_a_postgresql_outage(
                 while healthz()[0] != 200:
                     assert time.monotonic() < deadline, service.log
                     time.sleep(0.2)
-                time.sleep(2)  # more polls and passes: nothing arrives twice
+                # more polls and passes (counted, so a slow machine waits for them): nothing arrives twice
+                polled = site.arrived(LISTING)
+                time.sleep(2)
+                deadline = time.monotonic() + 30
+                while site.arrived(LISTING) < polled + 2:
+                    assert time.monotonic() < deadline, service.log
+                    time.sleep(0.1)
         finally:
             assert service.stop() == 0
     log = service.log
@@ -272,11 +282,12 @@ def test_a_message_sent_as_the_database_goes_away_is_recorded_when_it_is_back(
             CONFIG.format(db=url, alerts=hook.url("/alerts"), ops=hook.url("/ops"), base=site.url)
         )
         config = load_config(config_file)
-        hook.delay = 1.0  # the answer comes after the cut
+        gate = hook.gate = threading.Event()  # the answer comes after the cut, however slow the machine
 
         def cut_on_arrival() -> None:
             hook_wait(hook, lambda r: r.path == "/alerts", 1)
             proxy.cut()
+            gate.set()
 
         cutter = threading.Thread(target=cut_on_arrival, daemon=True)
         cutter.start()
@@ -288,7 +299,7 @@ def test_a_message_sent_as_the_database_goes_away_is_recorded_when_it_is_back(
                     httpx.AsyncClient(base_url=run.base, timeout=30) as client,
                 ):
                     await wait_until(lambda: run.service.outage.ongoing)
-                    hook.delay = 0.0
+                    hook.gate = None
                     proxy.restore()
                     await wait_until(lambda: not run.service.outage.ongoing)
                     assert (await client.get("/healthz")).text == "ok"

@@ -30,6 +30,8 @@ class WebhookSink:
         self.requests: list[WebhookRequest] = []
         self.statuses: list[int] = []
         self.delay = 0.0  # seconds to wait before answering each request (a slow receiver)
+        # when set: each answer waits (up to 30 s) until the test sets the event, whatever the machine's load
+        self.gate: threading.Event | None = None
         self.lock = threading.Lock()
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
@@ -64,6 +66,9 @@ class WebhookSink:
                 status = sink._record(self.path, headers, body)
                 if sink.delay:
                     time.sleep(sink.delay)
+                gate = sink.gate
+                if gate is not None:
+                    gate.wait(timeout=30)
                 payload = b'{"ok": true}' if status < 400 else b'{"error": "scripted failure"}'
                 try:
                     self.send_response(status)
