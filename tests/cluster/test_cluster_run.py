@@ -286,3 +286,40 @@ def test_polls_go_on_when_leftover_periodic_defer_rows_block_the_dispatcher(
     assert "no dispatcher tick" in instances.log(node)
     for i in range(2):
         assert sum(s >= begin for s, _e in farm.polls(farm.outlet(i))) >= 2  # every 5 s, 12 s long
+
+
+@pytest.mark.timeout(120)
+def test_an_instance_serves_the_web_view_health_and_metrics(
+    tmp_path: Path, cluster_db: str, farm: NewsFarm, instances: Instances
+) -> None:
+    """Cluster mode serves what the embedded service serves: pages, /healthz and /metrics counting its polls."""
+    import urllib.request
+
+    from prometheus_client.parser import text_string_to_metric_families
+    from support.smtp import free_port
+
+    port = free_port()
+    with WebhookSink() as hook:
+        config = write_config(tmp_path / "config.yaml", cluster_db, hook, farm, range(2))
+        config.write_text(config.read_text() + f'web: {{listen: "127.0.0.1:{port}"}}\n')
+        process = instances.start(config)
+        wait_until_polled(farm, 2)
+        base = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 30
+        polls = 0.0
+        while time.monotonic() < deadline and polls < 2:
+            with urllib.request.urlopen(base + "/metrics", timeout=10) as reply:
+                families = {f.name: f for f in text_string_to_metric_families(reply.read().decode())}
+            polls = sum(
+                s.value
+                for s in families["pantau_polls"].samples
+                if s.name == "pantau_polls_total" and s.labels["source"] in {farm.outlet(0), farm.outlet(1)}
+            )
+            time.sleep(0.5)
+        assert polls >= 2, instances.log(process)
+        with urllib.request.urlopen(base + "/healthz", timeout=10) as reply:
+            assert reply.status == 200 and reply.read() == b"ok"
+        with urllib.request.urlopen(base + "/sources", timeout=10) as reply:
+            page = reply.read().decode()
+        assert farm.outlet(0) in page and farm.outlet(1) in page
+    assert instances.stop_all() == [0]

@@ -28,8 +28,9 @@ import asyncio
 import contextlib
 import logging
 import signal
+import time
 from collections.abc import Awaitable, Callable
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -46,7 +47,9 @@ from pantau.fetch import Fetcher, make_client
 from pantau.notify.deliver import Notifier
 from pantau.notify.outbox import deliver_due
 from pantau.pipeline import Context, analyser_for, poll_source
+from pantau.service.metrics import Metrics
 from pantau.service.watch import digest, watch_file
+from pantau.service.webview import serve_web
 from pantau.store import Store
 from pantau.store.db import QueueSchema, unavailable
 from pantau.store.locks import SourceLocks
@@ -64,6 +67,7 @@ POLLS_IN_FLIGHT = 32  # per instance (asyncio; article pages are read by the ana
 # than one (benchmarks/cluster.py).
 FETCH_EVERY = 0.25
 DELIVERY_EVERY = 5.0  # seconds between an instance's delivery passes (also after every poll with alerts)
+HEALTH_TIMEOUT = 5  # seconds /healthz waits for the store
 FOLLOW_EVERY = 2.0  # seconds between checks for a config another instance published
 WATCHDOG_AFTER = timedelta(seconds=5)  # no dispatcher tick for this long: dispatch here
 CONFIG_FACT = "config"
@@ -126,6 +130,9 @@ class Cluster:
         self.delivery_lock = asyncio.Lock()
         self.config_lock = asyncio.Lock()
         self.watchdog_warned = False
+        self.worker: asyncio.Future[None] | None = None
+        self.metrics = Metrics(store)
+        self.metrics.known([s.name for s in config.sources], list(config.channels))
         self.app = build_app(
             self, connector or procrastinate.PsycopgConnector(conninfo=conninfo(config.database))
         )
@@ -142,7 +149,15 @@ class Cluster:
                 self.config, self.store, Fetcher(client, clock=self.clock), self.clock, self.analyser
             )
             self.publish()
-            worker = asyncio.ensure_future(self._work())
+            web_runner = await serve_web(
+                lambda: self.config,
+                self.store,
+                self.clock,
+                self.next_polls,
+                self.health_problem,
+                self.metrics,
+            )
+            worker = self.worker = asyncio.ensure_future(self._work())
             side = [
                 asyncio.ensure_future(self._every(DELIVERY_EVERY, self._deliver)),
                 asyncio.ensure_future(self._every(FOLLOW_EVERY, self.follow)),
@@ -154,8 +169,6 @@ class Cluster:
                         watch_file(self.config_file, self._edited, self.stopping, self.config_digest)
                     )
                 )
-            if self.config.web is not None:
-                log.warning("web: the web view, /healthz and /metrics are not served in cluster mode yet")
             log.info(
                 "pantau running in cluster mode as %s: %d sources, %d rules",
                 self.store.instance,
@@ -171,6 +184,8 @@ class Cluster:
             await asyncio.gather(*side, return_exceptions=True)
             if self.in_flight:
                 await asyncio.gather(*self.in_flight, return_exceptions=True)
+            if web_runner is not None:
+                await web_runner.cleanup()
         self.analyser.close()
         self.locks.close()
         for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
@@ -180,6 +195,28 @@ class Cluster:
     def stop(self) -> None:
         log.info("stop requested: finishing the jobs in flight")
         self.stopping.set()
+
+    def next_polls(self) -> dict[str, datetime]:
+        """When each source is due next, from the schedules every instance shares (for the web view)."""
+        try:
+            return {s.name: s.next_due_at for s in self.store.schedules()}
+        except Exception as exc:  # the store away: the pages fall back to last poll + interval
+            log.debug("schedules unreadable: %s", unavailable(exc) or exc)
+            return {}
+
+    async def health_problem(self) -> str | None:
+        """None while this instance's queue worker runs and the store answers; else why not (for /healthz)."""
+        if self.stopping.is_set():
+            return "stopping"
+        if self.worker is None or self.worker.done():
+            return "queue: worker not running"
+        try:
+            await asyncio.wait_for(asyncio.to_thread(self.store.ping), timeout=HEALTH_TIMEOUT)
+        except TimeoutError:
+            return f"store: database unavailable (no answer within {HEALTH_TIMEOUT} s)"
+        except Exception as exc:
+            return unavailable(exc) or f"store: {str(exc).strip().splitlines()[0][:200]}"
+        return None
 
     async def _work(self) -> None:
         """procrastinate's worker; started again if it stops on its own (e.g. the database went away)."""
@@ -233,6 +270,7 @@ class Cluster:
             found = await self._source(source)
             if found is None or self.ctx is None:
                 return
+            started = time.monotonic()
             try:
                 result = await poll_source(found, self.ctx)
             except Exception as exc:
@@ -240,8 +278,10 @@ class Cluster:
                 if reason is None:
                     log.exception("poll of %s failed unexpectedly", source)
                 else:
+                    self.metrics.store_failed("poll")
                     log.warning("poll of %s failed: %s", source, reason)
                 return
+            self.metrics.poll(result, time.monotonic() - started)
         finally:
             self.locks.release(source)
         for error in result.errors:
@@ -344,6 +384,7 @@ class Cluster:
     async def _deliver(self) -> None:
         async with self.delivery_lock:
             report = await deliver_due(self.store, self.notifier, self.config, self.clock)
+        self.metrics.delivery(report)
         for error in report.errors:
             log.warning("%s", error)
 
@@ -408,6 +449,7 @@ class Cluster:
         self.analyser = analyser_for(config)
         self.config = config
         self.config_text = text
+        self.metrics.known([s.name for s in config.sources], list(config.channels))
         if self.ctx is not None:
             self.ctx = Context(config, self.store, self.ctx.fetcher, self.clock, self.analyser)
 

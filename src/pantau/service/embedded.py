@@ -36,6 +36,7 @@ from pantau.service.metrics import Metrics
 from pantau.service.outage import StoreOutage
 from pantau.service.summary import Summary
 from pantau.service.watch import digest, watch_file
+from pantau.service.webview import serve_web
 from pantau.store import SourceHealth, Store
 from pantau.store.db import unavailable
 from pantau.words import count
@@ -108,24 +109,9 @@ class Service:
         log.info("pantau stopped")
 
     async def _start_web(self) -> AppRunner | None:
-        """The web view, when the config asks for one (a reload does not move it: restart for a new
-        `web.listen`). Started before the scheduler, so an address in use stops pantau at once."""
-        settings = self.config.web
-        if settings is None:
-            return None
-        from pantau.web import build_app, start_web
-
-        app = build_app(
-            lambda: self.config,
-            self.store,
-            self.clock,
-            self.next_polls,
-            health=self.health_problem,
-            metrics=self.metrics,
+        return await serve_web(
+            lambda: self.config, self.store, self.clock, self.next_polls, self.health_problem, self.metrics
         )
-        runner, url = await start_web(app, settings)
-        log.info("web view on %s%s", url, "" if settings.password else " (no password: loopback only)")
-        return runner
 
     def next_polls(self) -> dict[str, datetime]:
         """When the scheduler runs each source's next poll (jitter included)."""
