@@ -147,7 +147,9 @@ def _netloc(parts: SplitResult) -> str | None:
     if not host.isascii():
         # on failure keep the Unicode form: a stable identity matters more than a valid one
         with contextlib.suppress(UnicodeError):
-            host = host.encode("idna").decode("ascii")
+            host = host.encode("idna").decode("ascii").rstrip(".")  # IDNA may map a Unicode dot to "."
+        if not host:
+            return None
     host = _strip_host_prefixes(host)
     if ":" in host:
         host = f"[{host}]"
