@@ -42,7 +42,9 @@ def test_idempotent(url: str) -> None:
 
 
 @given(st.text(max_size=80))
-@example("\u2024/")  # a one-dot leader: IDNA turns the host into "." (it once became "http:///" on a 2nd pass)
+@example(
+    "\u2024/"
+)  # a one-dot leader: IDNA turns the host into "." (it once became "http:///" on a 2nd pass)
 @example("a\u3002/")  # an ideographic full stop ends the host
 def test_never_raises_on_any_text(tail: str) -> None:
     for prefix in ("http://", "https://", ""):
