@@ -38,6 +38,7 @@ MAX_REDIRECTS = 5
 ROBOTS_MAX_BYTES = 500_000  # RFC 9309 asks crawlers to read at least 500 KiB; more is never needed
 _REDIRECTS = frozenset({301, 302, 303, 307, 308})
 ROBOTS_TTL = timedelta(hours=24)  # RFC 9309: a cached robots.txt should not be used for more than a day
+ROBOTS_RETRY_AFTER = timedelta(minutes=5)  # robots.txt unreadable (5xx, no answer): ask again this soon
 
 
 class FetchUnanswered(FetchError):
@@ -259,14 +260,16 @@ class Fetcher:
     async def _load_robots(self, origin: str, host: str, user_agent: str) -> _Robots:
         """RFC 9309: 2xx is parsed, 4xx allows everything, 5xx or no answer disallows everything."""
         expires = self._clock() + ROBOTS_TTL
+        # A failure blocks the host (RFC 9309) only until the next try: an outage is not a rule for a day.
+        retry = self._clock() + ROBOTS_RETRY_AFTER
         robots_url = origin + "/robots.txt"
         try:
             resp = await self._request(robots_url, host, {"User-Agent": user_agent}, ROBOTS_MAX_BYTES)
         except FetchUnanswered as exc:
-            return _Robots(None, False, f"{host} {exc.what} (asked for robots.txt)", expires)
+            return _Robots(None, False, f"{host} {exc.what} (asked for robots.txt)", retry)
         except FetchError as exc:
             cause = str(exc).removeprefix("fetch: ")
-            return _Robots(None, False, f"robots.txt of {host} could not be read ({cause})", expires)
+            return _Robots(None, False, f"robots.txt of {host} could not be read ({cause})", retry)
         if 200 <= resp.status < 300:
             text = resp.body.decode("utf-8", "replace")
             try:
@@ -276,7 +279,7 @@ class Fetcher:
         if 300 <= resp.status < 500:
             return _Robots(None, True, "", expires)
         return _Robots(
-            None, False, f"{host} answered HTTP {resp.status} for robots.txt (a server error)", expires
+            None, False, f"{host} answered HTTP {resp.status} for robots.txt (a server error)", retry
         )
 
 

@@ -16,7 +16,7 @@ import pytest
 from support.local_server import LocalServer, Request
 
 from pantau.errors import FetchError
-from pantau.fetch import Fetcher, FetchStatusError, make_client
+from pantau.fetch import ROBOTS_RETRY_AFTER, Fetcher, FetchStatusError, make_client
 from pantau.models import Page
 
 T = TypeVar("T")
@@ -447,3 +447,24 @@ def test_redirect_to_unsupported_scheme(server: LocalServer) -> None:
 def test_redirect_without_location_is_an_error(server: LocalServer) -> None:
     server.static("/a", 302, b"")
     assert str(fetch_error(server.url("/a"))) == f"fetch: HTTP 302 for {server.url('/a')}"
+
+
+def test_a_robots_txt_outage_is_asked_again_minutes_later_not_a_day_later(server: LocalServer) -> None:
+    """A 5xx robots.txt blocks the host (RFC 9309), but only until it is asked again a few minutes later:
+    a short outage of the outlet must not stop its source for a whole day."""
+    server.static("/robots.txt", 503)
+    server.static("/a", 200, b"ok")
+    now = [NOW]
+
+    async def main() -> tuple[str, bytes]:
+        async with make_client() as client:
+            fetcher = Fetcher(client, clock=lambda: now[0])
+            with pytest.raises(FetchError) as blocked:
+                await fetcher.get(server.url("/a"), user_agent=UA)
+            server.static("/robots.txt", 200, b"User-agent: *\nAllow: /\n")
+            now[0] = NOW + ROBOTS_RETRY_AFTER + timedelta(seconds=1)
+            return str(blocked.value), (await fetcher.get(server.url("/a"), user_agent=UA)).body
+
+    blocked, body = asyncio.run(main())
+    assert "a server error" in blocked and body == b"ok"
+    assert server.count("/robots.txt") == 2 and server.count("/a") == 1
