@@ -21,6 +21,8 @@ from support.farm import NewsFarm
 from support.instances import Instances
 from support.webhook import WebhookSink
 
+from pantau.store.locks import lock_key
+
 OUTLETS = 20
 EVERY = 5.0
 
@@ -81,13 +83,18 @@ def wait_until_polled(farm: NewsFarm, outlets: int, timeout: float = 60) -> None
     raise AssertionError("the instances did not start polling within a minute")
 
 
-def polling_instances(db: str) -> list[str]:
-    """The instances (application_name `pantau host:pid`) holding a source's poll lock right now."""
+def polling_instances(db: str, *sources: str) -> list[str]:
+    """The instances (application_name `pantau host:pid`) holding a poll lock of one of `sources` right now.
+    Only those locks' keys count: a starting instance's schema lock or an article's placement lock is not
+    a poll."""
     rows = scalar_rows(
         db,
         "SELECT a.application_name FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid"
-        " WHERE l.locktype = 'advisory' AND l.granted AND a.datname = current_database()"
-        " AND a.application_name LIKE 'pantau %'",  # the server is shared with other tests
+        " WHERE l.locktype = 'advisory' AND l.granted AND l.objsubid = 1"
+        " AND ((l.classid::bigint << 32) | l.objid::bigint) IN ("
+        + ", ".join(str(lock_key(s)) for s in sources)
+        + ")"
+        " AND a.datname = current_database()",  # the server is shared with other tests
     )
     return [str(r[0]) for r in rows]
 
@@ -159,7 +166,9 @@ def test_kill_9_of_instances_loses_nothing_and_polls_go_on(
             published.append(title)
             if kill_at and time.monotonic() - started >= kill_at[0]:
                 kill_at.pop(0)
-                busy = polling_instances(cluster_db)  # kill one in the middle of a poll, if any is
+                busy = polling_instances(
+                    cluster_db, *(farm.outlet(i) for i in range(OUTLETS))
+                )  # kill one in the middle of a poll, if any is
                 chosen = [p for p in alive if any(b.endswith(f":{p.pid}") for b in busy)] or alive
                 victim = chosen[rng.randrange(len(chosen))]
                 alive.remove(victim)
@@ -206,7 +215,7 @@ def test_sigterm_lets_a_poll_finish_and_no_other_instance_reclaims_it_meanwhile(
         deadline = time.monotonic() + 40
         while not farm.arrived_now("o00") and time.monotonic() < deadline:
             time.sleep(0.1)
-        holder = polling_instances(cluster_db)
+        holder = polling_instances(cluster_db, "o00")
         assert len(holder) == 1
         draining = first if holder[0].endswith(f":{first.pid}") else second
         other = second if draining is first else first
