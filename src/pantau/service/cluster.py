@@ -49,7 +49,7 @@ from pantau.notify.outbox import deliver_due
 from pantau.pipeline import Context, analyser_for, poll_source
 from pantau.service.metrics import Metrics
 from pantau.service.watch import digest, watch_file
-from pantau.service.webview import serve_web
+from pantau.service.webview import serve_web, store_problem
 from pantau.store import Store
 from pantau.store.db import QueueSchema, unavailable
 from pantau.store.locks import SourceLocks
@@ -67,7 +67,6 @@ POLLS_IN_FLIGHT = 32  # per instance (asyncio; article pages are read by the ana
 # than one (benchmarks/cluster.py).
 FETCH_EVERY = 0.25
 DELIVERY_EVERY = 5.0  # seconds between an instance's delivery passes (also after every poll with alerts)
-HEALTH_TIMEOUT = 5  # seconds /healthz waits for the store
 FOLLOW_EVERY = 2.0  # seconds between checks for a config another instance published
 WATCHDOG_AFTER = timedelta(seconds=5)  # no dispatcher tick for this long: dispatch here
 CONFIG_FACT = "config"
@@ -210,13 +209,7 @@ class Cluster:
             return "stopping"
         if self.worker is None or self.worker.done():
             return "queue: worker not running"
-        try:
-            await asyncio.wait_for(asyncio.to_thread(self.store.ping), timeout=HEALTH_TIMEOUT)
-        except TimeoutError:
-            return f"store: database unavailable (no answer within {HEALTH_TIMEOUT} s)"
-        except Exception as exc:
-            return unavailable(exc) or f"store: {str(exc).strip().splitlines()[0][:200]}"
-        return None
+        return await store_problem(self.store)
 
     async def _work(self) -> None:
         """procrastinate's worker; started again if it stops on its own (e.g. the database went away)."""

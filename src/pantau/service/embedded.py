@@ -36,7 +36,7 @@ from pantau.service.metrics import Metrics
 from pantau.service.outage import StoreOutage
 from pantau.service.summary import Summary
 from pantau.service.watch import digest, watch_file
-from pantau.service.webview import serve_web
+from pantau.service.webview import HEALTH_TIMEOUT, serve_web, store_problem
 from pantau.store import SourceHealth, Store
 from pantau.store.db import unavailable
 from pantau.words import count
@@ -44,7 +44,6 @@ from pantau.words import count
 log = logging.getLogger("pantau.service")
 
 DELIVERY_INTERVAL = timedelta(seconds=30)
-HEALTH_TIMEOUT = 5  # seconds /healthz waits for the store
 PROBE_INTERVAL = 5.0  # seconds between delivery passes while the store is unavailable: they notice its return
 STORE_DOWN_AFTER = timedelta(minutes=3)  # without `ops`, only for the log
 
@@ -290,13 +289,7 @@ class Service:
             return "scheduler: not running"
         if self.outage.ongoing:
             return self.outage.reason
-        try:
-            await asyncio.wait_for(asyncio.to_thread(self.store.ping), timeout=HEALTH_TIMEOUT)
-        except TimeoutError:
-            return f"store: database unavailable (no answer within {HEALTH_TIMEOUT} s)"
-        except Exception as exc:
-            return unavailable(exc) or f"store: {str(exc).strip().splitlines()[0][:200]}"
-        return None
+        return await store_problem(self.store)
 
     def reload(self) -> None:
         """SIGHUP: read the config off the event loop (compiling 10,000 rules takes a second), then swap."""

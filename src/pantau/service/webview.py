@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from datetime import datetime
@@ -13,8 +14,21 @@ from pantau.clock import Clock
 from pantau.config import Config
 from pantau.service.metrics import Metrics
 from pantau.store import Store
+from pantau.store.db import unavailable
 
 log = logging.getLogger("pantau.service")
+HEALTH_TIMEOUT = 5  # seconds /healthz waits for the store
+
+
+async def store_problem(store: Store) -> str | None:
+    """None when the store answers a ping within HEALTH_TIMEOUT; else why not, in one line (for /healthz)."""
+    try:
+        await asyncio.wait_for(asyncio.to_thread(store.ping), timeout=HEALTH_TIMEOUT)
+    except TimeoutError:
+        return f"store: database unavailable (no answer within {HEALTH_TIMEOUT} s)"
+    except Exception as exc:
+        return unavailable(exc) or f"store: {str(exc).strip().splitlines()[0][:200]}"
+    return None
 
 
 async def serve_web(
