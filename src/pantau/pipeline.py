@@ -121,12 +121,13 @@ def _shown(exc: Exception, ctx: Context) -> str:
 
 
 async def poll_source(source: SourceConfig, ctx: Context) -> PollResult:
+    # A quiet poll (the listing answers 304, nothing failed before, no re-check due) is one read, one
+    # conditional GET and one write.
     store, now = ctx.store, ctx.clock()
-    store.ensure_source(source.name)
-    health = store.source_health(source.name)
+    state = store.poll_state(source.name, MAX_LINK_ATTEMPTS, now if source.recheck is not None else None)
     try:
         page, links, feed_url = await _read_index(
-            source, ctx, health.feed_url, health.etag, health.last_modified
+            source, ctx, state.feed_url, state.etag, state.last_modified
         )
     except (FetchError, DiscoverError) as exc:
         why = _shown(exc, ctx)
@@ -136,21 +137,33 @@ async def poll_source(source: SourceConfig, ctx: Context) -> PollResult:
     by_identity: dict[str, Link] = {}
     for link in newest_first(links):
         by_identity.setdefault(canonical_url(link.url), link)
-    for url in store.unfinished_links(source.name, MAX_LINK_ATTEMPTS):  # failed before: try again
-        by_identity.setdefault(url, Link(url=url))
-    todo = store.links_to_fetch(source.name, list(by_identity), MAX_LINK_ATTEMPTS)[:MAX_ARTICLES_PER_POLL]
-    # A few articles of a source in flight at a time: the host allows two requests anyway, and thousands of
-    # waiting tasks only cost memory and scheduling.
-    slots = asyncio.Semaphore(ARTICLES_IN_FLIGHT)
+    if by_identity:
+        for url in state.unfinished:  # failed before: try again
+            by_identity.setdefault(url, Link(url=url))
+        todo = store.links_to_fetch(source.name, list(by_identity), MAX_LINK_ATTEMPTS)
+    else:  # nothing listed (a 304): only the links that failed before, which are unfinished by definition
+        by_identity = {url: Link(url=url) for url in state.unfinished}
+        todo = list(by_identity)
+    todo = todo[:MAX_ARTICLES_PER_POLL]
+    outcomes: list[_ArticleOutcome] = []
+    if todo:
+        # A few articles of a source in flight at a time: the host allows two requests anyway, and
+        # thousands of waiting tasks only cost memory and scheduling.
+        slots = asyncio.Semaphore(ARTICLES_IN_FLIGHT)
 
-    async def one(key: str) -> _ArticleOutcome:
-        async with slots:
-            return await _process_link(source, by_identity[key], key, ctx)
+        async def one(key: str) -> _ArticleOutcome:
+            async with slots:
+                return await _process_link(source, by_identity[key], key, ctx)
 
-    outcomes = await asyncio.gather(*(one(key) for key in todo))
-    rechecks = await recheck_source(source, ctx)
+        outcomes = await asyncio.gather(*(one(key) for key in todo))
+    rechecks = await recheck_source(source, ctx, due=state.recheck_due)
     store.record_poll(
-        source.name, ctx.clock(), etag=page.etag, last_modified=page.last_modified, feed_url=feed_url
+        source.name,
+        ctx.clock(),
+        etag=page.etag,
+        last_modified=page.last_modified,
+        feed_url=feed_url,
+        rechecks=rechecks.notes,
     )
     if todo:
         store.prune_story_index(now - STORY_WINDOW, slack=PRUNE_SLACK)

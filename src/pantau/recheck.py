@@ -28,7 +28,7 @@ from pantau.errors import ExtractError, FetchError
 from pantau.models import Match
 from pantau.reading import read_article
 from pantau.redact import redact_text
-from pantau.store import DueRecheck
+from pantau.store import DueRecheck, Rechecked
 
 if TYPE_CHECKING:
     from pantau.pipeline import Context
@@ -45,6 +45,7 @@ class RecheckResult:
     checked: int = 0
     changed: int = 0
     alert_rules: tuple[str, ...] = ()
+    notes: tuple[Rechecked, ...] = ()  # for the store, written with the poll (Store.record_poll)
 
 
 def next_check(first_seen: datetime, now: datetime, every: timedelta, until: datetime) -> datetime | None:
@@ -53,25 +54,30 @@ def next_check(first_seen: datetime, now: datetime, every: timedelta, until: dat
     return at if at < until else None
 
 
-async def recheck_source(source: SourceConfig, ctx: Context) -> RecheckResult:
-    if source.recheck is None:
+async def recheck_source(source: SourceConfig, ctx: Context, *, due: bool = True) -> RecheckResult:
+    """Check the source's articles that are due. `due`: False when the poll's first read found none
+    (Store.poll_state), which spares the query. What each check read is returned as `notes`, for the
+    caller to write with the poll: one write for the whole poll."""
+    if source.recheck is None or not due:
         return RecheckResult()
-    due = ctx.store.due_rechecks(source.name, ctx.clock(), MAX_RECHECKS_PER_POLL)
-    if not due:
+    items = ctx.store.due_rechecks(source.name, ctx.clock(), MAX_RECHECKS_PER_POLL)
+    if not items:
         return RecheckResult()
     slots = asyncio.Semaphore(IN_FLIGHT)
 
-    async def one(item: DueRecheck) -> tuple[bool, tuple[str, ...]]:
+    async def one(item: DueRecheck) -> tuple[Rechecked, tuple[str, ...]]:
         async with slots:
             return await _check(source, item, ctx)
 
-    done = await asyncio.gather(*(one(item) for item in due))
-    rules = tuple(rule for _changed, rules in done for rule in rules)
-    return RecheckResult(len(due), sum(changed for changed, _ in done), rules)
+    done = await asyncio.gather(*(one(item) for item in items))
+    rules = tuple(rule for _note, rules in done for rule in rules)
+    changed = sum(note.content_hash is not None for note, _ in done)
+    return RecheckResult(len(items), changed, rules, tuple(note for note, _ in done))
 
 
-async def _check(source: SourceConfig, item: DueRecheck, ctx: Context) -> tuple[bool, tuple[str, ...]]:
-    """(did the text change, the rules that alerted on the update)."""
+async def _check(source: SourceConfig, item: DueRecheck, ctx: Context) -> tuple[Rechecked, tuple[str, ...]]:
+    """(what to note about the check: its content_hash is set when the text changed, the rules that
+    alerted on the update)."""
     store = ctx.store
     try:
         read = await read_article(
@@ -81,19 +87,12 @@ async def _check(source: SourceConfig, item: DueRecheck, ctx: Context) -> tuple[
         log.warning(
             "%s: recheck of %s failed: %s", source.name, item.url, redact_text(str(exc), ctx.config.secrets)
         )
-        now = ctx.clock()
-        store.rechecked(
-            item.article_id,
-            next_at=next_check(item.first_seen_at, now, source.every, item.until),
-            etag=item.etag,
-            last_modified=item.last_modified,
-        )
-        return False, ()
+        following = next_check(item.first_seen_at, ctx.clock(), source.every, item.until)
+        return Rechecked(item.article_id, following, item.etag, item.last_modified), ()
     now, page, found = ctx.clock(), read.page, read.analysis
     following = next_check(item.first_seen_at, now, source.every, item.until)
     if found is None or found.content_hash == item.content_hash:
-        store.rechecked(item.article_id, next_at=following, etag=page.etag, last_modified=page.last_modified)
-        return False, ()
+        return Rechecked(item.article_id, following, page.etag, page.last_modified), ()
 
     extracted, matches = found.extracted, list(found.matches)
     old = too_old(extracted.published, source, now)
@@ -119,17 +118,11 @@ async def _check(source: SourceConfig, item: DueRecheck, ctx: Context) -> tuple[
         held=tuple(m.rule for m in matches) if old else (),
         plan=plan,
     )
-    store.rechecked(
-        item.article_id,
-        next_at=following,
-        etag=page.etag,
-        last_modified=page.last_modified,
-        content_hash=found.content_hash,
-    )
+    note = Rechecked(item.article_id, following, page.etag, page.last_modified, found.content_hash)
     if article_id is None:
-        return True, ()
+        return note, ()
     log.info("%s: %s was updated (%d alerts)", source.name, item.original_url, len(plan.planned))
-    return True, tuple(m.rule for m, _ in plan.planned)
+    return note, tuple(m.rule for m, _ in plan.planned)
 
 
 def _as_update(match: Match) -> Match:

@@ -11,6 +11,7 @@ import json
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cached_property
 from typing import Any
 
 from sqlalchemy import Engine, and_, bindparam, func, select, update
@@ -21,7 +22,7 @@ from pantau.models import Article, Match
 from pantau.store.db import make_engine, migrate
 from pantau.store.fast import FastCursor, FastPath
 from pantau.store.outbox import OutboxQueries, chunks, lease_owner
-from pantau.store.recheck import RecheckQueries, Watch
+from pantau.store.recheck import Rechecked, RecheckQueries, Watch
 from pantau.store.schedule import ScheduleQueries
 from pantau.store.stories import StoryLink, StoryQueries
 from pantau.store.tables import (
@@ -47,6 +48,17 @@ class SourceHealth:
     last_error: str | None = None
     articles_seen: int = 0
     last_poll_by: str | None = None  # the instance (host:pid) that polled it last
+
+
+@dataclass(frozen=True)
+class PollState:
+    """What a poll of a source reads before it fetches (Store.poll_state)."""
+
+    feed_url: str | None
+    etag: str | None
+    last_modified: str | None
+    unfinished: tuple[str, ...]  # links that failed before and have attempts left, oldest first
+    recheck_due: bool = False  # a watched article is due for a re-check
 
 
 @dataclass(frozen=True)
@@ -131,6 +143,8 @@ class Store(StoryQueries, RecheckQueries, OutboxQueries, ViewQueries, ScheduleQu
         return dialect.insert(table)
 
     # -- sources ------------------------------------------------------------------------------------------
+    # A poll reads what it needs in one go (poll_state) and writes once at its end (record_poll), both on
+    # the fast path: most polls of a big deployment find nothing new, and then these two are all it costs.
 
     def source_health(self, name: str) -> SourceHealth:
         with self._read() as conn:
@@ -142,6 +156,21 @@ class Store(StoryQueries, RecheckQueries, OutboxQueries, ViewQueries, ScheduleQu
             rows = conn.execute(select(SOURCE_STATE).order_by(SOURCE_STATE.c.name)).mappings().all()
         return [SourceHealth(**row) for row in rows]
 
+    def poll_state(self, name: str, max_attempts: int, now: datetime | None = None) -> PollState:
+        """What a poll of this source starts from, in one read: its validators and feed, the links that
+        failed before with attempts left (oldest first), and, given `now`, whether a watched article is
+        due for a re-check. The source gets its row on its first poll."""
+        with self._fast.transaction(write=False) as cur:
+            row = cur.execute(self._state_of, {"name": name}).fetchone()
+            unfinished = [
+                url for (url,) in cur.execute(self._unfinished, {"source": name, "max": max_attempts})
+            ]
+            due = now is not None and cur.execute(self._recheck_due, {"source": name, "now": now}).fetchone()
+        if row is None:
+            self.ensure_source(name)
+            row = (None, None, None)
+        return PollState(row[0], row[1], row[2], tuple(unfinished), recheck_due=bool(due))
+
     def record_poll(
         self,
         name: str,
@@ -151,21 +180,81 @@ class Store(StoryQueries, RecheckQueries, OutboxQueries, ViewQueries, ScheduleQu
         etag: str | None = None,
         last_modified: str | None = None,
         feed_url: str | None = None,
+        rechecks: Sequence[Rechecked] = (),
     ) -> None:
-        """Note one poll of a source: a success resets the failure count, a failure adds one."""
-        ok = error is None
-        values: dict[str, Any] = {"last_poll_at": at, "last_error": error, "last_poll_by": self.instance}
-        if ok:
-            values.update(last_success_at=at, etag=etag, last_modified=last_modified, feed_url=feed_url)
-        stmt = self._insert(SOURCE_STATE).values(name=name, consecutive_failures=0 if ok else 1, **values)
-        values["consecutive_failures"] = 0 if ok else SOURCE_STATE.c.consecutive_failures + 1
-        with self.engine.begin() as conn:
-            conn.execute(stmt.on_conflict_do_update(index_elements=["name"], set_=values))
+        """Note one poll of a source: a success resets the failure count, a failure adds one. `rechecks`:
+        the articles it checked again, written in the same transaction (see RecheckQueries.rechecked)."""
+        values: dict[str, Any] = {
+            "name": name,
+            "last_poll_at": at,
+            "last_error": error,
+            "last_poll_by": self.instance,
+            "articles_seen": 0,
+        }
+        if error is None:
+            values.update(
+                consecutive_failures=0,
+                last_success_at=at,
+                etag=etag,
+                last_modified=last_modified,
+                feed_url=feed_url,
+            )
+        else:
+            values.update(consecutive_failures=1)
+        with self._fast.transaction(write=True) as cur:
+            cur.execute(self._polled_ok if error is None else self._polled_failed, values)
+            self._write_rechecks(cur, rechecks)
 
     def ensure_source(self, name: str) -> None:
-        stmt = self._insert(SOURCE_STATE).values(name=name).on_conflict_do_nothing(index_elements=["name"])
-        with self.engine.begin() as conn:
-            conn.execute(stmt)
+        with self._fast.transaction(write=True) as cur:
+            cur.execute(self._add_source, {"name": name, "consecutive_failures": 0, "articles_seen": 0})
+
+    @cached_property
+    def _state_of(self) -> Any:
+        state = SOURCE_STATE.c
+        return select(state.feed_url, state.etag, state.last_modified).where(state.name == bindparam("name"))
+
+    @cached_property
+    def _unfinished(self) -> Any:
+        return (
+            select(SEEN_LINK.c.url)
+            .where(
+                SEEN_LINK.c.source == bindparam("source"),
+                SEEN_LINK.c.done == False,  # noqa: E712 (SQL, not Python)
+                SEEN_LINK.c.attempts < bindparam("max"),
+            )
+            .order_by(SEEN_LINK.c.first_seen_at, SEEN_LINK.c.url)
+        )
+
+    @cached_property
+    def _add_source(self) -> Any:
+        return self._insert(SOURCE_STATE).on_conflict_do_nothing(index_elements=["name"])
+
+    @cached_property
+    def _polled_ok(self) -> Any:
+        stmt = self._insert(SOURCE_STATE)
+        kept = (
+            "last_poll_at",
+            "last_error",
+            "last_poll_by",
+            "consecutive_failures",
+            "last_success_at",
+            "etag",
+            "last_modified",
+            "feed_url",
+        )
+        return stmt.on_conflict_do_update(
+            index_elements=["name"], set_={column: stmt.excluded[column] for column in kept}
+        )
+
+    @cached_property
+    def _polled_failed(self) -> Any:
+        stmt = self._insert(SOURCE_STATE)
+        set_: dict[str, Any] = {
+            column: stmt.excluded[column] for column in ("last_poll_at", "last_error", "last_poll_by")
+        }
+        set_["consecutive_failures"] = SOURCE_STATE.c.consecutive_failures + 1
+        return stmt.on_conflict_do_update(index_elements=["name"], set_=set_)
 
     # -- links --------------------------------------------------------------------------------------------
 
@@ -189,28 +278,32 @@ class Store(StoryQueries, RecheckQueries, OutboxQueries, ViewQueries, ScheduleQu
     def unfinished_links(self, source: str, max_attempts: int) -> list[str]:
         """Links of this source that failed and have attempts left, oldest first: tried again on the next
         poll even when the listing is unchanged (304) or no longer shows them."""
-        query = (
-            select(SEEN_LINK.c.url)
-            .where(
-                SEEN_LINK.c.source == source,
-                SEEN_LINK.c.done == False,  # noqa: E712 (SQL, not Python)
-                SEEN_LINK.c.attempts < max_attempts,
-            )
-            .order_by(SEEN_LINK.c.first_seen_at, SEEN_LINK.c.url)
-        )
-        with self._read() as conn:
-            return [row[0] for row in conn.execute(query)]
+        with self._fast.transaction(write=False) as cur:
+            return [url for (url,) in cur.execute(self._unfinished, {"source": source, "max": max_attempts})]
 
     def mark_link(self, source: str, url: str, at: datetime, *, done: bool, error: str | None = None) -> None:
-        stmt = self._insert(SEEN_LINK).values(
-            source=source, url=url, first_seen_at=at, done=done, attempts=1, last_error=error
-        )
-        stmt = stmt.on_conflict_do_update(
+        row = {
+            "source": source,
+            "url": url,
+            "first_seen_at": at,
+            "done": done,
+            "attempts": 1,
+            "last_error": error,
+        }
+        with self._fast.transaction(write=True) as cur:
+            cur.execute(self._link_tried, row)
+
+    @cached_property
+    def _link_tried(self) -> Any:
+        stmt = self._insert(SEEN_LINK)
+        return stmt.on_conflict_do_update(
             index_elements=["source", "url"],
-            set_={"done": done, "attempts": SEEN_LINK.c.attempts + 1, "last_error": error},
+            set_={
+                "done": stmt.excluded.done,
+                "attempts": SEEN_LINK.c.attempts + 1,
+                "last_error": stmt.excluded.last_error,
+            },
         )
-        with self.engine.begin() as conn:
-            conn.execute(stmt)
 
     # -- articles and alerts ------------------------------------------------------------------------------
 

@@ -13,9 +13,9 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cached_property
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import Engine, delete, func, select, update
+from sqlalchemy import Engine, bindparam, delete, func, select, update
 
 from pantau.dedupe import Fingerprint, PriorAlert, StoryView
 from pantau.models import Article, Match
@@ -46,6 +46,18 @@ class DueRecheck:
     until: datetime
     story_id: int | None
     original_url: str  # the stored article's canonical URL
+
+
+@dataclass(frozen=True)
+class Rechecked:
+    """One check of a watched article, to note: the validators read, the next check (None: watch no
+    more) and, when its text changed, the new text's hash."""
+
+    article_id: int
+    next_at: datetime | None
+    etag: str | None = None
+    last_modified: str | None = None
+    content_hash: str | None = None
 
 
 class RecheckQueries:
@@ -111,7 +123,49 @@ class RecheckQueries:
 
     def due_rechecks(self, source: str, now: datetime, limit: int) -> list[DueRecheck]:
         """This source's watched articles whose next check is due, longest waiting first."""
-        query = (
+        with self._fast.transaction(write=False) as cur:
+            rows = cur.all(self._due_checks, {"source": source, "now": now, "limit": limit})
+        when = self._when
+        return [
+            DueRecheck(
+                article_id, url, etag, modified, content_hash, when(first), when(until), story, original
+            )
+            for article_id, url, etag, modified, content_hash, first, until, story, original in rows
+        ]
+
+    def rechecked(
+        self,
+        article_id: int,
+        *,
+        next_at: datetime | None,
+        etag: str | None = None,
+        last_modified: str | None = None,
+        content_hash: str | None = None,
+    ) -> None:
+        """Note a check: the validators and text hash it read, and the next check (None: watch no more).
+        The pipeline notes a poll's checks with the poll itself (Store.record_poll)."""
+        with self._fast.transaction(write=True) as cur:
+            self._write_rechecks(cur, [Rechecked(article_id, next_at, etag, last_modified, content_hash)])
+
+    def _write_rechecks(self, cur: FastCursor, checks: Sequence[Rechecked]) -> None:
+        ended = [{"id": c.article_id} for c in checks if c.next_at is None]
+        moved = [
+            {
+                "id": c.article_id,
+                "at": c.next_at,
+                "etag": c.etag,
+                "modified": c.last_modified,
+                "hash": c.content_hash,
+            }
+            for c in checks
+            if c.next_at is not None
+        ]
+        cur.executemany(self._unwatch, ended)
+        cur.executemany(self._check_moved, moved)
+
+    @cached_property
+    def _due_checks(self) -> Any:
+        return (
             select(
                 RECHECK.c.article_id,
                 RECHECK.c.url,
@@ -124,31 +178,55 @@ class RecheckQueries:
                 ARTICLE.c.url,
             )
             .join(ARTICLE, ARTICLE.c.id == RECHECK.c.article_id)
-            .where(RECHECK.c.source == source, RECHECK.c.next_at <= now, RECHECK.c.until > now)
+            .where(
+                RECHECK.c.source == bindparam("source"),
+                RECHECK.c.next_at <= bindparam("now"),
+                RECHECK.c.until > bindparam("now"),
+            )
             .order_by(RECHECK.c.next_at, RECHECK.c.article_id)
-            .limit(limit)
+            .limit(bindparam("limit"))
         )
-        with self._read() as conn:
-            return [DueRecheck(*row) for row in conn.execute(query)]
 
-    def rechecked(
-        self,
-        article_id: int,
-        *,
-        next_at: datetime | None,
-        etag: str | None = None,
-        last_modified: str | None = None,
-        content_hash: str | None = None,
-    ) -> None:
-        """Note a check: the validators and text hash it read, and the next check (None: watch no more)."""
-        with self.engine.begin() as conn:
-            if next_at is None:
-                conn.execute(delete(RECHECK).where(RECHECK.c.article_id == article_id))
-                return
-            values: dict[str, Any] = {"next_at": next_at, "etag": etag, "last_modified": last_modified}
-            if content_hash is not None:
-                values["content_hash"] = content_hash
-            conn.execute(update(RECHECK).where(RECHECK.c.article_id == article_id).values(**values))
+    @cached_property
+    def _recheck_due(self) -> Any:
+        """Is any watched article of this source due (Store.poll_state)?"""
+        return (
+            select(RECHECK.c.article_id)
+            .where(
+                RECHECK.c.source == bindparam("source"),
+                RECHECK.c.next_at <= bindparam("now"),
+                RECHECK.c.until > bindparam("now"),
+            )
+            .limit(1)
+        )
+
+    @cached_property
+    def _when(self) -> Callable[[Any], datetime]:
+        """A datetime column's value as the driver returns it -> an aware UTC datetime (the fast path
+        leaves result values as they come: text on SQLite)."""
+        dialect = self.engine.dialect
+        process = RECHECK.c.until.type.dialect_impl(dialect).result_processor(dialect, None)
+        assert process is not None, "UTCDateTime always processes what it reads"
+        return cast(Callable[[Any], datetime], process)
+
+    @cached_property
+    def _unwatch(self) -> Any:
+        return delete(RECHECK).where(RECHECK.c.article_id == bindparam("id"))
+
+    @cached_property
+    def _check_moved(self) -> Any:
+        return (
+            update(RECHECK)
+            .where(RECHECK.c.article_id == bindparam("id"))
+            .values(
+                next_at=bindparam("at", type_=RECHECK.c.next_at.type),
+                etag=bindparam("etag"),
+                last_modified=bindparam("modified"),
+                content_hash=func.coalesce(
+                    bindparam("hash", type_=RECHECK.c.content_hash.type), RECHECK.c.content_hash
+                ),
+            )
+        )
 
     def place_revision(
         self,
