@@ -9,7 +9,7 @@ from support.store import T0, sample_article, sample_match
 
 from pantau.dedupe import fingerprint
 from pantau.recheck import next_check
-from pantau.store import Outgoing, Store, Watch
+from pantau.store import Outgoing, Rechecked, Store, Watch
 
 
 def _watched(store: Store, url: str = "https://wire.test/news/1", held: tuple[str, ...] = ()) -> int:
@@ -79,3 +79,26 @@ def test_checks_spread_out_as_the_article_ages() -> None:
         checks.append(at)
         at = next_check(T0, at, every, until)
     assert [int((c - T0).total_seconds() // 60) for c in checks] == [10, 20, 40, 80, 160, 320]
+
+
+def test_a_poll_says_whether_a_check_is_due_and_notes_its_checks_with_itself(store: Store) -> None:
+    kept, ended = _watched(store), _watched(store, "https://wire.test/news/2")
+    assert not store.poll_state("wire", 3, T0 + timedelta(minutes=9)).recheck_due
+    assert store.poll_state("wire", 3, T0 + timedelta(minutes=10)).recheck_due
+    assert not store.poll_state("wire", 3, T0 + timedelta(hours=6)).recheck_due  # watched no more
+    assert not store.poll_state("wire", 3).recheck_due  # not asked (the source does not re-check)
+    store.record_poll(
+        "wire",
+        T0 + timedelta(minutes=10),
+        etag='"list"',
+        rechecks=[Rechecked(kept, T0 + timedelta(minutes=20), '"v2"', None, "h2"), Rechecked(ended, None)],
+    )
+    assert not store.poll_state("wire", 3, T0 + timedelta(minutes=19)).recheck_due
+    [due] = store.due_rechecks("wire", T0 + timedelta(minutes=20), 10)
+    assert (due.article_id, due.etag, due.content_hash) == (kept, '"v2"', "h2")
+    assert due.first_seen_at == sample_article().fetched_at and due.until == T0 + timedelta(hours=6)
+    # an unchanged text keeps its hash
+    store.record_poll("wire", T0 + timedelta(minutes=20), rechecks=[Rechecked(kept, T0 + timedelta(hours=1))])
+    [due] = store.due_rechecks("wire", T0 + timedelta(hours=1), 10)
+    assert (due.etag, due.content_hash) == (None, "h2")
+    assert store.source_health("wire").last_poll_at == T0 + timedelta(minutes=20)

@@ -120,3 +120,26 @@ def test_reopening_keeps_everything(store_url: str) -> None:
     second = Store.open(store_url)
     assert second.counts() == {"articles": 1, "alerts": 1, "pending": 1}
     second.close()
+
+
+def test_a_poll_starts_from_one_read_of_its_source(store: Store) -> None:
+    state = store.poll_state("wire", max_attempts=3)
+    assert (state.etag, state.last_modified, state.feed_url, state.unfinished) == (None, None, None, ())
+    assert [h.name for h in store.all_source_health()] == ["wire"]  # its row exists from the first poll on
+    store.record_poll("wire", T0, etag='"v1"', last_modified="Mon, 30 Nov 2026 06:00:00 GMT", feed_url=None)
+    store.mark_link(
+        "wire", "https://wire.test/late", T0 + timedelta(minutes=1), done=False, error="fetch: 503"
+    )
+    store.mark_link("wire", "https://wire.test/early", T0, done=False, error="fetch: 503")
+    store.mark_link("wire", "https://wire.test/done", T0, done=True)
+    state = store.poll_state("wire", max_attempts=3)
+    assert (state.etag, state.last_modified) == ('"v1"', "Mon, 30 Nov 2026 06:00:00 GMT")
+    assert state.unfinished == ("https://wire.test/early", "https://wire.test/late")  # oldest first
+    assert store.poll_state("wire", max_attempts=1).unfinished == ()  # given up on after one attempt
+
+
+def test_a_first_poll_that_fails_counts_one_failure(store: Store) -> None:
+    store.record_poll("new", T0, error="fetch: HTTP 500 for https://new.test/")
+    health = store.source_health("new")
+    assert (health.consecutive_failures, health.last_poll_at, health.last_success_at) == (1, T0, None)
+    assert health.last_poll_by == store.instance

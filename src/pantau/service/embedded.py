@@ -176,7 +176,7 @@ class Service:
         if ctx is None:
             return
         try:
-            source = ctx.config.source(name)
+            source = ctx.source(name)
         except KeyError:
             return  # removed by a reload
         started = time.monotonic()
