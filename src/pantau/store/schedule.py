@@ -13,9 +13,15 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Engine, delete, select, update
+from sqlalchemy import Engine, bindparam, delete, select, update
 
 from pantau.store.tables import CLUSTER_STATE, SOURCE_SCHEDULE
+
+_MOVE_ON = (
+    update(SOURCE_SCHEDULE)
+    .where(SOURCE_SCHEDULE.c.name == bindparam("source"))
+    .values(next_due_at=bindparam("next", type_=SOURCE_SCHEDULE.c.next_due_at.type))
+)
 
 
 @dataclass(frozen=True)
@@ -70,16 +76,15 @@ class ScheduleQueries:
             .limit(limit)
             .with_for_update(skip_locked=True)
         )
+        moved = []
         with self.engine.begin() as conn:
             rows = conn.execute(query).mappings().all()
             for r in rows:
                 every = timedelta(seconds=r["every_seconds"])
                 following = r["next_due_at"] + every
-                conn.execute(
-                    update(SOURCE_SCHEDULE)
-                    .where(SOURCE_SCHEDULE.c.name == r["name"])
-                    .values(next_due_at=following if following > now else now + every)
-                )
+                moved.append({"source": r["name"], "next": following if following > now else now + every})
+            if moved:  # one statement for them all, however many are due
+                conn.execute(_MOVE_ON, moved)
         return [r["name"] for r in rows]
 
     def schedules(self) -> list[Schedule]:
