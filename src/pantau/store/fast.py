@@ -157,7 +157,11 @@ class FastPath:
             except self._engine.dialect.loaded_dbapi.Error:
                 self._drop()
         if self._connection is None:
-            self._connection = self._engine.raw_connection()
+            error = self._engine.dialect.loaded_dbapi.Error
+            try:
+                self._connection = self._engine.raw_connection()
+            except error as exc:  # the pool raises the driver's own error: as a Connection would, wrap it
+                raise DBAPIError.instance(None, None, exc, error, connection_invalidated=True) from exc
         return self._connection.driver_connection
 
     def _drop(self) -> None:

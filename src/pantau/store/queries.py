@@ -16,6 +16,7 @@ from typing import Any
 
 from sqlalchemy import Engine, and_, bindparam, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import DBAPIError
 
 from pantau.dedupe import Fingerprint, StoryView
 from pantau.models import Article, Match
@@ -174,17 +175,30 @@ class Store(StoryQueries, RecheckQueries, OutboxQueries, ViewQueries, ScheduleQu
     def poll_state(self, name: str, max_attempts: int, now: datetime | None = None) -> PollState:
         """What a poll of this source starts from, in one read: its validators and feed, the links that
         failed before with attempts left (oldest first), and, given `now`, whether a watched article is
-        due for a re-check. The source gets its row on its first poll."""
+        due for a re-check. The source gets its row on its first poll.
+
+        The first statement of a poll: when the held connection turns out to be gone (a restarted
+        PostgreSQL), it is read once more on a new one, as the pool's pre-ping would, so that a poll fails
+        only when the database cannot be reached now."""
+        try:
+            row, unfinished, due = self._poll_state(name, max_attempts, now)
+        except DBAPIError as exc:
+            if not exc.connection_invalidated:
+                raise
+            row, unfinished, due = self._poll_state(name, max_attempts, now)
+        if row is None:
+            self.ensure_source(name)
+            row = (None, None, None)
+        return PollState(row[0], row[1], row[2], tuple(unfinished), recheck_due=due)
+
+    def _poll_state(self, name: str, max_attempts: int, now: datetime | None) -> tuple[Any, list[str], bool]:
         with self._fast.transaction(write=False) as cur:
             row = cur.execute(self._state_of, {"name": name}).fetchone()
             unfinished = [
                 url for (url,) in cur.execute(self._unfinished, {"source": name, "max": max_attempts})
             ]
             due = now is not None and cur.execute(self._recheck_due, {"source": name, "now": now}).fetchone()
-        if row is None:
-            self.ensure_source(name)
-            row = (None, None, None)
-        return PollState(row[0], row[1], row[2], tuple(unfinished), recheck_due=bool(due))
+        return row, unfinished, bool(due)
 
     def record_poll(
         self,
