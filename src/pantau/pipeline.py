@@ -43,6 +43,9 @@ MAX_LINK_ATTEMPTS = 3  # an article page that fails this many polls in a row is 
 MAX_ARTICLES_PER_POLL = 200  # a huge first listing is worked through over several polls, newest first
 MAX_CHILD_SITEMAPS = 5  # the newest children of a sitemap index
 ARTICLES_IN_FLIGHT = 4  # per source
+# Sources polled at once by poll_all: many more than the HTTP client's 64 connections, so slow hosts do not
+# hold the others up, but not 10,000 polls in flight, each with its task, its request and its stack.
+POLLS_IN_FLIGHT = 500
 STORY_WINDOW = timedelta(hours=72)  # copies further apart than this are separate stories
 PRUNE_SLACK = timedelta(hours=1)  # index entries are removed in hourly batches, not on every poll
 
@@ -288,5 +291,15 @@ def _watch(source: SourceConfig, page: Page, now: datetime) -> Watch | None:
 
 
 async def poll_all(ctx: Context, only: str | None = None) -> list[PollResult]:
+    """Poll every source (or the one named `only`) once, at most POLLS_IN_FLIGHT at a time; the results
+    in the config's order."""
     sources = [s for s in ctx.config.sources if only is None or s.name == only]
-    return list(await asyncio.gather(*(poll_source(source, ctx) for source in sources)))
+    results: list[PollResult | None] = [None] * len(sources)
+    todo = iter(enumerate(sources))
+
+    async def poller() -> None:
+        for index, source in todo:  # one iterator shared by all pollers: each source is taken once
+            results[index] = await poll_source(source, ctx)
+
+    await asyncio.gather(*(poller() for _ in range(min(POLLS_IN_FLIGHT, len(sources)))))
+    return [result for result in results if result is not None]
