@@ -94,10 +94,14 @@ class StoryQueries:
         story_id = choose_story(fp, candidates, lang=lang, cited=cited)
         if story_id is None:
             return None
-        rows = cur.all(self._story_alerts, {"story_id": story_id})
-        sources = [source for (source,) in cur.all(self._story_sources, {"story_id": story_id})]
-        alerts = tuple(PriorAlert(rule, source, tuple(json.loads(terms))) for rule, terms, source in rows)
-        return StoryView(story_id, alerts, tuple(sources))
+        # One statement for both: the story's articles in order, each with its alerts (if any).
+        rows = cur.all(self._story_members, {"story_id": story_id})
+        sources = tuple(dict.fromkeys(source for source, *_ in rows))
+        raised = sorted((alert_id, rule, terms, source) for source, alert_id, rule, terms in rows if alert_id)
+        alerts = tuple(
+            PriorAlert(rule, source, tuple(json.loads(terms))) for _, rule, terms, source in raised
+        )
+        return StoryView(story_id, alerts, sources)
 
     def _one_placement_at_a_time(self, cur: FastCursor) -> None:
         """Serialise story placement across processes. SQLite's BEGIN IMMEDIATE already has; PostgreSQL's
@@ -246,11 +250,11 @@ class StoryQueries:
         .where(ARTICLE.c.story_id == bindparam("story_id"))
         .order_by(ALERT.c.id)
     )
-    _story_sources = (
-        select(ARTICLE.c.source)
+    _story_members = (
+        select(ARTICLE.c.source, ALERT.c.id, ALERT.c.rule, ALERT.c.terms)
+        .select_from(ARTICLE.outerjoin(ALERT, ALERT.c.article_id == ARTICLE.c.id))
         .where(ARTICLE.c.story_id == bindparam("story_id"))
-        .group_by(ARTICLE.c.source)
-        .order_by(func.min(ARTICLE.c.fetched_at))
+        .order_by(ARTICLE.c.fetched_at, ARTICLE.c.id, ALERT.c.id)
     )
 
 
