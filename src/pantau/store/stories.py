@@ -110,7 +110,8 @@ class StoryQueries:
             cur.execute(self._placement_lock, {"key": PLACEMENT_LOCK})
 
     def _candidates(self, cur: FastCursor, fp: Fingerprint, since: datetime, cited: bool) -> list[Candidate]:
-        # An exact copy shares every band key, so it is always among the candidates: no lookup of its own.
+        # An exact copy shares every band key, so it is among the candidates (unless each of its keys has
+        # PER_KEY newer articles, as only a text made of boilerplate would): no lookup of its own.
         keys = list(dict.fromkeys([*fp.bands, *(figure_keys(fp) if cited else [])]))
         if not keys:
             return []
@@ -284,7 +285,7 @@ def _band_candidates(keys: int) -> Any:
         .group_by(hits.c.article_id)
         .order_by(func.count().desc(), hits.c.article_id)
         .limit(MAX_CANDIDATES + UNRANKED)
-        .subquery("shared")
+        .subquery("ranked")
     )
     return (
         select(*(STORY_SIGNATURE.c[name] for name in _CANDIDATE_COLUMNS))
