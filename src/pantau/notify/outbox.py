@@ -99,7 +99,7 @@ async def deliver_due(store: Store, notifier: Notifier, config: Config, clock: C
     store.release_orphaned_leases(clock())
     await sender.empty_digests()
     claimed_at = clock()
-    due = store.claim_due(claimed_at, lease=LEASE)
+    due = store.claim_due(claimed_at)  # leased for LEASE
     sender.lease_until = claimed_at + LEASE
     by_channel: dict[str, list[DueDelivery]] = defaultdict(list)
     for item in due:
@@ -127,7 +127,7 @@ class _Sender:
         self.config = config
         self.clock = clock
         self._rules = {rule.name: rule for rule in config.rules}  # looked up for every due row
-        self.lease_until = clock() + LEASE  # when the lease on the claimed rows runs out
+        self.lease_until = clock() + LEASE  # when the lease on the claimed rows runs out (set at the claim)
         # Channels with an open "deliveries dying" incident: read once a pass, at its first delivery, so a
         # pass closes each such incident once and one with none open asks nothing more.
         self._dying: set[str] | None = None
@@ -222,7 +222,7 @@ class _Sender:
             if now >= lease_until - LEASE / 2:  # a slow channel: keep the rows still ahead of it
                 renew = [i for later in batches[index + 1 :] for i in later.ids]
                 lease_until = now + LEASE
-            self.store.mark_delivered(batch.ids, now, batch.key, renew=renew, lease=LEASE)
+            self.store.mark_delivered(batch.ids, now, batch.key, renew=renew)
             if not delays:
                 self._recovered(batch.channel, now)
             self._digest_sent(batch, now)

@@ -27,7 +27,7 @@ from sqlalchemy.exc import DBAPIError
 
 from pantau.models import Alert
 from pantau.store.db import unavailable
-from pantau.store.fast import FastCursor, FastPath
+from pantau.store.fast import FastPath
 from pantau.store.tables import ALERT, ARTICLE, DELIVERY, DIGEST_STATE, INCIDENT
 
 LEASE = timedelta(minutes=2)
@@ -175,13 +175,10 @@ class OutboxQueries:
         transaction. If the database is away at that moment, the record is kept in memory (and the error
         raised): `record_unrecorded` writes it once the database is back, before anything is claimed
         again, so the message is not sent a second time when its lease runs out."""
+        holder = owner or lease_owner()
+        renewals = [{"row_id": i, "owner": holder, "until": at + lease} for i in renew]
         try:
-            with self._fast.transaction(write=True) as cur:
-                self._record_delivered(cur, tuple(ids), at, message_key)
-                if renew:
-                    holder = owner or lease_owner()
-                    rows = [{"row_id": i, "owner": holder, "until": at + lease} for i in renew]
-                    cur.executemany(_RENEWED, rows)
+            self._delivered(tuple(ids), at, message_key, renewals)
         except DBAPIError as exc:
             if unavailable(exc) is not None:
                 self._unrecorded.append((tuple(ids), at, message_key))
@@ -196,17 +193,20 @@ class OutboxQueries:
             written += 1
         return written
 
-    def _delivered(self, ids: tuple[int, ...], at: datetime, message_key: str | None) -> None:
+    def _delivered(
+        self,
+        ids: tuple[int, ...],
+        at: datetime,
+        message_key: str | None,
+        renewals: Sequence[dict[str, Any]] = (),
+    ) -> None:
+        rows = [{"row_id": i, "at": at, "key": message_key} for i in ids]
         with self._fast.transaction(write=True) as cur:
-            self._record_delivered(cur, ids, at, message_key)
-
-    @staticmethod
-    def _record_delivered(cur: FastCursor, ids: tuple[int, ...], at: datetime, key: str | None) -> None:
-        rows = [{"row_id": i, "at": at, "key": key} for i in ids]
-        if len(rows) == 1:
-            cur.execute(_DELIVERED, rows[0])
-        else:
-            cur.executemany(_DELIVERED, rows)  # a digest or a rate-limit summary: one message, many rows
+            if len(rows) == 1:
+                cur.execute(_DELIVERED, rows[0])
+            else:
+                cur.executemany(_DELIVERED, rows)  # a digest or a rate-limit summary: one message, many rows
+            cur.executemany(_RENEWED, renewals)
 
     def mark_failed(
         self, ids: Sequence[int], error: str, retry_at: datetime, *, attempted: bool = True
