@@ -1,20 +1,23 @@
 """Quiet sources: what a poll costs when nothing is new, with and without re-checking recent articles.
 
-    .venv/bin/python benchmarks/quiet_sources.py [--sources 100] [--articles 10] [--hours 6] [--compare OTHER/src]
+    .venv/bin/python benchmarks/quiet_sources.py [--sources 100] [--articles 10] [--hours 6]
+        [--compare OTHER/src]
 
 N sources on eight loopback addresses each list M articles. A first poll reads them all (not measured; in
 batches of 500 sources, so that the loaded machine's article reading makes no request time out); then the
 clock moves on one poll interval (10 minutes) at a time for `--hours`, and every source is polled each
-time, all at once (`poll_all`). Every listing answers 304 Not Modified from then on, and so does every
-article asked for again with its ETag. Two runs against the same server, each on its own copy of the store
-the first poll made (SQLite, `workers: 0`, so the process is all of pantau): `recheck: off` (one
-conditional GET per poll) and the default `recheck: 6h` (the listing, plus the articles whose next check is
-due: first one interval after they were first seen, then at doubling gaps).
+time through `poll_all`, as `pantau once` does. Every listing answers 304 Not Modified from then on, and
+so does every article asked for again with its ETag; each host's robots.txt is read before the clock
+starts, as a running service has it cached. Two runs against the same server, each on its own copy of the
+store the first poll made (SQLite, `workers: 0`, so the process is all of pantau): `recheck: off` (one
+conditional GET per poll) and the default `recheck: 6h` (the listing, plus the articles whose next check
+is due: first one interval after they were first seen, then at doubling gaps).
 
 Each tree runs in its own process (PYTHONPATH: this checkout's src/, and with --compare another tree, e.g.
 an older checkout's src/, as the baseline in the same run). Printed for each: polls/s, CPU per poll of the
 process (ms), HTTP requests per poll (what the outlets see) and the peak memory while polling (PSS of the
-process and its children, sampled every 50 ms; the first poll's peak in brackets).
+process and its children, sampled every 50 ms; the first poll's peak in brackets) and the polls that
+failed (a request that timed out: the event loop stalled).
 """
 
 from __future__ import annotations
