@@ -85,3 +85,19 @@ def test_robots_txt_is_asked_for_while_the_store_cannot_open(
     assert once.returncode == 0, err
     assert site.arrived("/robots.txt") == 1
     assert "warta: 6 new articles, 0 alerts" in err
+
+
+def test_a_database_in_memory_is_one_database_whichever_thread_opened_it(
+    tmp_path: Path, site: ScriptedSite
+) -> None:
+    config = tmp_path / "config.yaml"
+    config.write_text(CONFIG.format(url='"sqlite:///:memory:"', site=site.url))
+    done = subprocess.run(
+        [sys.executable, "-m", "pantau", "once", "--config", str(config)],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "NO_COLOR": "1"},
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "warta: 6 new articles, 0 alerts" in done.stderr
