@@ -2,19 +2,38 @@
 
 Prints compile time, articles/s with the presearcher, articles/s evaluating every rule (the baseline, measured
 in the same run) and the speed-up. Times are this process's CPU time (one core; other work on the shared
-machine does not count) and each figure is the best of a few passes. Targets (one core): >= 1,000 articles/s with 10,000 rules, >= 5x the
-baseline, compile 10,000 rules in < 2 s. Exit status 1 when a target is missed.
+machine does not count) and each figure is the best of a few passes. Targets (one core): >= 1,000 articles/s
+with 10,000 rules, >= 5x the baseline, compile 10,000 rules in < 2 s. Exit status 1 when a target is missed.
 
-    PYTHONPATH=src .venv/bin/python benchmarks/rules.py [--articles 400] [--seed 7]
+Then the analysis workers with the 10,000 rules (skip with --pool-pages 0), each design in turn on the same
+article pages (HTML around the same synthetic articles; extraction included): workers forked from the
+Analyser's rules server (now) against the baseline, rules pickled to each worker as it starts (pantau's design
+until 30 Nov 2026, rebuilt here on the same code). For each: wall time from the first page to its answer (the
+fork server already running), from a worker's death to the next answer, articles/s through the pool, and
+memory as PSS (a page shared by n processes counts 1/n in each) per worker, of the pool (workers, rules server,
+fork server) and of every process, measured after --pool-pages pages, so the pages the workers' matching
+has since copied (refcounts) are counted.
+
+    PYTHONPATH=src .venv/bin/python benchmarks/rules.py [--articles 400] [--seed 7] [--workers 2]
+        [--pool-pages 3000]
 """
 
 from __future__ import annotations
 
 import argparse
+import asyncio
+import contextlib
+import html
+import os
 import random
 import sys
 import time
+from concurrent.futures import Future, ProcessPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
 
+import pantau.analyse
+from pantau.analyse import Analyser, ArticlePage, WorkerDied
 from pantau.rules import Concept, Document, RuleSet, RuleSpec, compile_rules
 
 
@@ -123,6 +142,8 @@ def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--articles", type=int, default=400)
     ap.add_argument("--seed", type=int, default=7)
+    ap.add_argument("--workers", type=int, default=2)
+    ap.add_argument("--pool-pages", type=int, default=3000)
     args = ap.parse_args()
     rng = random.Random(args.seed)
     vocab = vocabulary(rng, 20000)
@@ -153,7 +174,156 @@ def main() -> int:
         if n == 10000:
             ok = fast >= 1000 and speedup >= 5 and compile_s < 2 and hits_check == hits_slow
     print("targets met" if ok else "TARGETS MISSED (1,000 articles/s, 5x, compile < 2 s)")
+    if args.pool_pages:
+        pages = [as_page(make_article(rng, content), i) for i in range(args.pool_pages)]
+        pool_figures(rules, pages, args.workers)
     return 0 if ok else 1
+
+
+# -- the analysis workers ---------------------------------------------------------------------------------
+
+
+def as_page(doc: Document, i: int) -> ArticlePage:
+    paragraphs = "".join(f"<p>{html.escape(p)}</p>" for p in doc.body.split("\n\n"))
+    title = html.escape(doc.title)
+    body = (
+        f'<!doctype html><html lang="id"><head><meta charset="utf-8"><title>{title}</title></head>'
+        f"<body><nav><a href='/'>Beranda</a></nav><article><h1>{title}</h1>{paragraphs}</article>"
+        "<footer>Hak cipta</footer></body></html>"
+    )
+    return ArticlePage(body.encode(), "utf-8", f"https://news.test/{doc.source}/{i}", doc.source)
+
+
+def _start_pickled(rules: RuleSet, parent: int, parent_started: str | None) -> None:
+    """The baseline's worker initializer: the rules arrive pickled, one copy per worker."""
+    pantau.analyse._RULES = rules
+    pantau.analyse._start_worker(parent, parent_started)
+
+
+class PickledRules(Analyser):
+    """The baseline: workers forked from multiprocessing's fork server, each unpickling the rules."""
+
+    def _start(self) -> ProcessPoolExecutor:
+        context = pantau.analyse.multiprocessing.get_context("forkserver")
+        context.set_forkserver_preload(["pantau.analyse"])
+        self._up = Future()
+        self._up.set_result(None)
+        me = os.getpid()
+        self._pool = ProcessPoolExecutor(
+            self.workers,
+            mp_context=context,
+            initializer=_start_pickled,
+            initargs=(self.rules, me, pantau.analyse._started(me)),
+            max_tasks_per_child=pantau.analyse.MAX_TASKS_PER_WORKER,
+        )
+        return self._pool
+
+
+class _Dies:
+    """Unpickled in a worker, ends it at once (a parser crash): the pool starts a new worker."""
+
+    def __reduce__(self) -> tuple[object, tuple[int]]:
+        return os._exit, (1,)
+
+
+def _family() -> dict[int, str]:
+    """This process and its descendants, by pid, with their names as the benchmark tells them apart."""
+    me = os.getpid()
+    names, frontier = {me: "main"}, [me]
+    while frontier:
+        parent = frontier.pop()
+        try:
+            children = [int(c) for c in Path(f"/proc/{parent}/task/{parent}/children").read_text().split()]
+        except OSError:
+            continue
+        for child in children:
+            cmd = Path(f"/proc/{child}/cmdline").read_bytes()
+            names[child] = (
+                "tracker" if b"resource_tracker" in cmd else "server" if parent != me else "fork server"
+            )
+            frontier.append(child)
+    return names
+
+
+def _pss_mb(pid: int) -> float:
+    try:
+        for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
+            if line.startswith("Pss:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return 0.0
+
+
+@dataclass
+class Memory:
+    worker_mb: float  # mean over the workers
+    pool_mb: float  # workers, rules server (now) and the fork server
+    all_mb: float  # every process, pantau's main process included
+
+
+def _memory(analyser: Analyser) -> Memory:
+    assert analyser._pool is not None
+    workers = set(analyser._pool._processes)  # type: ignore[attr-defined]
+    names = _family()
+    pss = {pid: _pss_mb(pid) for pid in names}
+    pool = sum(mb for pid, mb in pss.items() if names[pid] not in ("main", "tracker"))
+    return Memory(sum(pss[pid] for pid in workers) / len(workers), pool, sum(pss.values()))
+
+
+@dataclass
+class PoolRun:
+    first_answer: float
+    recovery: float
+    rate: float
+    start: Memory  # once every worker has answered a few pages
+    after: Memory  # after all the pages
+    matches: int
+
+
+async def _run_pool(analyser: Analyser, pages: list[ArticlePage]) -> PoolRun:
+    start = time.perf_counter()
+    await analyser(pages[0])
+    first = time.perf_counter() - start
+    await asyncio.gather(*(analyser(page) for page in pages[1 : 1 + 4 * analyser.workers]))
+    at_start = _memory(analyser)
+    rest = pages[1 + 4 * analyser.workers :]
+    start = time.perf_counter()
+    results = await asyncio.gather(*(analyser(page) for page in rest), return_exceptions=True)
+    rate = len(rest) / (time.perf_counter() - start)
+    matches = sum(len(r.matches) for r in results if not isinstance(r, BaseException))
+    after = _memory(analyser)
+    deadly = ArticlePage(b"", None, "https://news.test/deadly", "kyodo", _Dies())  # type: ignore[arg-type]
+    with contextlib.suppress(WorkerDied):
+        await analyser(deadly)
+    start = time.perf_counter()
+    await analyser(pages[0])
+    recovery = time.perf_counter() - start
+    return PoolRun(first, recovery, rate, at_start, after, matches)
+
+
+def pool_figures(rules: RuleSet, pages: list[ArticlePage], workers: int) -> None:
+    with Analyser(compile_rules([], {}), workers=1) as warm:  # the fork server is running for both designs
+        asyncio.run(warm(pages[0]))
+    print(
+        f"\nanalysis workers: {workers}, 10000 rules, {len(pages):,} pages (memory as PSS: at start -> after)"
+    )
+    print(
+        f"{'design':<28} {'1st answer':>10} {'after death':>11} {'articles/s':>10} "
+        f"{'per worker, MB':>14} {'pool, MB':>10} {'all, MB':>10}"
+    )
+    seen = set()
+    for label, kind in (("baseline: pickle per worker", PickledRules), ("now: rules server", Analyser)):
+        with kind(rules, workers=workers) as analyser:
+            run = asyncio.run(_run_pool(analyser, pages))
+        seen.add(run.matches)
+        a, b = run.start, run.after
+        print(
+            f"{label:<28} {run.first_answer:>9.2f}s {run.recovery:>10.2f}s {run.rate:>10.0f} "
+            f"{a.worker_mb:>6.0f} ->{b.worker_mb:>4.0f} {a.pool_mb:>4.0f} ->{b.pool_mb:>4.0f} "
+            f"{a.all_mb:>4.0f} ->{b.all_mb:>4.0f}"
+        )
+    print(f"same matches in both: {len(seen) == 1}")
 
 
 if __name__ == "__main__":

@@ -1,5 +1,6 @@
 """Article pages read in worker processes: the same result as in the main process, and a worker that dies
-or is sent a stop signal costs at most the page it held."""
+or is sent a stop signal costs at most the page it held. The workers are forked from their Analyser's own
+rules server, which holds that Analyser's rules and ends with it."""
 
 from __future__ import annotations
 
@@ -21,6 +22,7 @@ from pantau.clock import utc_now
 from pantau.config import SourceConfig, load_config
 from pantau.fetch import Fetcher, make_client
 from pantau.pipeline import Context, PollResult, poll_source
+from pantau.rules import RuleSpec, compile_rules
 from pantau.store import Store
 
 
@@ -84,7 +86,8 @@ def test_workers_ignore_stop_signals_until_the_service_closes_them(rules: object
         assert analyser._pool is not None
         workers = list(analyser._pool._processes)  # type: ignore[attr-defined]
         assert workers
-        for pid in workers:  # what a terminal's Ctrl-C or systemd's stop sends to the whole group
+        # What Ctrl-C or systemd's stop sends to the whole group:
+        for pid in [*workers, _server_pid(analyser)]:
             os.kill(pid, signal.SIGINT)
             os.kill(pid, signal.SIGTERM)
         await asyncio.sleep(0.3)
@@ -126,7 +129,7 @@ from pantau.config import SourceConfig, load_config
 if __name__ == "__main__":
     analyser = Analyser(load_config(DEMO_CONFIG).ruleset, workers=1)
     asyncio.run(analyser(demo_pages()[0]))
-    print(*analyser._pool._processes, flush=True)
+    print(*analyser._pool._processes, analyser._server._process.pid, flush=True)
     time.sleep(120)
 """
 
@@ -138,8 +141,8 @@ def test_workers_end_soon_after_the_main_process_is_killed(tmp_path: Path) -> No
     env = {**os.environ, "PANTAU_DEMO_URL": "http://127.0.0.1:9", "PANTAU_DEMO_DB": "sqlite:///x.db"}
     main = subprocess.Popen([sys.executable, str(script)], stdout=subprocess.PIPE, text=True, env=env)
     assert main.stdout is not None
-    workers = [int(pid) for pid in main.stdout.readline().split()]
-    assert workers
+    workers = [int(pid) for pid in main.stdout.readline().split()]  # and their rules server
+    assert len(workers) == 2
     main.kill()  # kill -9: no chance to shut the pool down
     main.wait()
     deadline = time.monotonic() + 10
@@ -179,3 +182,75 @@ def test_pages_lost_with_a_worker_are_read_again_on_the_next_poll(
         assert all("the analysis worker died" in e for e in first.errors)
         second = asyncio.run(poll(warta, store))
     assert second.new_articles == 6 and not second.errors
+
+
+def _server_pid(analyser: Analyser) -> int:
+    assert analyser._server is not None and analyser._server._process is not None
+    pid = analyser._server._process.pid
+    assert pid is not None
+    return pid
+
+
+def _gone(pids: list[int], within: float = 10) -> list[int]:
+    deadline = time.monotonic() + within
+    alive = pids
+    while alive and time.monotonic() < deadline:
+        time.sleep(0.1)
+        alive = [pid for pid in pids if _running(pid)]
+    return alive
+
+
+@pytest.mark.parametrize("wait", [True, False])
+def test_closing_the_analyser_ends_its_workers_and_rules_server(rules: object, wait: bool) -> None:
+    """A reload closes the old Analyser without waiting: its processes must not pile up."""
+    analyser = Analyser(rules, workers=2)  # type: ignore[arg-type]
+    asyncio.run(read_all(analyser, demo_pages()))
+    assert analyser._pool is not None
+    pids = [*analyser._pool._processes, _server_pid(analyser)]  # type: ignore[attr-defined]
+    assert len(pids) == 3 and all(_running(pid) for pid in pids)
+    analyser.close(wait=wait)
+    assert not _gone(pids), "processes outlived their closed analyser"
+
+
+def test_the_workers_are_forks_of_one_rules_server(rules: object) -> None:
+    with Analyser(rules, workers=2) as analyser:  # type: ignore[arg-type]
+        asyncio.run(read_all(analyser, demo_pages()))
+        server = _server_pid(analyser)
+        assert analyser._pool is not None
+        parents = {_parent(pid) for pid in analyser._pool._processes}  # type: ignore[attr-defined]
+    assert parents == {server}
+
+
+def _parent(pid: int) -> int:
+    return int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[1])
+
+
+def test_each_analyser_reads_with_its_own_rules() -> None:
+    """After a reload the old and the new Analyser run side by side for a while, each with its rules."""
+    pages = demo_pages()
+    wide = compile_rules([RuleSpec("any-warta", "source:warta")], {})
+    narrow = compile_rules([RuleSpec("never", "zzyzx")], {})
+    with Analyser(wide, workers=1) as old, Analyser(narrow, workers=1) as new:
+
+        async def both() -> tuple[list[Analysis], list[Analysis]]:
+            return await read_all(old, pages), await read_all(new, pages)
+
+        from_old, from_new = asyncio.run(both())
+    assert {m.rule for a in from_old for m in a.matches} == {"any-warta"}
+    assert not any(a.matches for a in from_new)
+
+
+def test_the_pool_recovers_when_its_rules_server_is_killed(rules: object) -> None:
+    pages = demo_pages()
+
+    async def scenario(analyser: Analyser) -> list[Analysis]:
+        await analyser(pages[0])
+        os.kill(_server_pid(analyser), signal.SIGKILL)  # the OOM killer's choice, say
+        await asyncio.sleep(0.3)
+        first = await asyncio.gather(*(analyser(page) for page in pages), return_exceptions=True)
+        assert all(isinstance(a, Analysis | WorkerDied) for a in first)
+        return await read_all(analyser, pages)  # a new server, new workers
+
+    with Analyser(rules, workers=1) as analyser:  # type: ignore[arg-type]
+        after = asyncio.run(scenario(analyser))
+    assert len(after) == len(pages) and all(a.extracted.body for a in after)

@@ -34,7 +34,7 @@ TermOcc = tuple[int, int, int]
 Span = tuple[int, int, int, tuple[tuple[int, int, int, str], ...]]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class TermDef:
     """A term as the matcher sees it: folded words, each with the automaton word id that finds it."""
 

@@ -39,7 +39,7 @@ class Leaf(Node):
         self.tid, self.label, self.field = tid, label, field
         # Set once by compile after the automaton is built: the keys of the term's first word (none seen:
         # the term is absent) and whether seeing one proves the term is present (one word, any case).
-        self.need: frozenset[int] = frozenset()
+        self.need: tuple[int, ...] = ()
         self.exact = False
 
     def test(self, ctx: DocContext) -> bool:
