@@ -5,17 +5,17 @@ in the same run) and the speed-up. Times are this process's CPU time (one core; 
 machine does not count) and each figure is the best of a few passes. Targets (one core): >= 1,000 articles/s
 with 10,000 rules, >= 5x the baseline, compile 10,000 rules in < 2 s. Exit status 1 when a target is missed.
 
-Then the analysis workers with the 10,000 rules (skip with --pool-pages 0), each design in turn on the same
-article pages (HTML around the same synthetic articles; extraction included): workers forked from the
-Analyser's rules server (now) against the baseline, rules pickled to each worker as it starts (pantau's design
-until 30 Nov 2026, rebuilt here on the same code). For each: wall time from the first page to its answer (the
-fork server already running), from a worker's death to the next answer, articles/s through the pool, and
-memory as PSS (a page shared by n processes counts 1/n in each) per worker, of the pool (workers, rules server,
-fork server) and of every process, measured after --pool-pages pages, so the pages the workers' matching
-has since copied (refcounts) are counted.
+Then the analysis workers with 10,000 rules (skip with --pool-pages 0), in a fresh process per source tree:
+this one and, with --compare OTHER/src (repeatable), another checkout's (e.g. `git worktree add /tmp/old <commit>`), on the
+same article pages (HTML around the same synthetic articles; extraction included). For each: wall time from
+the first page to its answer (the fork server already running), from a worker's death to the next answer,
+articles/s through the pool, and memory as PSS (a page shared by n processes counts 1/n in each) per worker,
+of the pool (workers and the processes they are forked from) and of every process (the benchmark's main
+process included), once every worker has answered a few pages ("start") and after --pool-pages pages
+("after"): by then the workers' matching has touched most of the rules' objects.
 
     PYTHONPATH=src .venv/bin/python benchmarks/rules.py [--articles 400] [--seed 7] [--workers 2]
-        [--pool-pages 3000]
+        [--pool-pages 3000] [--compare OTHER/src]
 """
 
 from __future__ import annotations
@@ -24,15 +24,15 @@ import argparse
 import asyncio
 import contextlib
 import html
+import json
 import os
 import random
+import subprocess
 import sys
 import time
-from concurrent.futures import Future, ProcessPoolExecutor
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
-import pantau.analyse
 from pantau.analyse import Analyser, ArticlePage, WorkerDied
 from pantau.rules import Concept, Document, RuleSet, RuleSpec, compile_rules
 
@@ -144,7 +144,11 @@ def main() -> int:
     ap.add_argument("--seed", type=int, default=7)
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--pool-pages", type=int, default=3000)
+    ap.add_argument("--compare", type=Path, action="append", default=[], help="another tree's src/, same run")
+    ap.add_argument("--pool-child", action="store_true", help=argparse.SUPPRESS)
     args = ap.parse_args()
+    if args.pool_child:
+        return pool_child(args.seed, args.workers, args.pool_pages)
     rng = random.Random(args.seed)
     vocab = vocabulary(rng, 20000)
     content = zipf_picker(rng, vocab)
@@ -175,8 +179,8 @@ def main() -> int:
             ok = fast >= 1000 and speedup >= 5 and compile_s < 2 and hits_check == hits_slow
     print("targets met" if ok else "TARGETS MISSED (1,000 articles/s, 5x, compile < 2 s)")
     if args.pool_pages:
-        pages = [as_page(make_article(rng, content), i) for i in range(args.pool_pages)]
-        pool_figures(rules, pages, args.workers)
+        trees = [Path(__file__).resolve().parent.parent / "src", *args.compare]
+        pool_figures(trees, args)
     return 0 if ok else 1
 
 
@@ -192,31 +196,6 @@ def as_page(doc: Document, i: int) -> ArticlePage:
         "<footer>Hak cipta</footer></body></html>"
     )
     return ArticlePage(body.encode(), "utf-8", f"https://news.test/{doc.source}/{i}", doc.source)
-
-
-def _start_pickled(rules: RuleSet, parent: int, parent_started: str | None) -> None:
-    """The baseline's worker initializer: the rules arrive pickled, one copy per worker."""
-    pantau.analyse._RULES = rules
-    pantau.analyse._start_worker(parent, parent_started)
-
-
-class PickledRules(Analyser):
-    """The baseline: workers forked from multiprocessing's fork server, each unpickling the rules."""
-
-    def _start(self) -> ProcessPoolExecutor:
-        context = pantau.analyse.multiprocessing.get_context("forkserver")
-        context.set_forkserver_preload(["pantau.analyse"])
-        self._up = Future()
-        self._up.set_result(None)
-        me = os.getpid()
-        self._pool = ProcessPoolExecutor(
-            self.workers,
-            mp_context=context,
-            initializer=_start_pickled,
-            initargs=(self.rules, me, pantau.analyse._started(me)),
-            max_tasks_per_child=pantau.analyse.MAX_TASKS_PER_WORKER,
-        )
-        return self._pool
 
 
 class _Dies:
@@ -258,7 +237,7 @@ def _pss_mb(pid: int) -> float:
 @dataclass
 class Memory:
     worker_mb: float  # mean over the workers
-    pool_mb: float  # workers, rules server (now) and the fork server
+    pool_mb: float  # the workers and the processes they are forked from
     all_mb: float  # every process, pantau's main process included
 
 
@@ -302,28 +281,45 @@ async def _run_pool(analyser: Analyser, pages: list[ArticlePage]) -> PoolRun:
     return PoolRun(first, recovery, rate, at_start, after, matches)
 
 
-def pool_figures(rules: RuleSet, pages: list[ArticlePage], workers: int) -> None:
-    with Analyser(compile_rules([], {}), workers=1) as warm:  # the fork server is running for both designs
+def pool_child(seed: int, workers: int, count: int) -> int:
+    """One tree's figures, as a JSON line: run in a fresh process, so that every design starts alike."""
+    rng = random.Random(seed)
+    vocab = vocabulary(rng, 20000)
+    content = zipf_picker(rng, vocab)
+    rules = compile_rules([make_rule(rng, vocab, i) for i in range(10000)], make_concepts(rng, vocab))
+    pages = [as_page(make_article(rng, content), i) for i in range(count)]
+    with Analyser(compile_rules([], {}), workers=1) as warm:  # the fork server is running before the clock
         asyncio.run(warm(pages[0]))
+    with Analyser(rules, workers=workers) as analyser:
+        run = asyncio.run(_run_pool(analyser, pages))
+    print(json.dumps(asdict(run)))
+    return 0
+
+
+def pool_figures(trees: list[Path], args: argparse.Namespace) -> None:
     print(
-        f"\nanalysis workers: {workers}, 10000 rules, {len(pages):,} pages (memory as PSS: at start -> after)"
+        f"\nanalysis workers: {args.workers}, 10,000 rules, {args.pool_pages:,} pages"
+        " (memory as PSS, MB: start -> after)"
     )
     print(
-        f"{'design':<28} {'1st answer':>10} {'after death':>11} {'articles/s':>10} "
-        f"{'per worker, MB':>14} {'pool, MB':>10} {'all, MB':>10}"
+        f"{'source tree':<32} {'1st answer':>10} {'after death':>11} {'articles/s':>10} "
+        f"{'per worker':>10} {'pool':>10} {'all':>10}"
     )
-    seen = set()
-    for label, kind in (("baseline: pickle per worker", PickledRules), ("now: rules server", Analyser)):
-        with kind(rules, workers=workers) as analyser:
-            run = asyncio.run(_run_pool(analyser, pages))
-        seen.add(run.matches)
-        a, b = run.start, run.after
+    matches = set()
+    for tree in trees:
+        cmd = [sys.executable, __file__, "--pool-child", "--seed", str(args.seed)]
+        cmd += ["--workers", str(args.workers), "--pool-pages", str(args.pool_pages)]
+        env = {**os.environ, "PYTHONPATH": str(tree)}
+        out = subprocess.run(cmd, env=env, capture_output=True, text=True, check=True).stdout
+        run = json.loads(out.strip().splitlines()[-1])
+        a, b = run["start"], run["after"]
+        matches.add(run["matches"])
         print(
-            f"{label:<28} {run.first_answer:>9.2f}s {run.recovery:>10.2f}s {run.rate:>10.0f} "
-            f"{a.worker_mb:>6.0f} ->{b.worker_mb:>4.0f} {a.pool_mb:>4.0f} ->{b.pool_mb:>4.0f} "
-            f"{a.all_mb:>4.0f} ->{b.all_mb:>4.0f}"
+            f"{str(tree)[-32:]:<32} {run['first_answer']:>9.2f}s {run['recovery']:>10.2f}s {run['rate']:>10.0f} "
+            f"{a['worker_mb']:>4.0f} ->{b['worker_mb']:>4.0f} {a['pool_mb']:>4.0f} ->{b['pool_mb']:>4.0f} "
+            f"{a['all_mb']:>4.0f} ->{b['all_mb']:>4.0f}"
         )
-    print(f"same matches in both: {len(seen) == 1}")
+    print(f"same matches in every tree: {len(matches) == 1}")
 
 
 if __name__ == "__main__":

@@ -5,40 +5,33 @@ the wire-citation check and the rules. It needs no database or network, so it ru
 while the main process fetches, places the article in its story and writes. On the 2-core machine one
 worker lifted the pipeline benchmark from 283 to 354 articles/s (benchmarks/pipeline.py, N=5,000).
 
-`Analyser` hands pages to its workers. With the first page it starts its rules server: a process born of
-multiprocessing's fork server (which has imported only this module, so it costs tens of MB, not a copy of
-the service) that receives the compiled rules once and then forks every worker of the pool, the first ones
-and each replacement. A worker so starts in milliseconds and shares the rules' memory with the server until
-its matching touches them (Python's reference counts copy a page on first use; the automaton's tables, in
-C, stay shared); an Analyser belongs to one config. With `workers=0` it analyses in the calling process.
+`Analyser` hands pages to its workers (forked from a server that has imported only this module, so each
+costs tens of MB, not a copy of the service); each worker receives the compiled rules once, when it
+starts (pickled once per Analyser), so an Analyser belongs to one config. With `workers=0` it analyses in
+the calling process. Each worker holds a copy of the rules of its own: forking the workers from a process
+that holds them would not keep them shared, as matching touches (reference counts) most of the rules'
+objects within a few hundred articles, which copies their pages, so such a server only adds its own copy
+(measured with benchmarks/rules.py against the Analyser-owned rules server of commit 8abe64f).
 A worker that dies on a page (a parser crash, the OOM killer) costs the pages it held one attempt each
-(WorkerDied, retried on later polls like a failed fetch) and the pool is rebuilt; the poll goes on. If the
-rules server itself dies, the next pool starts a new one. Workers and the rules server ignore SIGINT and
-SIGTERM: the service stops them itself, after the articles in flight are done; and they end within
-seconds of pantau's main process, however it ended.
+(WorkerDied, retried on later polls like a failed fetch) and the pool is rebuilt; the poll goes on. Workers
+ignore SIGINT and SIGTERM: the service stops them itself, after the articles in flight are done.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import gc
-import io
-import itertools
 import multiprocessing
 import os
+import pickle
 import signal
-import socket
 import threading
 import time
-from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, replace
 from datetime import datetime
-from multiprocessing import context, forkserver, popen_forkserver, reduction, spawn, util
-from multiprocessing.process import BaseProcess
 from pathlib import Path
-from typing import Any
 
 from pantau.dedupe import Fingerprint, canonical_url, cites_wire, content_hash, fingerprint
 from pantau.errors import ExtractError
@@ -51,7 +44,6 @@ __all__ = ["Analyser", "Analysis", "ArticlePage", "PagePart", "WorkerDied", "ana
 
 _PROC = Path("/proc")
 PARENT_CHECK = 1.0  # seconds between a worker's checks that pantau's main process is still there
-_SERVERS = itertools.count(1)  # numbers the rules servers' socket files
 MAX_TASKS_PER_WORKER = 20_000  # a worker is replaced now and then, so a slow leak in a parser stays bounded
 
 
@@ -142,26 +134,13 @@ class WorkerDied(ExtractError):
     retrying (memory may be short only now), so the pipeline tries the page again on later polls."""
 
 
-_RULES: RuleSet | None = None  # in a rules server and the workers it forks: the rules, loaded once
+_RULES: RuleSet | None = None  # a worker's copy, set when it starts
 
 
-def _serve_rules(rules: RuleSet, listener: socket.socket, alive: socket.socket) -> None:
-    """The body of an Analyser's rules server: hold the rules, then fork a worker for each request.
-
-    The workers share the rules' memory with this process (copy-on-write). `gc.freeze()` keeps the
-    collector in the workers off these objects, so only what a worker touches while matching is copied.
-    The server, like its workers, ignores SIGINT and SIGTERM; it ends when `alive` reads end-of-file: the
-    Analyser closed its end, or pantau's main process ended, and every worker it forked has ended."""
+def _start_worker(rules: bytes, parent: int, parent_started: str | None) -> None:
     global _RULES
-    _RULES = rules
-    signal.signal(signal.SIGTERM, signal.SIG_IGN)
-    gc.collect()
-    gc.freeze()
-    alive.send(b"r")  # ready: the Analyser reads this before it asks for workers
-    forkserver.main(listener.detach(), alive.detach(), preload=())
-
-
-def _start_worker(parent: int, parent_started: str | None) -> None:
+    _RULES = pickle.loads(rules)
+    gc.freeze()  # the rules live as long as the worker: the collector need not walk them again
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
     threading.Thread(target=_exit_with, args=(parent, parent_started), daemon=True).start()
@@ -195,7 +174,7 @@ def _started(pid: int) -> str | None:
 
 
 def _in_worker(page: ArticlePage) -> Analysis:
-    assert _RULES is not None, "a worker is forked from the rules server, which holds the rules"
+    assert _RULES is not None, "the worker's initializer sets the rules"
     return analyse(page, _RULES)
 
 
@@ -205,150 +184,6 @@ def default_workers() -> int:
     return max(0, min(3, (os.cpu_count() or 1) - 1))
 
 
-class _RulesServer(forkserver.ForkServer):
-    """An Analyser's own fork server, holding its rules (see _serve_rules). Its workers are forked from it:
-    they start in milliseconds and share the rules' memory, where each used to unpickle a copy of its own
-    (with 10,000 rules a 6 MB pickle, about a second and some 25 MB per worker).
-
-    The server itself starts from multiprocessing's fork server (which has imported only this module), never
-    as a fork of pantau's main process, whose other threads a fork would leave in an unknown state."""
-
-    def __init__(self, rules: RuleSet) -> None:
-        super().__init__()
-        self._rules = rules
-        self._guard = threading.Lock()
-        # What the base class connects to and hands each worker (set once the server has the rules):
-        self._forkserver_address: str | None = None
-        self._forkserver_alive_fd: int | None = None
-        self._process: BaseProcess | None = None
-        self._up: Future[None] | None = None
-        self._close: util.Finalize[None] | None = None
-
-    def warm(self, *, restart: bool) -> Future[None]:
-        """Start the server in the background unless it is running (with `restart`, also when it has ended);
-        the future is done when workers can be forked, or holds the error that kept the server from starting."""
-        with self._guard:
-            up = self._up
-            if up is None or (restart and up.done() and not self._running(up)):
-                self._stop_unlocked()
-                up = self._up = Future()
-                threading.Thread(target=self._launch, args=(up,), name="pantau-rules", daemon=True).start()
-            return up
-
-    def _running(self, up: Future[None]) -> bool:
-        return up.exception() is None and self._process is not None and self._process.is_alive()
-
-    def ensure_running(self) -> None:
-        """Called for each worker the pool starts (connect_to_new_process), in the thread that starts it."""
-        self.warm(restart=True).result()
-
-    def _launch(self, up: Future[None]) -> None:
-        try:
-            self._start_server()
-        except BaseException as err:  # handed to whoever waits for the server
-            up.set_exception(err)
-        else:
-            up.set_result(None)
-
-    def _start_server(self) -> None:
-        context = multiprocessing.get_context("forkserver")
-        context.set_forkserver_preload([__name__])
-        address = os.path.join(util.get_temp_dir(), f"rules-{os.getpid()}-{next(_SERVERS)}")
-        ours, theirs = socket.socketpair()
-        with socket.socket(socket.AF_UNIX) as listener, theirs:
-            listener.bind(address)
-            os.chmod(address, 0o600)
-            listener.listen()
-            process = context.Process(
-                target=_serve_rules, args=(self._rules, listener, theirs), name="pantau-rules", daemon=True
-            )
-            process.start()
-        with ours:
-            ready = ours.recv(1) == b"r"  # False: the server ended while loading the rules
-            alive = ours.detach() if ready else -1
-        if not ready:
-            _stop_server(None, address)
-            raise OSError("the analysis workers' rules server ended while loading the rules")
-        # The server ends once this end of `alive` and the copies its workers hold are closed.
-        self._close = util.Finalize(self, _stop_server, (alive, address), exitpriority=10)
-        self._process, self._forkserver_address, self._forkserver_alive_fd = process, address, alive
-
-    def _stop_unlocked(self) -> None:
-        if self._close is not None:
-            self._close()
-        self._close = self._process = self._forkserver_address = self._forkserver_alive_fd = None
-
-    def stop(self) -> None:
-        """Stop forking workers; the server ends once the workers it forked have ended."""
-        with self._guard:
-            self._stop_unlocked()
-
-
-def _stop_server(alive: int | None, address: str) -> None:
-    if alive is not None:
-        os.close(alive)
-    with contextlib.suppress(OSError):
-        os.unlink(address)
-
-
-class _WorkerPopen(popen_forkserver.Popen):
-    """Starts a worker by asking its Analyser's rules server, not multiprocessing's, to fork it."""
-
-    _fds: list[int]  # the file descriptors sent with the request (set by the base class)
-
-    def __init__(self, process_obj: _WorkerProcess) -> None:
-        assert process_obj.server is not None, "the pool's context sets the server"
-        self._server = process_obj.server
-        super().__init__(process_obj)
-
-    def _launch(self, process_obj: BaseProcess) -> None:
-        # The worker reads how to set itself up (sys.path, working directory), then its Process object; the
-        # pool's queues in it travel as file descriptors, sent along with the request.
-        data = io.BytesIO()
-        context.set_spawning_popen(self)
-        try:
-            reduction.dump(spawn.get_preparation_data(process_obj.name), data)
-            reduction.dump(process_obj, data)
-        finally:
-            context.set_spawning_popen(None)
-        self.sentinel, to_child = self._server.connect_to_new_process(self._fds)
-        # The worker sees this process go when the last copy of the pipe's writing end closes.
-        keep = os.dup(to_child)
-        self.finalizer = util.Finalize(self, _close_fds, (keep, self.sentinel))
-        with open(to_child, "wb", closefd=True) as pipe:
-            pipe.write(data.getbuffer())
-        self.pid = forkserver.read_signed(self.sentinel)
-
-
-def _close_fds(*fds: int) -> None:
-    for fd in fds:
-        os.close(fd)
-
-
-class _WorkerProcess(context.ForkServerProcess):
-    server: _RulesServer | None = None  # a worker's own copy of its Process object has none
-
-    @staticmethod
-    def _Popen(process_obj: BaseProcess) -> popen_forkserver.Popen:
-        assert isinstance(process_obj, _WorkerProcess)
-        return _WorkerPopen(process_obj)
-
-    def __getstate__(self) -> dict[str, object]:
-        return {k: v for k, v in vars(self).items() if k != "server"}
-
-
-class _WorkerContext(context.ForkServerContext):
-    """What the pool starts its workers with: forks of one Analyser's rules server."""
-
-    def __init__(self, server: _RulesServer) -> None:
-        self._server = server
-
-    def Process(self, *args: Any, **kwargs: Any) -> _WorkerProcess:  # type: ignore[override]
-        process = _WorkerProcess(*args, **kwargs)
-        process.server = self._server
-        return process
-
-
 class Analyser:
     def __init__(self, rules: RuleSet, workers: int = 0) -> None:
         if workers < 0:
@@ -356,67 +191,47 @@ class Analyser:
         self.rules = rules
         self.workers = workers
         self._pool: ProcessPoolExecutor | None = None
-        self._server: _RulesServer | None = None  # started with the first page; forks the pool's workers
-        self._up: Future[None] = Future()  # the server's start (see _RulesServer.warm)
+        self._pickled: bytes | None = None  # the rules as each worker receives them, pickled once
         self._closed = False  # a poll that outlives close() reads its last pages in its own process
 
     async def __call__(self, page: ArticlePage) -> Analysis:
         if not self.workers or self._closed:
             return analyse(page, self.rules)
-        pool, up = self._pool or self._start(), self._up
-        try:
-            if not up.done():  # the first pages wait here for the rules server, not in the event loop
-                await asyncio.wrap_future(up)
-            up.result()
-        except Exception as err:
-            self._drop(pool)
-            raise WorkerDied(f"extract: the analysis workers could not start ({err})") from err
+        pool = self._pool or self._start()
         try:
             return await asyncio.get_running_loop().run_in_executor(pool, _in_worker, page)
         except BrokenProcessPool:
-            self._drop(pool)
+            if self._pool is pool:
+                self._pool = None
+                pool.shutdown(wait=False, cancel_futures=True)
             raise WorkerDied(f"extract: the analysis worker died while reading {page.url}") from None
 
     def _start(self) -> ProcessPoolExecutor:
-        server = self._server = self._server or _RulesServer(self.rules)
-        self._up = server.warm(restart=True)
+        context = multiprocessing.get_context("forkserver")
+        context.set_forkserver_preload([__name__])
+        # Pickled here once, not for each worker the pool starts (with 10,000 rules a pickling takes
+        # most of a second, in the event loop's thread) nor again for a pool rebuilt after a death.
+        if self._pickled is None:
+            self._pickled = pickle.dumps(self.rules, protocol=pickle.HIGHEST_PROTOCOL)
         self._pool = ProcessPoolExecutor(
             self.workers,
-            mp_context=_WorkerContext(server),
+            mp_context=context,
             initializer=_start_worker,
-            initargs=(os.getpid(), _started(os.getpid())),
+            initargs=(self._pickled, os.getpid(), _started(os.getpid())),
             max_tasks_per_child=MAX_TASKS_PER_WORKER,
         )
         return self._pool
-
-    def _drop(self, pool: ProcessPoolExecutor) -> None:
-        """Give up a broken pool; the next page starts a new one (from the same rules server, if it runs)."""
-        if self._pool is pool:
-            self._pool = None
-            pool.shutdown(wait=False, cancel_futures=True)
 
     def close(self, *, wait: bool = True) -> None:
         """Stop the workers once the pages handed to them are done (without `wait`, in the background);
         safe to call more than once."""
         self._closed = True
-        pool, server = self._pool, self._server
-        self._pool = self._server = None
-        if pool is not None:
-            pool.shutdown(wait=wait)
-        if server is None:
-            return
-        if wait or pool is None:
-            server.stop()
-        else:  # the pool may still start a worker (to replace one that retired) until it has shut down
-            threading.Thread(target=_stop_after, args=(pool, server), daemon=True).start()
+        if self._pool is not None:
+            self._pool.shutdown(wait=wait)
+            self._pool = None
 
     def __enter__(self) -> Analyser:
         return self
 
     def __exit__(self, *exc: object) -> None:
         self.close()
-
-
-def _stop_after(pool: ProcessPoolExecutor, server: _RulesServer) -> None:
-    pool.shutdown(wait=True)
-    server.stop()

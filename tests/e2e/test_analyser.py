@@ -1,6 +1,5 @@
 """Article pages read in worker processes: the same result as in the main process, and a worker that dies
-or is sent a stop signal costs at most the page it held. The workers are forked from their Analyser's own
-rules server, which holds that Analyser's rules and ends with it."""
+or is sent a stop signal costs at most the page it held."""
 
 from __future__ import annotations
 
@@ -86,8 +85,7 @@ def test_workers_ignore_stop_signals_until_the_service_closes_them(rules: object
         assert analyser._pool is not None
         workers = list(analyser._pool._processes)  # type: ignore[attr-defined]
         assert workers
-        # What Ctrl-C or systemd's stop sends to the whole group:
-        for pid in [*workers, _server_pid(analyser)]:
+        for pid in workers:  # what a terminal's Ctrl-C or systemd's stop sends to the whole group
             os.kill(pid, signal.SIGINT)
             os.kill(pid, signal.SIGTERM)
         await asyncio.sleep(0.3)
@@ -129,7 +127,7 @@ from pantau.config import SourceConfig, load_config
 if __name__ == "__main__":
     analyser = Analyser(load_config(DEMO_CONFIG).ruleset, workers=1)
     asyncio.run(analyser(demo_pages()[0]))
-    print(*analyser._pool._processes, analyser._server._process.pid, flush=True)
+    print(*analyser._pool._processes, flush=True)
     time.sleep(120)
 """
 
@@ -141,8 +139,8 @@ def test_workers_end_soon_after_the_main_process_is_killed(tmp_path: Path) -> No
     env = {**os.environ, "PANTAU_DEMO_URL": "http://127.0.0.1:9", "PANTAU_DEMO_DB": "sqlite:///x.db"}
     main = subprocess.Popen([sys.executable, str(script)], stdout=subprocess.PIPE, text=True, env=env)
     assert main.stdout is not None
-    workers = [int(pid) for pid in main.stdout.readline().split()]  # and their rules server
-    assert len(workers) == 2
+    workers = [int(pid) for pid in main.stdout.readline().split()]
+    assert workers
     main.kill()  # kill -9: no chance to shut the pool down
     main.wait()
     deadline = time.monotonic() + 10
@@ -184,47 +182,6 @@ def test_pages_lost_with_a_worker_are_read_again_on_the_next_poll(
     assert second.new_articles == 6 and not second.errors
 
 
-def _server_pid(analyser: Analyser) -> int:
-    assert analyser._server is not None and analyser._server._process is not None
-    pid = analyser._server._process.pid
-    assert pid is not None
-    return pid
-
-
-def _gone(pids: list[int], within: float = 10) -> list[int]:
-    deadline = time.monotonic() + within
-    alive = pids
-    while alive and time.monotonic() < deadline:
-        time.sleep(0.1)
-        alive = [pid for pid in pids if _running(pid)]
-    return alive
-
-
-@pytest.mark.parametrize("wait", [True, False])
-def test_closing_the_analyser_ends_its_workers_and_rules_server(rules: object, wait: bool) -> None:
-    """A reload closes the old Analyser without waiting: its processes must not pile up."""
-    analyser = Analyser(rules, workers=2)  # type: ignore[arg-type]
-    asyncio.run(read_all(analyser, demo_pages()))
-    assert analyser._pool is not None
-    pids = [*analyser._pool._processes, _server_pid(analyser)]  # type: ignore[attr-defined]
-    assert len(pids) == 3 and all(_running(pid) for pid in pids)
-    analyser.close(wait=wait)
-    assert not _gone(pids), "processes outlived their closed analyser"
-
-
-def test_the_workers_are_forks_of_one_rules_server(rules: object) -> None:
-    with Analyser(rules, workers=2) as analyser:  # type: ignore[arg-type]
-        asyncio.run(read_all(analyser, demo_pages()))
-        server = _server_pid(analyser)
-        assert analyser._pool is not None
-        parents = {_parent(pid) for pid in analyser._pool._processes}  # type: ignore[attr-defined]
-    assert parents == {server}
-
-
-def _parent(pid: int) -> int:
-    return int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[1])
-
-
 def test_each_analyser_reads_with_its_own_rules() -> None:
     """After a reload the old and the new Analyser run side by side for a while, each with its rules."""
     pages = demo_pages()
@@ -240,17 +197,17 @@ def test_each_analyser_reads_with_its_own_rules() -> None:
     assert not any(a.matches for a in from_new)
 
 
-def test_the_pool_recovers_when_its_rules_server_is_killed(rules: object) -> None:
-    pages = demo_pages()
-
-    async def scenario(analyser: Analyser) -> list[Analysis]:
-        await analyser(pages[0])
-        os.kill(_server_pid(analyser), signal.SIGKILL)  # the OOM killer's choice, say
-        await asyncio.sleep(0.3)
-        first = await asyncio.gather(*(analyser(page) for page in pages), return_exceptions=True)
-        assert all(isinstance(a, Analysis | WorkerDied) for a in first)
-        return await read_all(analyser, pages)  # a new server, new workers
-
-    with Analyser(rules, workers=1) as analyser:  # type: ignore[arg-type]
-        after = asyncio.run(scenario(analyser))
-    assert len(after) == len(pages) and all(a.extracted.body for a in after)
+def test_a_reload_ends_the_old_workers_once_their_pages_are_done(rules: object) -> None:
+    """A reload closes the old Analyser without waiting: its workers must not pile up."""
+    analyser = Analyser(rules, workers=2)  # type: ignore[arg-type]
+    asyncio.run(read_all(analyser, demo_pages()))
+    assert analyser._pool is not None
+    workers = list(analyser._pool._processes)  # type: ignore[attr-defined]
+    assert len(workers) == 2
+    analyser.close(wait=False)
+    deadline = time.monotonic() + 10
+    alive = workers
+    while alive and time.monotonic() < deadline:
+        time.sleep(0.1)
+        alive = [pid for pid in workers if _running(pid)]
+    assert not alive, f"workers outlived their closed analyser: {alive}"
