@@ -6,13 +6,14 @@ machine does not count) and each figure is the best of a few passes. Targets (on
 with 10,000 rules, >= 5x the baseline, compile 10,000 rules in < 2 s. Exit status 1 when a target is missed.
 
 Then the analysis workers with 10,000 rules (skip with --pool-pages 0), in a fresh process per source tree:
-this one and, with --compare OTHER/src (repeatable), another checkout's (e.g. `git worktree add /tmp/old <commit>`), on the
-same article pages (HTML around the same synthetic articles; extraction included). For each: wall time from
-the first page to its answer (the fork server already running), from a worker's death to the next answer,
-articles/s through the pool, and memory as PSS (a page shared by n processes counts 1/n in each) per worker,
-of the pool (workers and the processes they are forked from) and of every process (the benchmark's main
-process included), once every worker has answered a few pages ("start") and after --pool-pages pages
-("after"): by then the workers' matching has touched most of the rules' objects.
+this one and, with --compare OTHER/src (repeatable), another checkout's (`git worktree add /tmp/old <commit>`),
+on the same article pages (HTML around the same synthetic articles; extraction included). For each tree: the
+matching alone in articles/s (as above, first 400 articles), wall time from the first page to its answer
+(the fork server already running) and from a worker's death to the next answer, articles/s through the pool,
+and memory as PSS (a page shared by n processes counts 1/n in each) per worker, of the pool (the workers and
+the processes they are forked from) and of every process (the benchmark's own included), once every worker
+has answered a few pages ("start") and after --pool-pages pages ("after"): by then the workers' matching has
+touched most of the rules' objects, which copies the pages a fork had shared.
 
     PYTHONPATH=src .venv/bin/python benchmarks/rules.py [--articles 400] [--seed 7] [--workers 2]
         [--pool-pages 3000] [--compare OTHER/src]
@@ -287,22 +288,24 @@ def pool_child(seed: int, workers: int, count: int) -> int:
     vocab = vocabulary(rng, 20000)
     content = zipf_picker(rng, vocab)
     rules = compile_rules([make_rule(rng, vocab, i) for i in range(10000)], make_concepts(rng, vocab))
-    pages = [as_page(make_article(rng, content), i) for i in range(count)]
+    docs = [make_article(rng, content) for _ in range(count)]
+    matching, _ = throughput(rules, docs[:400], prefilter=True)
+    pages = [as_page(doc, i) for i, doc in enumerate(docs)]
     with Analyser(compile_rules([], {}), workers=1) as warm:  # the fork server is running before the clock
         asyncio.run(warm(pages[0]))
     with Analyser(rules, workers=workers) as analyser:
         run = asyncio.run(_run_pool(analyser, pages))
-    print(json.dumps(asdict(run)))
+    print(json.dumps({**asdict(run), "matching": matching}))
     return 0
 
 
 def pool_figures(trees: list[Path], args: argparse.Namespace) -> None:
     print(
         f"\nanalysis workers: {args.workers}, 10,000 rules, {args.pool_pages:,} pages"
-        " (memory as PSS, MB: start -> after)"
+        " (matching: articles/s in one process, rules only; memory as PSS, MB: start -> after)"
     )
     print(
-        f"{'source tree':<32} {'1st answer':>10} {'after death':>11} {'articles/s':>10} "
+        f"{'source tree':<32} {'matching':>8} {'1st answer':>10} {'after death':>11} {'articles/s':>10} "
         f"{'per worker':>10} {'pool':>10} {'all':>10}"
     )
     matches = set()
@@ -315,7 +318,7 @@ def pool_figures(trees: list[Path], args: argparse.Namespace) -> None:
         a, b = run["start"], run["after"]
         matches.add(run["matches"])
         print(
-            f"{str(tree)[-32:]:<32} {run['first_answer']:>9.2f}s {run['recovery']:>10.2f}s {run['rate']:>10.0f} "
+            f"{str(tree)[-32:]:<32} {run['matching']:>8.0f} {run['first_answer']:>9.2f}s {run['recovery']:>10.2f}s {run['rate']:>10.0f} "
             f"{a['worker_mb']:>4.0f} ->{b['worker_mb']:>4.0f} {a['pool_mb']:>4.0f} ->{b['pool_mb']:>4.0f} "
             f"{a['all_mb']:>4.0f} ->{b['all_mb']:>4.0f}"
         )
