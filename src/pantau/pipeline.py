@@ -31,10 +31,11 @@ from pantau.due import Planner, article_from, too_old
 from pantau.errors import DiscoverError, ExtractError, FetchError
 from pantau.fetch import Fetcher
 from pantau.models import Discovery, Link, Page
+from pantau.placing import Placer
 from pantau.reading import Reader, read_article
 from pantau.recheck import recheck_source
 from pantau.redact import redact_text
-from pantau.store import Store, Watch
+from pantau.store import Placement, Store, Watch
 
 log = logging.getLogger(__name__)
 
@@ -60,6 +61,11 @@ class Context:
         return Reader(
             self.fetcher, self.analyser, source.name, source.user_agent, source.timeout, source.article
         )
+
+    @cached_property
+    def placer(self) -> Placer:
+        """Writes the new articles, several to a transaction when they are ready together."""
+        return Placer(self.store)
 
     @cached_property
     def per_source_rules(self) -> frozenset[str]:
@@ -233,15 +239,17 @@ async def _process_link(source: SourceConfig, link: Link, identity: str, ctx: Co
 
     # Every article enters the story index, matched or not: a later copy that matches (a rewrite that adds
     # a watched term) must join the earlier story and name the outlets that published it first.
-    placed = store.place_article(
-        article,
-        identity,
-        found.fingerprint,
-        since=now - STORY_WINDOW,
-        cited=found.cites_wire,
-        plan=plan,
-        watch=_watch(source, page, now),
-        held=held,
+    placed = await ctx.placer.place(
+        Placement(
+            article,
+            identity,
+            found.fingerprint,
+            since=now - STORY_WINDOW,
+            cited=found.cites_wire,
+            plan=plan,
+            watch=_watch(source, page, now),
+            held=held,
+        )
     )
     if placed.article_id is None:
         return _ArticleOutcome()

@@ -7,6 +7,8 @@ import gzip
 import socket
 import threading
 import time
+import tracemalloc
+import zlib
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
@@ -187,6 +189,111 @@ def test_gzip_body_is_decompressed(server: LocalServer) -> None:
     assert get(server.url("/z")).body == b"<p>Seoul</p>"
 
 
+def test_gzip_bomb_is_not_inflated_past_the_cap_in_memory(server: LocalServer) -> None:
+    """100 MB of zeros in 100 kB of gzip: refused having held about the cap, not a whole inflated chunk."""
+    packer = zlib.compressobj(9, zlib.DEFLATED, zlib.MAX_WBITS | 16)
+    bomb = b"".join(packer.compress(bytes(1_000_000)) for _ in range(100)) + packer.flush()
+    server.static("/bomb", 200, bomb, {"Content-Encoding": "gzip"})
+    tracemalloc.start()
+    try:
+        err = fetch_error(server.url("/bomb"), max_bytes=1_000_000, respect_robots=False)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert str(err) == f"fetch: response larger than 1 MB from {server.url('/bomb')}"
+    assert peak < 5_000_000
+
+
+def _deflate(data: bytes, wbits: int) -> bytes:
+    packer = zlib.compressobj(wbits=wbits)
+    return packer.compress(data) + packer.flush()
+
+
+@pytest.mark.parametrize(
+    ("encoding", "body"),
+    [
+        ("gzip", gzip.compress(b"<p>Jakarta</p>")),
+        ("x-gzip", gzip.compress(b"<p>Jakarta</p>")),
+        ("deflate", zlib.compress(b"<p>Jakarta</p>")),
+        ("Deflate", _deflate(b"<p>Jakarta</p>", -zlib.MAX_WBITS)),  # raw deflate, as some servers send it
+        ("gzip, deflate", zlib.compress(gzip.compress(b"<p>Jakarta</p>"))),  # gzip first, then deflate
+        ("identity", b"<p>Jakarta</p>"),
+        ("utf-8", b"<p>Jakarta</p>"),  # not a coding: a misconfigured server, the body is as sent
+    ],
+)
+def test_content_codings_are_decoded(server: LocalServer, encoding: str, body: bytes) -> None:
+    server.static("/a", 200, body, {"Content-Encoding": encoding})
+    assert get(server.url("/a"), respect_robots=False).body == b"<p>Jakarta</p>"
+    assert server.hits[-1][1]["Accept-Encoding"] == "gzip, deflate"
+
+
+def test_gzip_over_many_chunks_is_decoded(server: LocalServer) -> None:
+    text = b"".join(b"<p>paragraf %d</p>" % i for i in range(20_000))
+    packed = gzip.compress(text)
+
+    def handler(req: Request) -> None:
+        req.send_response(200)
+        req.send_header("Content-Encoding", "gzip")
+        req.send_header("Transfer-Encoding", "chunked")
+        req.end_headers()
+        for at in range(0, len(packed), 1000):
+            part = packed[at : at + 1000]
+            req.wfile.write(b"%x\r\n%s\r\n" % (len(part), part))
+            req.wfile.flush()
+        req.wfile.write(b"0\r\n\r\n")
+
+    server.route("/a", handler)
+    assert get(server.url("/a"), respect_robots=False).body == text
+
+
+def test_an_encoding_never_asked_for_is_one_line_error(server: LocalServer) -> None:
+    server.static("/a", 200, b"\x8b\x03\x80garbage", {"Content-Encoding": "br"})
+    err = str(fetch_error(server.url("/a"), respect_robots=False))
+    assert (
+        err == f"fetch: cannot decode the response from {server.url('/a')}: unsupported Content-Encoding 'br'"
+    )
+
+
+def test_header_names_in_any_case(server: LocalServer) -> None:
+    modified = "Tue, 24 Nov 2026 10:00:00 GMT"
+    headers = {"CONTENT-TYPE": "text/html; CHARSET=windows-1252", "etag": '"v2"', "LAST-modified": modified}
+    server.static("/a", 200, b"x", headers)
+    server.static("/old", 301, b"", {"LOCATION": "/a"})
+    page = get(server.url("/old"), respect_robots=False)
+    assert (page.content_type, page.charset, page.etag, page.last_modified) == (
+        "text/html",
+        "windows-1252",
+        '"v2"',
+        modified,
+    )
+    assert page.final_url == server.url("/a")
+
+
+def test_url_is_sent_as_given(server: LocalServer) -> None:
+    """Escapes stay as written (re-quoted, /a%2Fb or %7e could name another page on some servers)."""
+    path = "/a%2Fb/%7e%41;v=1?q=%c3%a9&x=a+b&y=%zz"
+    server.static(path.split("?")[0], 200, b"ok")
+    page = get(server.url(path), respect_robots=False)
+    assert server.hits[-1][0] == path
+    assert page.final_url == page.url == server.url(path)
+
+
+def test_non_ascii_and_spaces_in_url_are_percent_encoded(server: LocalServer) -> None:
+    server.static("/berita/caf%C3%A9%20pagi", 200, b"ok")
+    page = get(server.url("/berita/café pagi?kota=Malmö&x=%2F#atas"), respect_robots=False)
+    assert server.hits[-1][0] == "/berita/caf%C3%A9%20pagi?kota=Malm%C3%B6&x=%2F"
+    assert page.final_url == server.url("/berita/caf%C3%A9%20pagi?kota=Malm%C3%B6&x=%2F#atas")
+    assert page.body == b"ok"
+
+
+def test_control_characters_in_url_cannot_add_a_header(server: LocalServer) -> None:
+    err = fetch_error(server.url("/a\r\nX-Injected: 1 \x00"), respect_robots=False)
+    assert str(err).startswith("fetch: HTTP 404 for ")
+    sent_path, sent_headers = server.hits[-1]
+    assert "X-Injected" not in sent_headers
+    assert sent_path.startswith("/a") and " " not in sent_path and "\x00" not in sent_path
+
+
 def test_server_that_never_answers_times_out(server: LocalServer) -> None:
     server.route("/hang", lambda req: req.stopping.wait(30))
     err = fetch_error(server.url("/hang"), timeout=0.5, respect_robots=False)
@@ -262,6 +369,9 @@ def test_broken_http_is_one_line_error(answer: bytes, message: str) -> None:
         ("example.org/a", "fetch: unsupported URL scheme '' in example.org/a"),
         ("http:///a", "fetch: no host in URL 'http:///a'"),
         ("http://example.org:99999/", "fetch: invalid URL 'http://example.org:99999/'"),
+        ("http://news..example.org/", "fetch: invalid URL 'http://news..example.org/': a host name label"),
+        ("http://" + "a" * 64 + ".org/", "fetch: invalid URL 'http://" + "a" * 64 + ".org/': a host name"),
+        ("http://ber\u00efta..contoh.id/", "fetch: invalid URL 'http://berïta..contoh.id/': "),
     ],
 )
 def test_bad_urls(url: str, message: str) -> None:
@@ -299,6 +409,27 @@ async def _outcome(job: Awaitable[Page]) -> str:
         return page.body.decode()
     except FetchError as exc:
         return str(exc)
+
+
+def test_robots_redirect_is_followed(server: LocalServer) -> None:
+    server.static("/robots.txt", 301, b"", {"Location": "/robots-2026.txt"})
+    server.static("/robots-2026.txt", 200, b"User-agent: *\nDisallow: /private\n")
+    server.static("/public", 200, b"ok")
+    assert get(server.url("/public")).body == b"ok"
+    assert str(fetch_error(server.url("/private/1"))) == (
+        f"fetch: disallowed by robots.txt: {server.url('/private/1')}"
+    )
+
+
+def test_robots_redirect_loop_blocks_the_host(server: LocalServer) -> None:
+    server.static("/robots.txt", 302, b"", {"Location": "/robots.txt"})
+    server.static("/a", 200, b"ok")
+    host = server.base.removeprefix("http://")
+    assert str(fetch_error(server.url("/a"))) == (
+        f"fetch: robots.txt of {host} could not be read (more than 5 redirects from "
+        f"{server.url('/robots.txt')}); page not fetched: {server.url('/a')}"
+    )
+    assert server.count("/a") == 0
 
 
 def test_robots_fetched_once_per_host(server: LocalServer) -> None:

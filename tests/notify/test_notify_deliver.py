@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import io
 import logging
+import os
+import subprocess
+import sys
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -175,6 +179,61 @@ def test_stdout_alerts_are_visibly_separated(capsys: pytest.CaptureFixture[str])
     ]
     assert out.count(STDOUT_SEPARATOR + "\n") == 2
     assert "\n\nJapan joins" in out  # a blank line before the next alert, too
+
+
+def test_stdout_alone_never_loads_apprise() -> None:
+    probe = (
+        "import asyncio, sys\n"
+        "from pantau.notify.deliver import Notifier\n"
+        "from pantau.notify.render import Message\n"
+        "asyncio.run(Notifier({'t': ['stdout://']}).send('t', Message('t', 'NATO body'), key='k'))\n"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] == 'apprise'), file=sys.stderr)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith("NATO body\n" + STDOUT_SEPARATOR)
+    assert done.stderr.strip() == "[]"
+
+
+@pytest.mark.timeout(30)  # written on the event loop, it would block the test until then
+def test_a_stdout_nobody_reads_holds_up_only_its_own_channel(
+    monkeypatch: pytest.MonkeyPatch, webhook_sink: WebhookSink
+) -> None:
+    read_end, write_end = os.pipe()
+    os.set_blocking(write_end, False)
+    try:
+        while True:
+            os.write(write_end, b"x" * 4096)  # fill the pipe, as a reader that stopped reading would
+    except BlockingIOError:
+        pass
+    os.set_blocking(write_end, True)
+    stream = io.TextIOWrapper(os.fdopen(write_end, "wb"), encoding="utf-8")
+    monkeypatch.setattr(sys, "stdout", stream)
+    notifier = Notifier({"terminal": ["stdout://"], "hook": [webhook_sink.url("/hook")]})
+
+    async def scenario() -> None:
+        printing = asyncio.create_task(notifier.send("terminal", Message("t", "NATO body")))
+        await notifier.send("hook", Message("t", "b"))  # another channel goes on meanwhile
+        assert len(webhook_sink.requests) == 1 and not printing.done()
+        drained = b""
+        while b"NATO body" not in drained:
+            drained += await asyncio.to_thread(os.read, read_end, 1 << 16)
+        await printing
+
+    try:
+        asyncio.run(scenario())
+    finally:
+        monkeypatch.undo()
+        stream.close()
+        os.close(read_end)
+
+
+def test_a_closed_stdout_is_a_failed_delivery(monkeypatch: pytest.MonkeyPatch) -> None:
+    closed = io.StringIO()
+    closed.close()
+    monkeypatch.setattr(sys, "stdout", closed)
+    with pytest.raises(DeliveryError, match=r"^notify: channel 'terminal' failed: stdout://: "):
+        send(Notifier({"terminal": ["stdout://"]}), "terminal", Message("t", "b"))
 
 
 def test_unknown_channel_is_a_delivery_error() -> None:

@@ -11,6 +11,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from sqlalchemy import event
 from support.smtp import SmtpSink
 from support.store import place
 from support.webhook import WebhookSink
@@ -20,6 +21,7 @@ from pantau.config import Config, load_config
 from pantau.models import Article, Hit, Match
 from pantau.notify.deliver import Notifier
 from pantau.notify.outbox import DeliveryReport, deliver_due
+from pantau.notify.render import Message
 from pantau.store import Outgoing, Store
 
 # Long enough to enter the near-duplicate index, so a copy from another outlet joins the story.
@@ -48,11 +50,17 @@ def other() -> Iterator[WebhookSink]:
 
 
 def make_config(
-    tmp_path: Path, channels: str, rules: str, extra: str = "", tz: str = "Asia/Jakarta"
+    tmp_path: Path,
+    channels: str,
+    rules: str,
+    extra: str = "",
+    tz: str = "Asia/Jakarta",
+    database: str | None = None,
 ) -> Config:
     path = tmp_path / "config.yaml"
+    database = database or f"sqlite:///{tmp_path / 'p.db'}"
     path.write_text(
-        f"database: sqlite:///{tmp_path / 'p.db'}\ntimezone: {tz}\nchannels:\n{channels}\nrules:\n{rules}\n{extra}"
+        f"database: '{database}'\ntimezone: {tz}\nchannels:\n{channels}\nrules:\n{rules}\n{extra}"
     )
     return load_config(path)
 
@@ -347,6 +355,81 @@ def test_a_dying_channel_is_reported_to_ops(tmp_path: Path, hook: WebhookSink, o
     assert body.startswith(
         "Channel 'chat': gave up on 1 alert after 1 attempt: notify: channel 'chat' failed"
     )
+    store.close()
+
+
+def closings(store: Store) -> list[str]:
+    """The statements that close an incident, as the store runs them from now on."""
+    seen: list[str] = []
+
+    def note(_conn: object, _cursor: object, statement: str, *_args: object) -> None:
+        if statement.lstrip().upper().startswith("UPDATE INCIDENT SET CLOSED_AT"):
+            seen.append(statement)
+
+    event.listen(store.engine, "before_cursor_execute", note)
+    return seen
+
+
+def test_a_dying_channel_that_recovers_is_closed_once_and_ops_hears_it_once(
+    tmp_path: Path, store_url: str, hook: WebhookSink, other: WebhookSink
+) -> None:
+    config = make_config(
+        tmp_path,
+        f"  ops: {hook.url()}\n  chat: {other.url()}",
+        "  - {name: r, match: NATO, notify: chat}",
+        "ops: {channel: ops}\ndelivery: {max_attempts: 1}",
+        database=store_url,
+    )
+    store = Store.open(config.database)
+    clock = Clock(datetime(2026, 11, 25, 3, 0, tzinfo=UTC))
+    other.statuses = [500]
+    add_alert(store, config, 0, "r", clock.now)
+    assert deliver(store, config, clock).dead == 1
+    closed = closings(store)
+    clock.advance(minutes=5)
+    for n in range(1, 6):
+        add_alert(store, config, n, "r", clock.now)
+    assert deliver(store, config, clock).delivered == 5
+    assert len(closed) == 1  # once for the pass, not once per message
+    for n in range(6, 9):
+        add_alert(store, config, n, "r", clock.now)
+    assert deliver(store, config, clock).delivered == 3
+    assert len(closed) == 1  # nothing open: nothing to close
+    assert titles(hook) == ["[pantau] channel 'chat': deliveries dying", "[pantau] channel 'chat': recovered"]
+    assert (
+        hook.requests[1].json["message"].startswith("Channel 'chat' is back to normal at 25 Nov 2026 10:05")
+    )
+    store.close()
+
+
+class SlowNotifier(Notifier):
+    """Every message takes 50 s of the test's clock; meanwhile another sender tries to claim what is due."""
+
+    def __init__(self, config: Config, store: Store, clock: Clock) -> None:
+        super().__init__(config.channel_urls)
+        self.store, self.clock = store, clock
+        self.taken_by_another: list[int] = []
+
+    async def send(self, channel: str, message: Message, *, key: str | None = None) -> None:
+        await super().send(channel, message, key=key)
+        self.clock.advance(seconds=50)
+        self.taken_by_another += [d.id for d in self.store.claim_due(self.clock.now, owner="elsewhere:1")]
+
+
+def test_a_slow_channel_keeps_its_rows_leased_for_the_whole_pass(
+    tmp_path: Path, store_url: str, hook: WebhookSink
+) -> None:
+    config = make_config(
+        tmp_path, f"  hook: {hook.url()}", "  - {name: r, match: NATO, notify: hook}", database=store_url
+    )
+    store = Store.open(config.database)
+    clock = Clock(datetime(2026, 11, 25, 3, 0, tzinfo=UTC))
+    for n in range(6):
+        add_alert(store, config, n, "r", clock.now)
+    notifier = SlowNotifier(config, store, clock)  # the pass takes 5 minutes, the lease is 2
+    report = asyncio.run(deliver_due(store, notifier, config, clock))
+    assert report.delivered == 6 and notifier.taken_by_another == []
+    assert titles(hook) == [f"[r] Story {n}: NATO and Japan" for n in range(6)]
     store.close()
 
 

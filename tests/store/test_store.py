@@ -40,6 +40,19 @@ def test_delivery_is_due_again_only_after_its_retry_time(store: Store) -> None:
     assert [(s.channel, s.state, s.attempts) for s in states] == [("desk", "delivered", 2)]
 
 
+def test_recording_a_delivery_renews_the_senders_own_lease_on_the_rows_named(store: Store) -> None:
+    for n in range(3):
+        url = f"https://wire.test/news/{n}"
+        place(store, sample_article(url), [(sample_match(), [Outgoing("nato", "desk", T0)])])
+    first, second, third = store.claim_due(T0, owner="here:1")  # leased until T0 + 2 min
+    later = T0 + timedelta(seconds=90)
+    store.mark_delivered([first.id], later, "key-1", renew=[second.id], owner="here:1")
+    store.mark_delivered([first.id], later, "key-1", renew=[third.id], owner="there:2")  # not its lease
+    assert [d.id for d in store.claim_due(T0 + timedelta(minutes=3), owner="there:2")] == [third.id]
+    assert [d.id for d in store.claim_due(later + timedelta(minutes=2), owner="there:2")] == [second.id]
+    assert store.messages_sent_since("desk", T0) == (1, later)
+
+
 def test_a_digest_delivery_waits_for_its_time(store: Store) -> None:
     due_at = T0 + timedelta(hours=3)
     place(store, sample_article(), [(sample_match(), [Outgoing("nato", "desk", due_at)])])

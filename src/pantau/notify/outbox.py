@@ -6,8 +6,10 @@ on concurrently so a dead channel never delays another; within a channel, alerts
 were matched, and a failure postpones everything queued behind it so the order survives retries.
 
 Exactly-once holds in normal operation. After a crash, the only duplicate possible is a message the channel
-accepted in the moment before pantau recorded it (the commit right after a successful send): it is sent
-again with the same idempotency key (header X-Pantau-Delivery), which a receiver can use to drop it.
+accepted in the moment before pantau recorded it (the commit right after a successful send, one per
+message): it is sent again with the same idempotency key (header X-Pantau-Delivery), which a receiver can
+use to drop it. A channel slow enough to use up half of the lease taken at the claim renews it for the rows
+still ahead of it, with the record of a delivery, so no other sender takes them over mid-pass.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from pantau.notify.ops import check_health, tell_incidents
 from pantau.notify.render import Message
 from pantau.notify.templates import alert_message, digest_message
 from pantau.store import DueDelivery, Store
+from pantau.store.outbox import LEASE
 from pantau.words import count
 
 BASE_BACKOFF = timedelta(minutes=1)
@@ -95,7 +98,9 @@ async def deliver_due(store: Store, notifier: Notifier, config: Config, clock: C
     store.record_unrecorded()  # sent while the database was away: recorded before anything is claimed
     store.release_orphaned_leases(clock())
     await sender.empty_digests()
-    due = store.claim_due(clock())
+    claimed_at = clock()
+    due = store.claim_due(claimed_at)  # leased for LEASE
+    sender.lease_until = claimed_at + LEASE
     by_channel: dict[str, list[DueDelivery]] = defaultdict(list)
     for item in due:
         by_channel[item.channel].append(item)
@@ -122,6 +127,10 @@ class _Sender:
         self.config = config
         self.clock = clock
         self._rules = {rule.name: rule for rule in config.rules}  # looked up for every due row
+        self.lease_until = clock() + LEASE  # when the lease on the claimed rows runs out (set at the claim)
+        # Channels with an open "deliveries dying" incident: read once a pass, at its first delivery, so a
+        # pass closes each such incident once and one with none open asks nothing more.
+        self._dying: set[str] | None = None
 
     def rule(self, name: str) -> RuleConfig | None:
         """None for a rule removed from the config since it matched: its alerts are delivered plainly."""
@@ -200,6 +209,7 @@ class _Sender:
 
     async def _send_in_order(self, batches: list[_Batch]) -> _Outcome:
         delays: list[float] = []
+        lease_until = self.lease_until
         for index, batch in enumerate(batches):
             try:
                 await self.notifier.send(batch.channel, batch.message, key=batch.key)
@@ -208,11 +218,24 @@ class _Sender:
                     self._failed(batch, batches[index + 1 :], str(exc), len(delays)), delays=tuple(delays)
                 )
             now = self.clock()
-            self.store.mark_delivered(batch.ids, now, batch.key)
-            self.store.close_incident("delivery-dying", batch.channel, now)
+            renew: list[int] = []
+            if now >= lease_until - LEASE / 2:  # a slow channel: keep the rows still ahead of it
+                renew = [i for later in batches[index + 1 :] for i in later.ids]
+                lease_until = now + LEASE
+            self.store.mark_delivered(batch.ids, now, batch.key, renew=renew)
+            if not delays:
+                self._recovered(batch.channel, now)
             self._digest_sent(batch, now)
             delays.extend((now - item.alert.created_at).total_seconds() for item in batch.items)
         return _Outcome(delivered=len(delays), delays=tuple(delays))
+
+    def _recovered(self, channel: str, now: datetime) -> None:
+        """A channel took a message: its "deliveries dying" incident, if one is open, is closed."""
+        if self._dying is None:
+            self._dying = self.store.open_incident_subjects("delivery-dying")
+        if channel in self._dying:
+            self._dying.discard(channel)
+            self.store.close_incident("delivery-dying", channel, now)
 
     def _failed(self, batch: _Batch, behind: Sequence[_Batch], error: str, delivered: int) -> _Outcome:
         now = self.clock()

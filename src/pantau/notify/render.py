@@ -12,7 +12,6 @@ quote); inline it is backslash-escaped, and `<`, `>`, `&` become HTML entities (
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, tzinfo
@@ -26,8 +25,12 @@ _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct",
 # escape because scraped text never starts a line.
 _MD_SPECIAL = frozenset("\\`*_[]()|~")
 _ENTITIES = {"&": "&amp;", "<": "&lt;", ">": "&gt;"}
+_ESCAPES = str.maketrans({**{ch: "\\" + ch for ch in _MD_SPECIAL}, **_ENTITIES})
 # Characters that would end or break a markdown link destination; percent-encoding keeps the URL's meaning.
 _URL_UNSAFE = frozenset(" <>()\"'\\`[]*_{}|^")
+_URL_ESCAPES = str.maketrans({ch: f"%{ord(ch):02X}" for ch in _URL_UNSAFE})
+# Unicode's control characters (category Cc) but tab and line breaks, which split() turns into spaces.
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 
 
 @dataclass(frozen=True)
@@ -41,8 +44,7 @@ class Message:
 
 def clean_text(text: str) -> str:
     """Scraped text on one line: control characters dropped, runs of whitespace made one space."""
-    kept = "".join(ch for ch in text if unicodedata.category(ch) != "Cc" or ch in "\t\n\r")
-    return " ".join(kept.split())
+    return " ".join(_CONTROL.sub("", text).split())
 
 
 def escape_markdown(text: str) -> str:
@@ -51,7 +53,7 @@ def escape_markdown(text: str) -> str:
 
 
 def _escape(text: str) -> str:
-    return "".join("\\" + ch if ch in _MD_SPECIAL else _ENTITIES.get(ch, ch) for ch in text)
+    return text.translate(_ESCAPES)
 
 
 def _safe_url(url: str) -> str | None:
@@ -63,7 +65,7 @@ def _safe_url(url: str) -> str | None:
         return None
     if scheme not in ("http", "https"):
         return None
-    return "".join(f"%{ord(ch):02X}" if ch in _URL_UNSAFE else ch for ch in url)
+    return url.translate(_URL_ESCAPES)
 
 
 def _link(url: str) -> str:

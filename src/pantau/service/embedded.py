@@ -18,7 +18,7 @@ from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 from pathlib import Path
 
-import httpx
+import aiohttp
 from aiohttp.web import AppRunner
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.interval import IntervalTrigger
@@ -58,7 +58,7 @@ class Service:
         self.scheduler = AsyncIOScheduler(timezone="UTC")
         self.in_flight: set[asyncio.Task[None]] = set()
         self.stopping = asyncio.Event()
-        self.client: httpx.AsyncClient | None = None
+        self.client: aiohttp.ClientSession | None = None
         self.ctx: Context | None = None
         self.analyser = analyser_for(config)  # its workers start with the first page to read
         # One delivery pass at a time: leases already keep two passes from sending a row twice, but a second

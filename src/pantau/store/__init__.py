@@ -4,7 +4,7 @@ deliveries and incidents; views.py what the web view reads."""
 
 from pantau.store.db import StoreError
 from pantau.store.outbox import DeliveryState, DueDelivery
-from pantau.store.queries import Outgoing, SourceHealth, Store, StoredArticle
+from pantau.store.queries import Outgoing, Placed, Placement, SourceHealth, Store, StoredArticle
 from pantau.store.recheck import DueRecheck, Watch
 from pantau.store.stories import StoryArticle, StoryLink, StorySummary
 from pantau.store.views import AlertFilter, AlertView, DeliveryView, StoryCopy
@@ -17,6 +17,8 @@ __all__ = [
     "DueDelivery",
     "DueRecheck",
     "Outgoing",
+    "Placed",
+    "Placement",
     "SourceHealth",
     "Store",
     "StoreError",

@@ -5,7 +5,11 @@ letters, digests, rate limits and the incidents pantau reports about itself.
 
 A sender first *claims* due rows (a short lease, in one UPDATE), sends, then records the outcome. Two
 senders (two passes, or later two workers) never hold the same row; a sender killed mid-way leaves a lease
-that runs out, after which the row is sent again with the same idempotency key.
+that runs out, after which the row is sent again with the same idempotency key. A sender whose pass outlasts
+half its lease renews it for the rows still ahead of it, in the transaction that records a delivery.
+
+Each delivered message is committed on its own, right after the channel took it (one UPDATE per row, on
+the store's fast path): a kill -9 can cost at most the message in flight, never a batch of them.
 """
 
 from __future__ import annotations
@@ -18,14 +22,39 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Engine, Select, and_, func, or_, select, update
+from sqlalchemy import Engine, Select, and_, bindparam, func, or_, select, update
 from sqlalchemy.exc import DBAPIError
 
 from pantau.models import Alert
 from pantau.store.db import unavailable
+from pantau.store.fast import FastPath
 from pantau.store.tables import ALERT, ARTICLE, DELIVERY, DIGEST_STATE, INCIDENT
 
 LEASE = timedelta(minutes=2)
+
+# A delivery recorded, and a lease renewed: one row each, run on the fast path (compiled once).
+_DELIVERED = (
+    update(DELIVERY)
+    .where(DELIVERY.c.id == bindparam("row_id"), DELIVERY.c.state == "pending")
+    .values(
+        state="delivered",
+        delivered_at=bindparam("at"),
+        attempts=DELIVERY.c.attempts + 1,
+        message_key=bindparam("key"),
+        last_error=None,
+        lease_until=None,
+        lease_owner=None,
+    )
+)
+_RENEWED = (
+    update(DELIVERY)
+    .where(
+        DELIVERY.c.id == bindparam("row_id"),
+        DELIVERY.c.state == "pending",
+        DELIVERY.c.lease_owner == bindparam("owner"),  # a lease another sender took over stays theirs
+    )
+    .values(lease_until=bindparam("until"))
+)
 
 
 @dataclass(frozen=True)
@@ -61,6 +90,7 @@ class Incident:
 
 class OutboxQueries:
     engine: Engine
+    _fast: FastPath
     _unrecorded: list[tuple[tuple[int, ...], datetime, str | None]]  # sent while the database was away
 
     def _read(self) -> Any:
@@ -130,12 +160,25 @@ class OutboxQueries:
                     .values(lease_until=None, lease_owner=None, **values)
                 )
 
-    def mark_delivered(self, ids: Sequence[int], at: datetime, message_key: str | None = None) -> None:
-        """Record a sent message. If the database is away at that moment, the record is kept in memory
-        (and the error raised): `record_unrecorded` writes it once the database is back, before anything
-        is claimed again, so the message is not sent a second time when its lease runs out."""
+    def mark_delivered(
+        self,
+        ids: Sequence[int],
+        at: datetime,
+        message_key: str | None = None,
+        *,
+        renew: Sequence[int] = (),
+        lease: timedelta = LEASE,
+        owner: str | None = None,
+    ) -> None:
+        """Record a sent message, committed at once. `renew`: rows this sender (`owner`, by default this
+        process) still holds and will send next; their lease is extended to `at + lease` in the same
+        transaction. If the database is away at that moment, the record is kept in memory (and the error
+        raised): `record_unrecorded` writes it once the database is back, before anything is claimed
+        again, so the message is not sent a second time when its lease runs out."""
+        holder = owner or lease_owner()
+        renewals = [{"row_id": i, "owner": holder, "until": at + lease} for i in renew]
         try:
-            self._delivered(tuple(ids), at, message_key)
+            self._delivered(tuple(ids), at, message_key, renewals)
         except DBAPIError as exc:
             if unavailable(exc) is not None:
                 self._unrecorded.append((tuple(ids), at, message_key))
@@ -150,9 +193,20 @@ class OutboxQueries:
             written += 1
         return written
 
-    def _delivered(self, ids: tuple[int, ...], at: datetime, message_key: str | None) -> None:
-        values = {"delivered_at": at, "attempts": DELIVERY.c.attempts + 1, "message_key": message_key}
-        self._set(ids, state="delivered", last_error=None, **values)
+    def _delivered(
+        self,
+        ids: tuple[int, ...],
+        at: datetime,
+        message_key: str | None,
+        renewals: Sequence[dict[str, Any]] = (),
+    ) -> None:
+        rows = [{"row_id": i, "at": at, "key": message_key} for i in ids]
+        with self._fast.transaction(write=True) as cur:
+            if len(rows) == 1:
+                cur.execute(_DELIVERED, rows[0])
+            else:
+                cur.executemany(_DELIVERED, rows)  # a digest or a rate-limit summary: one message, many rows
+            cur.executemany(_RENEWED, renewals)
 
     def mark_failed(
         self, ids: Sequence[int], error: str, retry_at: datetime, *, attempted: bool = True
@@ -313,6 +367,12 @@ class OutboxQueries:
                 return False
             conn.execute(INCIDENT.insert().values(kind=kind, subject=subject, detail=detail, opened_at=at))
         return True
+
+    def open_incident_subjects(self, kind: str) -> set[str]:
+        """The subjects that have an open incident of this kind (e.g. the channels whose deliveries die)."""
+        query = select(INCIDENT.c.subject).where(INCIDENT.c.kind == kind, INCIDENT.c.closed_at.is_(None))
+        with self._read() as conn:
+            return set(conn.execute(query).scalars())
 
     def close_incident(self, kind: str, subject: str, at: datetime) -> bool:
         with self.engine.begin() as conn:

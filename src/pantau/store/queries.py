@@ -67,6 +67,21 @@ class Placed:
 
 
 @dataclass(frozen=True)
+class Placement:
+    """One article for `Store.place_articles`: what `place_article` takes, as a value."""
+
+    article: Article
+    link_url: str
+    fingerprint: Fingerprint
+    since: datetime  # story window: index entries older than this are not looked at
+    cited: bool
+    plan: Callable[[StoryView | None], Sequence[tuple[Match, Sequence[Outgoing]]]]
+    indexed: bool = True
+    watch: Watch | None = None
+    held: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class StoredArticle:
     id: int
     article: Article
@@ -240,17 +255,42 @@ class Store(StoryQueries, RecheckQueries, OutboxQueries, ViewQueries, ScheduleQu
         (the pipeline indexes every article, matched or not; benchmarks and tests may leave it out).
         `watch`: fetch it again for updates; `held`: the rules it matched but may not alert on (too old).
         """
+        placement = Placement(article, link_url, fp, since, cited, plan, indexed, watch, tuple(held))
         with self._fast.transaction(write=True) as cur:
             self._one_placement_at_a_time(cur)
-            if self._known(cur, article.url, article.content_hash, article.source):
-                self._mark_done(cur, article, link_url)
-                return Placed(None, 0)
-            story = self._find_story(cur, fp, since, lang=article.lang, cited=cited)
-            planned = plan(story)
-            placement = StoryLink(story.id if story else None, fp if indexed else None)
-            article_id = self._save(cur, article, planned, link_url, placement)
-            if article_id is not None and (watch is not None or held):
-                self._watch_and_hold(cur, article_id, article, watch, held)
+            return self._place(cur, placement)
+
+    def place_articles(self, placements: Sequence[Placement]) -> list[Placed | Exception]:
+        """Several `place_article`s in one transaction, in order, each seeing the ones before it (a copy
+        placed after its original joins the original's story). One commit for all of them: on this
+        machine a commit costs more than placing a small article. Each placement has its own savepoint, so
+        one that fails (its exception is returned in its place) leaves the others stored; a failure of the
+        transaction itself (the database gone, the disk full) raises, and none of them is stored."""
+        results: list[Placed | Exception] = []
+        with self._fast.transaction(write=True) as cur:
+            self._one_placement_at_a_time(cur)
+            for placement in placements:
+                cur.savepoint()
+                try:
+                    results.append(self._place(cur, placement))
+                except Exception as exc:  # returned to whoever asked for this one placement
+                    cur.rollback_to_savepoint()
+                    results.append(self._fast.wrapped(exc))
+                else:
+                    cur.release_savepoint()
+        return results
+
+    def _place(self, cur: FastCursor, p: Placement) -> Placed:
+        article = p.article
+        if self._known(cur, article.url, article.content_hash, article.source):
+            self._mark_done(cur, article, p.link_url)
+            return Placed(None, 0)
+        story = self._find_story(cur, p.fingerprint, p.since, lang=article.lang, cited=p.cited)
+        planned = p.plan(story)
+        placement = StoryLink(story.id if story else None, p.fingerprint if p.indexed else None)
+        article_id = self._save(cur, article, planned, p.link_url, placement)
+        if article_id is not None and (p.watch is not None or p.held):
+            self._watch_and_hold(cur, article_id, article, p.watch, p.held)
         return Placed(article_id, len(planned) if article_id is not None else 0)
 
     def _save(
