@@ -7,17 +7,23 @@ worker lifted the pipeline benchmark from 283 to 354 articles/s (benchmarks/pipe
 
 `Analyser` hands pages to its workers (forked from a server that has imported only this module, so each
 costs tens of MB, not a copy of the service); each worker receives the compiled rules once, when it
-starts, so an Analyser belongs to one config. With `workers=0` it analyses in the calling process.
+starts (pickled once per Analyser), so an Analyser belongs to one config. With `workers=0` it analyses in
+the calling process. Each worker holds a copy of the rules of its own: forking the workers from a process
+that holds them would not keep them shared, as matching touches (reference counts) most of the rules'
+objects within a few hundred articles, which copies their pages, so such a server only adds its own copy
+(measured with benchmarks/rules.py against the Analyser-owned rules server of commit 8abe64f).
 A worker that dies on a page (a parser crash, the OOM killer) costs the pages it held one attempt each
-(WorkerDied, retried on later polls like a failed fetch) and the pool is rebuilt; the poll goes on. Workers ignore SIGINT and SIGTERM: the
-service stops them itself, after the articles in flight are done.
+(WorkerDied, retried on later polls like a failed fetch) and the pool is rebuilt; the poll goes on. Workers
+ignore SIGINT and SIGTERM: the service stops them itself, after the articles in flight are done.
 """
 
 from __future__ import annotations
 
 import asyncio
+import gc
 import multiprocessing
 import os
+import pickle
 import signal
 import threading
 import time
@@ -131,9 +137,10 @@ class WorkerDied(ExtractError):
 _RULES: RuleSet | None = None  # a worker's copy, set when it starts
 
 
-def _start_worker(rules: RuleSet, parent: int, parent_started: str | None) -> None:
+def _start_worker(rules: bytes, parent: int, parent_started: str | None) -> None:
     global _RULES
-    _RULES = rules
+    _RULES = pickle.loads(rules)
+    gc.freeze()  # the rules live as long as the worker: the collector need not walk them again
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
     threading.Thread(target=_exit_with, args=(parent, parent_started), daemon=True).start()
@@ -184,6 +191,7 @@ class Analyser:
         self.rules = rules
         self.workers = workers
         self._pool: ProcessPoolExecutor | None = None
+        self._pickled: bytes | None = None  # the rules as each worker receives them, pickled once
         self._closed = False  # a poll that outlives close() reads its last pages in its own process
 
     async def __call__(self, page: ArticlePage) -> Analysis:
@@ -201,11 +209,15 @@ class Analyser:
     def _start(self) -> ProcessPoolExecutor:
         context = multiprocessing.get_context("forkserver")
         context.set_forkserver_preload([__name__])
+        # Pickled here once, not for each worker the pool starts (with 10,000 rules a pickling takes
+        # most of a second, in the event loop's thread) nor again for a pool rebuilt after a death.
+        if self._pickled is None:
+            self._pickled = pickle.dumps(self.rules, protocol=pickle.HIGHEST_PROTOCOL)
         self._pool = ProcessPoolExecutor(
             self.workers,
             mp_context=context,
             initializer=_start_worker,
-            initargs=(self.rules, os.getpid(), _started(os.getpid())),
+            initargs=(self._pickled, os.getpid(), _started(os.getpid())),
             max_tasks_per_child=MAX_TASKS_PER_WORKER,
         )
         return self._pool

@@ -8,7 +8,7 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import func, select, text
 from support.store import index_size, place, story_of
 
 from pantau.dedupe import StoryView, content_hash, fingerprint, plan_alerts
@@ -16,6 +16,7 @@ from pantau.models import Article, Hit, Match
 from pantau.store import Outgoing, Store
 from pantau.store.db import make_engine, migrate
 from pantau.store.queries import Placed
+from pantau.store.tables import STORY_BAND
 
 T0 = datetime(2026, 11, 25, 8, 0, tzinfo=UTC)
 WINDOW = timedelta(hours=72)
@@ -239,3 +240,99 @@ def test_stories_since_lists_each_story_with_its_outlets_and_alerts(store: Store
 
     alert_ids = [a.id for a, _ in store.alerts_since(T0 - timedelta(days=1))]
     assert store.alert_stories(alert_ids) == {alert_ids[0]: shared.id}
+
+
+# An outlet's footer in every one of its articles: its shingles win some permutations' minimum in most of
+# them, so a few band keys of each of its articles are shared by hundreds of others ("hot" keys).
+FOOTER = (
+    "Baca juga: berita terkini dan terpopuler hari ini hanya di Warta Harian, ikuti kami di kanal "
+    "WhatsApp dan Telegram resmi."
+)
+BEAT = [
+    "harbour", "ferry", "council", "market", "rainfall", "bridge", "school", "clinic", "harvest", "budget",
+    "fishermen", "road", "festival", "river", "district", "mayor", "library", "dam", "opened", "delayed",
+    "approved", "repaired", "flooded", "reviewed", "closed", "funded", "moved", "rain", "debate", "season",
+    "village", "farmers", "price", "rice", "fuel", "teachers", "nurses", "police", "court", "judge",
+    "port", "island", "storm",
+]  # fmt: skip
+
+
+def footed(n: int) -> str:
+    """Warta's article n (unrelated to any other), with its footer."""
+    rng = random.Random(n)
+    return " ".join(rng.choice(BEAT) for _ in range(40)) + ".\n\n" + FOOTER
+
+
+def analyze(store: Store) -> None:
+    """PostgreSQL's statistics as autovacuum keeps them: it reads a key known as common in index order."""
+    if store.engine.dialect.name == "postgresql":
+        with store.engine.begin() as conn:
+            conn.execute(text("ANALYZE story_band"))
+
+
+def lookup_reads(store: Store, body: str, at: datetime) -> tuple[int, list[int]]:
+    """(work, candidate ids) of the story lookup for a new article with this body: on PostgreSQL the
+    story_band rows it read, on SQLite the virtual machine's steps (in hundreds)."""
+    fp, since = fingerprint(body), at - WINDOW
+    with store._fast.transaction(write=False) as cur:
+        if store.engine.dialect.name == "sqlite":
+            steps = [0]
+            sqlite = cur._cursor.connection
+            sqlite.set_progress_handler(lambda: steps.__setitem__(0, steps[0] + 1), 100)
+            try:
+                found = store._candidates(cur, fp, since, False)
+            finally:
+                sqlite.set_progress_handler(None, 0)
+            return steps[0], [c.article_id for c in found]
+        # The transaction's own counters, read before and after (they may hold earlier transactions' too).
+        read = text(
+            "SELECT sum(pg_stat_get_xact_tuples_returned(oid) + pg_stat_get_xact_tuples_fetched(oid)) "
+            "FROM pg_class WHERE oid IN ('story_band'::regclass, 'story_band_pkey'::regclass)"
+        )
+        before = cur.scalar(read, {})
+        found = store._candidates(cur, fp, since, False)
+        return int(cur.scalar(read, {}) - before), [c.article_id for c in found]
+
+
+def test_a_copy_joins_its_story_though_hundreds_of_articles_share_a_key_with_it(store: Store) -> None:
+    """Warta's footer makes keys that its other articles share; an aggregator republishes one of its
+    stories with the footer. The copy joins the story (an "also reported by", not a second alert), and the
+    lookup reads as much with 320 or 480 articles sharing its keys."""
+    story = STORY + "\n\n" + FOOTER
+    original = place_planned(store, "warta", story, T0, 0, rule="ukraine")
+    assert original.alerts == 1
+    for n in range(1, 321):
+        place_planned(store, "warta", footed(n), T0 + timedelta(seconds=n), n)
+
+    copy = "TOKYO (Kyodo) -- " + story
+    at = T0 + timedelta(hours=6)
+    with store.engine.connect() as conn:
+        keys = list(fingerprint(copy).bands)
+        sharing = (
+            conn.execute(
+                select(func.count())
+                .select_from(STORY_BAND)
+                .where(STORY_BAND.c.band.in_(keys))
+                .group_by(STORY_BAND.c.band)
+                .order_by(func.count().desc())
+            )
+            .scalars()
+            .first()
+        )
+    assert sharing is not None and sharing >= 300  # the copy has a key that 300+ unrelated articles share
+    analyze(store)
+    work, candidates = lookup_reads(store, copy, at)
+    assert original.article_id in candidates
+
+    for n in range(321, 481):
+        place_planned(store, "warta", footed(n), T0 + timedelta(seconds=n), n)
+    analyze(store)
+    more_work, candidates = lookup_reads(store, copy, at)
+    assert original.article_id in candidates
+    assert more_work <= work * 1.1, (work, more_work)  # bounded: not growing with the articles sharing a key
+
+    placed = place_planned(store, "feedsite", copy, at, 999, rule="ukraine")
+    assert placed.article_id is not None and placed.alerts == 0  # no second alert for the story
+    assert story_of(store, placed.article_id) == story_of(store, original.article_id)
+    alert_ids = [a.id for a, _ in store.alerts_since(T0 - timedelta(days=1))]
+    assert store.also_reported_by(alert_ids) == {alert_ids[0]: ("feedsite",)}

@@ -9,12 +9,12 @@ import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import cache
 from typing import Any
 
-from sqlalchemy import Engine, and_, bindparam, delete, func, insert, select
+from sqlalchemy import Engine, and_, bindparam, delete, func, insert, select, union_all
 
 from pantau.dedupe import Candidate, Fingerprint, PriorAlert, StoryView, choose_story
-from pantau.dedupe.fingerprint import BANDS
 from pantau.models import Article
 from pantau.store.fast import FastCursor, FastPath
 from pantau.store.outbox import chunks
@@ -59,7 +59,11 @@ class StorySummary:
 PLACEMENT_LOCK = 0x70616E746175  # "pantau": the PostgreSQL advisory lock held while an article is placed
 FIGURE_BAND = 1023  # band number of the index keys made from an article's figures (cross-language links)
 MAX_CANDIDATES = 20  # articles sharing the most band keys; enough since a true copy shares many
-LOOKUP_KEYS = BANDS + 8  # band keys plus up to 8 figures
+# Articles read per band key, newest first. Some keys are shared by hundreds of articles (an outlet's
+# boilerplate wins a permutation's minimum in each of its articles): reading them all made every lookup
+# grow with the store. A copy shares many keys, so the keys that are not that common still find it.
+PER_KEY = 32
+UNRANKED = 20  # places for index entries older than the window (not pruned yet) among the best-sharing
 _CANDIDATE_COLUMNS = ("story_id", "article_id", "source", "lang", "exact", "signature", "size", "entities")
 
 
@@ -90,10 +94,14 @@ class StoryQueries:
         story_id = choose_story(fp, candidates, lang=lang, cited=cited)
         if story_id is None:
             return None
-        rows = cur.all(self._story_alerts, {"story_id": story_id})
-        sources = [source for (source,) in cur.all(self._story_sources, {"story_id": story_id})]
-        alerts = tuple(PriorAlert(rule, source, tuple(json.loads(terms))) for rule, terms, source in rows)
-        return StoryView(story_id, alerts, tuple(sources))
+        # One statement for both: the story's articles in order, each with its alerts (if any).
+        rows = cur.all(self._story_members, {"story_id": story_id})
+        sources = tuple(dict.fromkeys(source for source, *_ in rows))
+        raised = sorted((alert_id, rule, terms, source) for source, alert_id, rule, terms in rows if alert_id)
+        alerts = tuple(
+            PriorAlert(rule, source, tuple(json.loads(terms))) for _, rule, terms, source in raised
+        )
+        return StoryView(story_id, alerts, sources)
 
     def _one_placement_at_a_time(self, cur: FastCursor) -> None:
         """Serialise story placement across processes. SQLite's BEGIN IMMEDIATE already has; PostgreSQL's
@@ -102,15 +110,14 @@ class StoryQueries:
             cur.execute(self._placement_lock, {"key": PLACEMENT_LOCK})
 
     def _candidates(self, cur: FastCursor, fp: Fingerprint, since: datetime, cited: bool) -> list[Candidate]:
-        # An exact copy shares every band key, so it is always among the candidates: no lookup of its own.
-        keys = list(fp.bands) + (figure_keys(fp) if cited else [])
+        # An exact copy shares every band key, so it is among the candidates (unless each of its keys has
+        # PER_KEY newer articles, as only a text made of boilerplate would): no lookup of its own.
+        keys = list(dict.fromkeys([*fp.bands, *(figure_keys(fp) if cited else [])]))
         if not keys:
             return []
-        # A fixed number of parameters (padded with repeats) keeps one compiled statement.
-        keys = (keys + keys[:1] * LOOKUP_KEYS)[:LOOKUP_KEYS]
         params: dict[str, Any] = {f"k{i}": key for i, key in enumerate(keys)}
         params["since"] = since
-        return [_candidate(r) for r in cur.all(self._band_candidates, params)]
+        return [_candidate(r) for r in cur.all(_band_candidates(len(keys)), params)]
 
     def _add_article_in_story(self, cur: FastCursor, article: Article, story: StoryLink | None) -> int | None:
         """Insert the article into its story (a new one unless given); None if the URL was stored already."""
@@ -233,20 +240,8 @@ class StoryQueries:
     _add_signature = insert(STORY_SIGNATURE)
     _add_bands = insert(STORY_BAND)
     _add_story = insert(STORY).values(first_seen_at=bindparam("first_seen_at")).returning(STORY.c.id)
-    # Grouping by the signature's primary key lets PostgreSQL return its other columns too.
     _placement_lock = select(func.pg_advisory_xact_lock(bindparam("key")))
     _drop_story = delete(STORY).where(STORY.c.id == bindparam("story_id"))
-    _band_candidates = (
-        select(*(STORY_SIGNATURE.c[name] for name in _CANDIDATE_COLUMNS))
-        .join(STORY_BAND, STORY_BAND.c.article_id == STORY_SIGNATURE.c.article_id)
-        .where(
-            STORY_BAND.c.band.in_([bindparam(f"k{i}") for i in range(LOOKUP_KEYS)]),
-            STORY_SIGNATURE.c.at >= bindparam("since"),
-        )
-        .group_by(STORY_SIGNATURE.c.article_id)
-        .order_by(func.count().desc(), STORY_SIGNATURE.c.article_id)
-        .limit(MAX_CANDIDATES)
-    )
     _oldest_before = (
         select(STORY_SIGNATURE.c.article_id).where(STORY_SIGNATURE.c.at < bindparam("before")).limit(1)
     )
@@ -256,11 +251,48 @@ class StoryQueries:
         .where(ARTICLE.c.story_id == bindparam("story_id"))
         .order_by(ALERT.c.id)
     )
-    _story_sources = (
-        select(ARTICLE.c.source)
+    _story_members = (
+        select(ARTICLE.c.source, ALERT.c.id, ALERT.c.rule, ALERT.c.terms)
+        .select_from(ARTICLE.outerjoin(ALERT, ALERT.c.article_id == ARTICLE.c.id))
         .where(ARTICLE.c.story_id == bindparam("story_id"))
-        .group_by(ARTICLE.c.source)
-        .order_by(func.min(ARTICLE.c.fetched_at))
+        .order_by(ARTICLE.c.fetched_at, ARTICLE.c.id, ALERT.c.id)
+    )
+
+
+@cache
+def _band_candidates(keys: int) -> Any:
+    """The lookup for `keys` band keys (k0, k1 …): the articles among the newest PER_KEY of each key that
+    share the most keys with the new one, then those indexed since `since`, at most MAX_CANDIDATES.
+
+    Each key is one range of story_band's primary key (band, article_id), read backwards and stopped
+    after PER_KEY rows, so a lookup reads at most keys x PER_KEY index rows however many articles share a
+    key, and only the best few signatures. (PostgreSQL does so for the keys its statistics know as common;
+    a key that became common since autovacuum's last ANALYZE is read whole until the next one.)
+    The window is checked on those few: older entries are pruned after every poll, and an older article
+    only takes one of the places kept for the window (UNRANKED) when it shares more keys than a copy.
+    One statement per number of keys (16 band keys, up to 8 figures more)."""
+    newest = [
+        select(STORY_BAND.c.article_id)
+        .where(STORY_BAND.c.band == bindparam(f"k{i}"))
+        .order_by(STORY_BAND.c.article_id.desc())
+        .limit(PER_KEY)
+        .subquery()
+        for i in range(keys)
+    ]
+    hits = union_all(*(select(rows.c.article_id) for rows in newest)).subquery("hits")
+    shared = (
+        select(hits.c.article_id, func.count().label("n"))
+        .group_by(hits.c.article_id)
+        .order_by(func.count().desc(), hits.c.article_id)
+        .limit(MAX_CANDIDATES + UNRANKED)
+        .subquery("ranked")
+    )
+    return (
+        select(*(STORY_SIGNATURE.c[name] for name in _CANDIDATE_COLUMNS))
+        .join(shared, shared.c.article_id == STORY_SIGNATURE.c.article_id)
+        .where(STORY_SIGNATURE.c.at >= bindparam("since"))
+        .order_by(shared.c.n.desc(), STORY_SIGNATURE.c.article_id)
+        .limit(MAX_CANDIDATES)
     )
 
 
