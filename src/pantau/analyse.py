@@ -20,6 +20,7 @@ ignore SIGINT and SIGTERM: the service stops them itself, after the articles in 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import gc
 import multiprocessing
 import os
@@ -193,8 +194,30 @@ class Analyser:
         self._pool: ProcessPoolExecutor | None = None
         self._pickled: bytes | None = None  # the rules as each worker receives them, pickled once
         self._closed = False  # a poll that outlives close() reads its last pages in its own process
+        self._starting: asyncio.Future[None] | None = None  # start() in progress, in a thread
+        self._lock = threading.Lock()  # between that thread and close()
+
+    def start(self) -> None:
+        """Start the workers now, in the background, instead of with the first page: the main process
+        waits about half a second for the fork server to import this module, and meanwhile the event loop
+        goes on fetching robots.txt, listings and the first pages. Call it from the event loop."""
+        if self.workers and not self._closed and self._pool is None and self._starting is None:
+            self._starting = asyncio.get_running_loop().run_in_executor(None, self._start_in_thread)
+
+    def _start_in_thread(self) -> None:
+        with self._lock:
+            if self._closed or self._pool is not None:
+                return
+            pool = self._start()
+        pool.submit(int)  # a pool starts its processes with its first task
 
     async def __call__(self, page: ArticlePage) -> Analysis:
+        if self._starting is not None:
+            starting = self._starting
+            with contextlib.suppress(Exception):  # then started below as without start(), raising again
+                await starting
+            if self._starting is starting:
+                self._starting = None
         if not self.workers or self._closed:
             return analyse(page, self.rules)
         pool = self._pool or self._start()
@@ -225,10 +248,11 @@ class Analyser:
     def close(self, *, wait: bool = True) -> None:
         """Stop the workers once the pages handed to them are done (without `wait`, in the background);
         safe to call more than once."""
-        self._closed = True
-        if self._pool is not None:
-            self._pool.shutdown(wait=wait)
-            self._pool = None
+        with self._lock:  # a start() still in its thread sees _closed and starts nothing
+            self._closed = True
+            pool, self._pool = self._pool, None
+        if pool is not None:
+            pool.shutdown(wait=wait)
 
     def __enter__(self) -> Analyser:
         return self

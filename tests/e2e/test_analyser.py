@@ -211,3 +211,37 @@ def test_a_reload_ends_the_old_workers_once_their_pages_are_done(rules: object) 
         time.sleep(0.1)
         alive = [pid for pid in workers if _running(pid)]
     assert not alive, f"workers outlived their closed analyser: {alive}"
+
+
+def test_workers_started_ahead_read_the_first_page(rules: object) -> None:
+    """`start()` (used by `once`) brings the workers up in the background, while the loop goes on
+    fetching: the first page finds them there, and reads as in the main process."""
+    page = demo_pages()[0]
+
+    async def scenario(analyser: Analyser) -> tuple[list[int], list[int], Analysis]:
+        analyser.start()
+        analyser.start()  # a second call changes nothing
+        assert analyser._starting is not None
+        await analyser._starting
+        assert analyser._pool is not None
+        before = list(analyser._pool._processes)  # type: ignore[attr-defined]
+        result = await analyser(page)
+        return before, list(analyser._pool._processes), result  # type: ignore[attr-defined]
+
+    with Analyser(rules, workers=1) as analyser:  # type: ignore[arg-type]
+        before, after, result = asyncio.run(scenario(analyser))
+    assert before and before == after  # no worker was started for the page itself
+    assert result == asyncio.run(Analyser(rules, workers=0)(page))  # type: ignore[arg-type]
+
+
+def test_closing_while_workers_start_leaves_no_worker_behind(rules: object) -> None:
+    async def scenario(analyser: Analyser) -> None:
+        analyser.start()
+        analyser.close()  # a reload or a stop as soon as the pass began
+        assert analyser._starting is not None
+        await analyser._starting
+        assert analyser._pool is None
+        # pages still asked for after the close are read in the main process, as before
+        assert (await analyser(demo_pages()[0])).extracted.body
+
+    asyncio.run(scenario(Analyser(rules, workers=1)))  # type: ignore[arg-type]
