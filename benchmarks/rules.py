@@ -2,19 +2,39 @@
 
 Prints compile time, articles/s with the presearcher, articles/s evaluating every rule (the baseline, measured
 in the same run) and the speed-up. Times are this process's CPU time (one core; other work on the shared
-machine does not count) and each figure is the best of a few passes. Targets (one core): >= 1,000 articles/s with 10,000 rules, >= 5x the
-baseline, compile 10,000 rules in < 2 s. Exit status 1 when a target is missed.
+machine does not count) and each figure is the best of a few passes. Targets (one core): >= 1,000 articles/s
+with 10,000 rules, >= 5x the baseline, compile 10,000 rules in < 2 s. Exit status 1 when a target is missed.
 
-    PYTHONPATH=src .venv/bin/python benchmarks/rules.py [--articles 400] [--seed 7]
+Then the analysis workers with 10,000 rules (skip with --pool-pages 0), in a fresh process per source tree:
+this one and, with --compare OTHER/src (repeatable), another checkout's (`git worktree add /tmp/old <commit>`),
+on the same article pages (HTML around the same synthetic articles; extraction included). For each tree: the
+matching alone in articles/s (as above, first 400 articles), wall time from the first page to its answer
+(the fork server already running) and from a worker's death to the next answer, articles/s through the pool,
+and memory as PSS (a page shared by n processes counts 1/n in each) per worker, of the pool (the workers and
+the processes they are forked from) and of every process (the benchmark's own included), once every worker
+has answered a few pages ("start") and after --pool-pages pages ("after"): by then the workers' matching has
+touched most of the rules' objects, which copies the pages a fork had shared.
+
+    PYTHONPATH=src .venv/bin/python benchmarks/rules.py [--articles 400] [--seed 7] [--workers 2]
+        [--pool-pages 3000] [--compare OTHER/src]
 """
 
 from __future__ import annotations
 
 import argparse
+import asyncio
+import contextlib
+import html
+import json
+import os
 import random
+import subprocess
 import sys
 import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
 
+from pantau.analyse import Analyser, ArticlePage, WorkerDied
 from pantau.rules import Concept, Document, RuleSet, RuleSpec, compile_rules
 
 
@@ -123,7 +143,13 @@ def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--articles", type=int, default=400)
     ap.add_argument("--seed", type=int, default=7)
+    ap.add_argument("--workers", type=int, default=2)
+    ap.add_argument("--pool-pages", type=int, default=3000)
+    ap.add_argument("--compare", type=Path, action="append", default=[], help="another tree's src/, same run")
+    ap.add_argument("--pool-child", action="store_true", help=argparse.SUPPRESS)
     args = ap.parse_args()
+    if args.pool_child:
+        return pool_child(args.seed, args.workers, args.pool_pages)
     rng = random.Random(args.seed)
     vocab = vocabulary(rng, 20000)
     content = zipf_picker(rng, vocab)
@@ -153,7 +179,150 @@ def main() -> int:
         if n == 10000:
             ok = fast >= 1000 and speedup >= 5 and compile_s < 2 and hits_check == hits_slow
     print("targets met" if ok else "TARGETS MISSED (1,000 articles/s, 5x, compile < 2 s)")
+    if args.pool_pages:
+        trees = [Path(__file__).resolve().parent.parent / "src", *args.compare]
+        pool_figures(trees, args)
     return 0 if ok else 1
+
+
+# -- the analysis workers ---------------------------------------------------------------------------------
+
+
+def as_page(doc: Document, i: int) -> ArticlePage:
+    paragraphs = "".join(f"<p>{html.escape(p)}</p>" for p in doc.body.split("\n\n"))
+    title = html.escape(doc.title)
+    body = (
+        f'<!doctype html><html lang="id"><head><meta charset="utf-8"><title>{title}</title></head>'
+        f"<body><nav><a href='/'>Beranda</a></nav><article><h1>{title}</h1>{paragraphs}</article>"
+        "<footer>Hak cipta</footer></body></html>"
+    )
+    return ArticlePage(body.encode(), "utf-8", f"https://news.test/{doc.source}/{i}", doc.source)
+
+
+class _Dies:
+    """Unpickled in a worker, ends it at once (a parser crash): the pool starts a new worker."""
+
+    def __reduce__(self) -> tuple[object, tuple[int]]:
+        return os._exit, (1,)
+
+
+def _family() -> dict[int, str]:
+    """This process and its descendants, by pid, with their names as the benchmark tells them apart."""
+    me = os.getpid()
+    names, frontier = {me: "main"}, [me]
+    while frontier:
+        parent = frontier.pop()
+        try:
+            children = [int(c) for c in Path(f"/proc/{parent}/task/{parent}/children").read_text().split()]
+        except OSError:
+            continue
+        for child in children:
+            cmd = Path(f"/proc/{child}/cmdline").read_bytes()
+            names[child] = (
+                "tracker" if b"resource_tracker" in cmd else "server" if parent != me else "fork server"
+            )
+            frontier.append(child)
+    return names
+
+
+def _pss_mb(pid: int) -> float:
+    try:
+        for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
+            if line.startswith("Pss:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return 0.0
+
+
+@dataclass
+class Memory:
+    worker_mb: float  # mean over the workers
+    pool_mb: float  # the workers and the processes they are forked from
+    all_mb: float  # every process, pantau's main process included
+
+
+def _memory(analyser: Analyser) -> Memory:
+    assert analyser._pool is not None
+    workers = set(analyser._pool._processes)  # type: ignore[attr-defined]
+    names = _family()
+    pss = {pid: _pss_mb(pid) for pid in names}
+    pool = sum(mb for pid, mb in pss.items() if names[pid] not in ("main", "tracker"))
+    return Memory(sum(pss[pid] for pid in workers) / len(workers), pool, sum(pss.values()))
+
+
+@dataclass
+class PoolRun:
+    first_answer: float
+    recovery: float
+    rate: float
+    start: Memory  # once every worker has answered a few pages
+    after: Memory  # after all the pages
+    matches: int
+
+
+async def _run_pool(analyser: Analyser, pages: list[ArticlePage]) -> PoolRun:
+    start = time.perf_counter()
+    await analyser(pages[0])
+    first = time.perf_counter() - start
+    await asyncio.gather(*(analyser(page) for page in pages[1 : 1 + 4 * analyser.workers]))
+    at_start = _memory(analyser)
+    rest = pages[1 + 4 * analyser.workers :]
+    start = time.perf_counter()
+    results = await asyncio.gather(*(analyser(page) for page in rest), return_exceptions=True)
+    rate = len(rest) / (time.perf_counter() - start)
+    matches = sum(len(r.matches) for r in results if not isinstance(r, BaseException))
+    after = _memory(analyser)
+    deadly = ArticlePage(b"", None, "https://news.test/deadly", "kyodo", _Dies())  # type: ignore[arg-type]
+    with contextlib.suppress(WorkerDied):
+        await analyser(deadly)
+    start = time.perf_counter()
+    await analyser(pages[0])
+    recovery = time.perf_counter() - start
+    return PoolRun(first, recovery, rate, at_start, after, matches)
+
+
+def pool_child(seed: int, workers: int, count: int) -> int:
+    """One tree's figures, as a JSON line: run in a fresh process, so that every design starts alike."""
+    rng = random.Random(seed)
+    vocab = vocabulary(rng, 20000)
+    content = zipf_picker(rng, vocab)
+    rules = compile_rules([make_rule(rng, vocab, i) for i in range(10000)], make_concepts(rng, vocab))
+    docs = [make_article(rng, content) for _ in range(count)]
+    matching, _ = throughput(rules, docs[:400], prefilter=True)
+    pages = [as_page(doc, i) for i, doc in enumerate(docs)]
+    with Analyser(compile_rules([], {}), workers=1) as warm:  # the fork server is running before the clock
+        asyncio.run(warm(pages[0]))
+    with Analyser(rules, workers=workers) as analyser:
+        run = asyncio.run(_run_pool(analyser, pages))
+    print(json.dumps({**asdict(run), "matching": matching}))
+    return 0
+
+
+def pool_figures(trees: list[Path], args: argparse.Namespace) -> None:
+    print(
+        f"\nanalysis workers: {args.workers}, 10,000 rules, {args.pool_pages:,} pages"
+        " (matching: articles/s in one process, rules only; memory as PSS, MB: start -> after)"
+    )
+    print(
+        f"{'source tree':<32} {'matching':>8} {'1st answer':>10} {'after death':>11} {'articles/s':>10} "
+        f"{'per worker':>10} {'pool':>10} {'all':>10}"
+    )
+    matches = set()
+    for tree in trees:
+        cmd = [sys.executable, __file__, "--pool-child", "--seed", str(args.seed)]
+        cmd += ["--workers", str(args.workers), "--pool-pages", str(args.pool_pages)]
+        env = {**os.environ, "PYTHONPATH": str(tree)}
+        out = subprocess.run(cmd, env=env, capture_output=True, text=True, check=True).stdout
+        run = json.loads(out.strip().splitlines()[-1])
+        a, b = run["start"], run["after"]
+        matches.add(run["matches"])
+        print(
+            f"{str(tree)[-32:]:<32} {run['matching']:>8.0f} {run['first_answer']:>9.2f}s {run['recovery']:>10.2f}s {run['rate']:>10.0f} "
+            f"{a['worker_mb']:>4.0f} ->{b['worker_mb']:>4.0f} {a['pool_mb']:>4.0f} ->{b['pool_mb']:>4.0f} "
+            f"{a['all_mb']:>4.0f} ->{b['all_mb']:>4.0f}"
+        )
+    print(f"same matches in every tree: {len(matches) == 1}")
 
 
 if __name__ == "__main__":

@@ -7,17 +7,24 @@ worker lifted the pipeline benchmark from 283 to 354 articles/s (benchmarks/pipe
 
 `Analyser` hands pages to its workers (forked from a server that has imported only this module, so each
 costs tens of MB, not a copy of the service); each worker receives the compiled rules once, when it
-starts, so an Analyser belongs to one config. With `workers=0` it analyses in the calling process.
+starts (pickled once per Analyser), so an Analyser belongs to one config. With `workers=0` it analyses in
+the calling process. Each worker holds a copy of the rules of its own: forking the workers from a process
+that holds them would not keep them shared, as matching touches (reference counts) most of the rules'
+objects within a few hundred articles, which copies their pages, so such a server only adds its own copy
+(measured with benchmarks/rules.py against the Analyser-owned rules server of commit 8abe64f).
 A worker that dies on a page (a parser crash, the OOM killer) costs the pages it held one attempt each
-(WorkerDied, retried on later polls like a failed fetch) and the pool is rebuilt; the poll goes on. Workers ignore SIGINT and SIGTERM: the
-service stops them itself, after the articles in flight are done.
+(WorkerDied, retried on later polls like a failed fetch) and the pool is rebuilt; the poll goes on. Workers
+ignore SIGINT and SIGTERM: the service stops them itself, after the articles in flight are done.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import gc
 import multiprocessing
 import os
+import pickle
 import signal
 import threading
 import time
@@ -131,9 +138,10 @@ class WorkerDied(ExtractError):
 _RULES: RuleSet | None = None  # a worker's copy, set when it starts
 
 
-def _start_worker(rules: RuleSet, parent: int, parent_started: str | None) -> None:
+def _start_worker(rules: bytes, parent: int, parent_started: str | None) -> None:
     global _RULES
-    _RULES = rules
+    _RULES = pickle.loads(rules)
+    gc.freeze()  # the rules live as long as the worker: the collector need not walk them again
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
     threading.Thread(target=_exit_with, args=(parent, parent_started), daemon=True).start()
@@ -184,9 +192,32 @@ class Analyser:
         self.rules = rules
         self.workers = workers
         self._pool: ProcessPoolExecutor | None = None
+        self._pickled: bytes | None = None  # the rules as each worker receives them, pickled once
         self._closed = False  # a poll that outlives close() reads its last pages in its own process
+        self._starting: asyncio.Future[None] | None = None  # start() in progress, in a thread
+        self._lock = threading.Lock()  # between that thread and close()
+
+    def start(self) -> None:
+        """Start the workers now, in the background, instead of with the first page: the main process
+        waits about half a second for the fork server to import this module, and meanwhile the event loop
+        goes on fetching robots.txt, listings and the first pages. Call it from the event loop."""
+        if self.workers and not self._closed and self._pool is None and self._starting is None:
+            self._starting = asyncio.get_running_loop().run_in_executor(None, self._start_in_thread)
+
+    def _start_in_thread(self) -> None:
+        with self._lock:
+            if self._closed or self._pool is not None:
+                return
+            pool = self._start()
+        pool.submit(int)  # a pool starts its processes with its first task
 
     async def __call__(self, page: ArticlePage) -> Analysis:
+        if self._starting is not None:
+            starting = self._starting
+            with contextlib.suppress(Exception):  # then started below as without start(), raising again
+                await starting
+            if self._starting is starting:
+                self._starting = None
         if not self.workers or self._closed:
             return analyse(page, self.rules)
         pool = self._pool or self._start()
@@ -201,11 +232,15 @@ class Analyser:
     def _start(self) -> ProcessPoolExecutor:
         context = multiprocessing.get_context("forkserver")
         context.set_forkserver_preload([__name__])
+        # Pickled here once, not for each worker the pool starts (with 10,000 rules a pickling takes
+        # most of a second, in the event loop's thread) nor again for a pool rebuilt after a death.
+        if self._pickled is None:
+            self._pickled = pickle.dumps(self.rules, protocol=pickle.HIGHEST_PROTOCOL)
         self._pool = ProcessPoolExecutor(
             self.workers,
             mp_context=context,
             initializer=_start_worker,
-            initargs=(self.rules, os.getpid(), _started(os.getpid())),
+            initargs=(self._pickled, os.getpid(), _started(os.getpid())),
             max_tasks_per_child=MAX_TASKS_PER_WORKER,
         )
         return self._pool
@@ -213,10 +248,11 @@ class Analyser:
     def close(self, *, wait: bool = True) -> None:
         """Stop the workers once the pages handed to them are done (without `wait`, in the background);
         safe to call more than once."""
-        self._closed = True
-        if self._pool is not None:
-            self._pool.shutdown(wait=wait)
-            self._pool = None
+        with self._lock:  # a start() still in its thread sees _closed and starts nothing
+            self._closed = True
+            pool, self._pool = self._pool, None
+        if pool is not None:
+            pool.shutdown(wait=wait)
 
     def __enter__(self) -> Analyser:
         return self

@@ -18,7 +18,8 @@ import asyncio
 import email.utils
 import math
 import zlib
-from collections.abc import Iterator, Mapping
+from collections.abc import AsyncIterator, Iterable, Iterator, Mapping
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from urllib.parse import quote, urljoin, urlsplit
@@ -250,14 +251,44 @@ class Fetcher:
             message += f" (retry after {retry_after:g}s)"
         return FetchStatusError(message, status=resp.status, retry_after=retry_after)
 
-    async def _check_robots(self, url: str, origin: str, host: str, user_agent: str) -> None:
-        if urlsplit(url).path == "/robots.txt":
-            return
+    @asynccontextmanager
+    async def robots_ahead(self, pages: Iterable[tuple[str, str]]) -> AsyncIterator[None]:
+        """Inside the block, the robots.txt of each page's origin is asked for in the background, so that
+        the first `get` there finds the verdict cached or waits for the request already under way instead
+        of starting its own. `pages` holds (url, user_agent) pairs. Nothing is raised or reported here: a
+        robots.txt that cannot be read is cached as `get` would cache it, and the `get` that meets it says
+        so, once. Requests still under way when the block ends are cancelled."""
+        wanted: dict[str, tuple[str, str]] = {}
+        for url, user_agent in pages:
+            try:
+                origin, host = _check_url(url)
+            except FetchError:
+                continue  # the get() of that URL reports it
+            if self._respect_robots and urlsplit(url).path != "/robots.txt":
+                wanted.setdefault(origin, (host, user_agent))
+        tasks = [
+            asyncio.create_task(self._robots_for(origin, host, user_agent))
+            for origin, (host, user_agent) in wanted.items()
+        ]
+        try:
+            yield
+        finally:
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+
+    async def _robots_for(self, origin: str, host: str, user_agent: str) -> _Robots:
         lock = self._robots_locks.setdefault(origin, asyncio.Lock())
         async with lock:  # one robots.txt request per origin, however many pages are waiting for it
             robots = self._robots.get(origin)
             if robots is None or robots.expires <= self._clock():
                 robots = self._robots[origin] = await self._load_robots(origin, host, user_agent)
+        return robots
+
+    async def _check_robots(self, url: str, origin: str, host: str, user_agent: str) -> None:
+        if urlsplit(url).path == "/robots.txt":
+            return
+        robots = await self._robots_for(origin, host, user_agent)
         if robots.parser is not None:
             allowed = bool(robots.parser.can_fetch(url, user_agent))
         else:

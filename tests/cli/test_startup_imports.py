@@ -82,3 +82,20 @@ def test_a_real_channel_url_is_still_checked_by_apprise(tmp_path: Path) -> None:
 def test_extract_still_extracts(tmp_path: Path) -> None:
     loaded = _loaded("extract", str(DEMO_SITE / "warta" / "p1003"), cwd=tmp_path)
     assert loaded["status"] == 0 and loaded["extractor"] is True
+
+
+def test_once_loads_only_the_http_client_before_its_first_request(tmp_path: Path) -> None:
+    """What `once` imports before asking for robots.txt: the command table, the config and the HTTP
+    client. The pipeline and the store load in a thread meanwhile (tests/cli/test_once_first_request.py)."""
+    probe = (
+        "import json, sys\n"
+        "import pantau.cli.commands, pantau.service.once\n"
+        f"heavy = sorted({{m.split('.')[0] for m in sys.modules}} & set({HEAVY!r}))\n"
+        "pipeline = sorted(m for m in ('pantau.pipeline', 'pantau.store', 'pantau.extract.article') "
+        "if m in sys.modules)\n"
+        "print(json.dumps({'heavy': heavy, 'pipeline': pipeline}))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", probe], cwd=tmp_path, capture_output=True, text=True, timeout=120
+    )
+    assert json.loads(done.stdout) == {"heavy": ["aiohttp"], "pipeline": []}, done.stderr

@@ -21,6 +21,7 @@ from pantau.clock import utc_now
 from pantau.config import SourceConfig, load_config
 from pantau.fetch import Fetcher, make_client
 from pantau.pipeline import Context, PollResult, poll_source
+from pantau.rules import RuleSpec, compile_rules
 from pantau.store import Store
 
 
@@ -179,3 +180,68 @@ def test_pages_lost_with_a_worker_are_read_again_on_the_next_poll(
         assert all("the analysis worker died" in e for e in first.errors)
         second = asyncio.run(poll(warta, store))
     assert second.new_articles == 6 and not second.errors
+
+
+def test_each_analyser_reads_with_its_own_rules() -> None:
+    """After a reload the old and the new Analyser run side by side for a while, each with its rules."""
+    pages = demo_pages()
+    wide = compile_rules([RuleSpec("any-warta", "source:warta")], {})
+    narrow = compile_rules([RuleSpec("never", "zzyzx")], {})
+    with Analyser(wide, workers=1) as old, Analyser(narrow, workers=1) as new:
+
+        async def both() -> tuple[list[Analysis], list[Analysis]]:
+            return await read_all(old, pages), await read_all(new, pages)
+
+        from_old, from_new = asyncio.run(both())
+    assert {m.rule for a in from_old for m in a.matches} == {"any-warta"}
+    assert not any(a.matches for a in from_new)
+
+
+def test_a_reload_ends_the_old_workers_once_their_pages_are_done(rules: object) -> None:
+    """A reload closes the old Analyser without waiting: its workers must not pile up."""
+    analyser = Analyser(rules, workers=2)  # type: ignore[arg-type]
+    asyncio.run(read_all(analyser, demo_pages()))
+    assert analyser._pool is not None
+    workers = list(analyser._pool._processes)  # type: ignore[attr-defined]
+    assert len(workers) == 2
+    analyser.close(wait=False)
+    deadline = time.monotonic() + 10
+    alive = workers
+    while alive and time.monotonic() < deadline:
+        time.sleep(0.1)
+        alive = [pid for pid in workers if _running(pid)]
+    assert not alive, f"workers outlived their closed analyser: {alive}"
+
+
+def test_workers_started_ahead_read_the_first_page(rules: object) -> None:
+    """`start()` (used by `once`) brings the workers up in the background, while the loop goes on
+    fetching: the first page finds them there, and reads as in the main process."""
+    page = demo_pages()[0]
+
+    async def scenario(analyser: Analyser) -> tuple[list[int], list[int], Analysis]:
+        analyser.start()
+        analyser.start()  # a second call changes nothing
+        assert analyser._starting is not None
+        await analyser._starting
+        assert analyser._pool is not None
+        before = list(analyser._pool._processes)  # type: ignore[attr-defined]
+        result = await analyser(page)
+        return before, list(analyser._pool._processes), result  # type: ignore[attr-defined]
+
+    with Analyser(rules, workers=1) as analyser:  # type: ignore[arg-type]
+        before, after, result = asyncio.run(scenario(analyser))
+    assert before and before == after  # no worker was started for the page itself
+    assert result == asyncio.run(Analyser(rules, workers=0)(page))  # type: ignore[arg-type]
+
+
+def test_closing_while_workers_start_leaves_no_worker_behind(rules: object) -> None:
+    async def scenario(analyser: Analyser) -> None:
+        analyser.start()
+        analyser.close()  # a reload or a stop as soon as the pass began
+        assert analyser._starting is not None
+        await analyser._starting
+        assert analyser._pool is None
+        # pages still asked for after the close are read in the main process, as before
+        assert (await analyser(demo_pages()[0])).extracted.body
+
+    asyncio.run(scenario(Analyser(rules, workers=1)))  # type: ignore[arg-type]

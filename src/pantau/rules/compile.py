@@ -197,7 +197,7 @@ class Compiler:
         if not keys:
             return Scanner(None, (), ())
         word_keys: list[list[int]] = [[] for _ in self.word_ids]
-        automaton = ahocorasick.Automaton()
+        automaton = ahocorasick.Automaton(ahocorasick.STORE_INTS)  # values in C: matching never touches them
         for kid, (key, entries) in enumerate(keys.items()):
             automaton.add_word(key, kid)
             for entry in entries:
@@ -220,7 +220,7 @@ def bind(node: Node, terms: Sequence[TermDef], scanner: Scanner) -> None:
     """Give each leaf the automaton keys it needs (known only once every rule is compiled)."""
     for leaf in leaves(node):
         term = terms[leaf.tid]
-        leaf.need = frozenset(scanner.word_keys[term.wids[0]])
+        leaf.need = scanner.word_keys[term.wids[0]]  # shared with the scanner: one tuple per word
         leaf.exact = len(term.wids) == 1 and term.case_words is None
 
 

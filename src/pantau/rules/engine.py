@@ -41,7 +41,7 @@ class Document:
     lang: str | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class _Rule:
     name: str
     node: Node
@@ -153,14 +153,15 @@ def compile_rules(specs: Sequence[RuleSpec], concepts: Mapping[str, Concept]) ->
 @dataclass(frozen=True)
 class _Presearch:
     index: dict[int, tuple[int, ...]]  # automaton key id -> rules indexed under it
-    checks: tuple[tuple[frozenset[int], ...], ...]  # per rule: key sets that must also each be seen
+    checks: tuple[tuple[tuple[int, ...], ...], ...]  # per rule: key sets that must also each be seen
     always: tuple[int, ...]  # rules without a required word: always evaluated
 
 
 def _presearch(rules: list[_Rule], compiler: Compiler, scanner: Scanner) -> _Presearch:
     index: dict[int, list[int]] = {}
     always: list[int] = []
-    checks: list[tuple[frozenset[int], ...]] = []
+    checks: list[tuple[tuple[int, ...], ...]] = []
+    shared: dict[tuple[int, ...], tuple[int, ...]] = {}  # rules that check the same words share one tuple
     for i, rule in enumerate(rules):
         clauses = list(dict.fromkeys(compiler.clauses(rule.node)))
         if not clauses:
@@ -169,7 +170,8 @@ def _presearch(rules: list[_Rule], compiler: Compiler, scanner: Scanner) -> _Pre
             continue
         # Index under the clause whose words the fewest rules use; check the others per article.
         clauses.sort(key=compiler.cost)
-        keys = [frozenset(k for w in clause for k in scanner.word_keys[w]) for clause in clauses]
+        keys = [tuple(dict.fromkeys(k for w in clause for k in scanner.word_keys[w])) for clause in clauses]
+        keys = [shared.setdefault(k, k) for k in keys]
         for kid in keys[0]:
             index.setdefault(kid, []).append(i)
         checks.append(tuple(keys[1:]))

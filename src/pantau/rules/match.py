@@ -34,7 +34,7 @@ TermOcc = tuple[int, int, int]
 Span = tuple[int, int, int, tuple[tuple[int, int, int, str], ...]]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class TermDef:
     """A term as the matcher sees it: folded words, each with the automaton word id that finds it."""
 
@@ -135,6 +135,7 @@ class DocContext:
         self._by_key: list[tuple[list[tuple[int, int]], list[int]]] = []
         self._clitic: list[dict[int, list[tuple[int, int]]]] = []  # per field: word key -> (start, end)
         self.seen: set[int] = set()
+        self.seen_in: tuple[set[int], set[int]] = (set(), set())  # the keys seen in the title, in the body
         if scanner is not None and scanner.automaton is not None:
             self._scan(scanner)
         self._words: dict[int, list[WordOcc]] = {}
@@ -144,7 +145,7 @@ class DocContext:
 
     def _scan(self, scanner: Scanner) -> None:
         iterate, first_clitic, exact = scanner.automaton.iter, scanner.first_clitic_key, scanner.exact_words
-        for ft in self.fields:
+        for ft, seen in zip(self.fields, self.seen_in, strict=True):
             stream = ft.stream
             # Raw hits sorted by key id (C speed): later lookups of one key's hits are a bisect.
             ordered = sorted(iterate(stream), key=_second)
@@ -160,10 +161,11 @@ class DocContext:
                 word_kid = exact.get(stream[start : end - n])
                 if word_kid is not None:
                     hits.setdefault(word_kid, []).append((start, end))
-                    self.seen.add(word_kid)
+                    seen.add(word_kid)
             self._by_key.append((ordered, kids))
             self._clitic.append(hits)
-            self.seen.update(kids)
+            seen.update(kids)
+            self.seen |= seen
 
     def _key_hits(self, fi: int, kid: int) -> list[tuple[int, int]]:
         """The raw (end, key) hits of one key in one field."""

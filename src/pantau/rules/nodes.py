@@ -39,15 +39,21 @@ class Leaf(Node):
         self.tid, self.label, self.field = tid, label, field
         # Set once by compile after the automaton is built: the keys of the term's first word (none seen:
         # the term is absent) and whether seeing one proves the term is present (one word, any case).
-        self.need: frozenset[int] = frozenset()
+        self.need: tuple[int, ...] = ()
         self.exact = False
 
     def test(self, ctx: DocContext) -> bool:
         if ctx.seen.isdisjoint(self.need):
             return False
-        if self.field is None:
+        field = self.field
+        if field is None:
             return self.exact or bool(ctx.term_occ(self.tid))
-        field, in_field = self.field, ctx.in_field
+        if field == "title" or field == "body":  # most `title:` words an article has are in its body only
+            if ctx.seen_in[field == "body"].isdisjoint(self.need):
+                return False
+            if self.exact:
+                return True
+        in_field = ctx.in_field
         return any(in_field(field, f, s) for f, s, _ in ctx.term_occ(self.tid))
 
     def spans(self, ctx: DocContext) -> list[Span]:

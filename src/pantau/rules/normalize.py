@@ -49,9 +49,16 @@ def _mark_class() -> str:
 
 
 _NS_CLASS = f"[{_NS_RANGES}]"
-# A spaced-script word: word characters minus underscore and no-space scripts, plus combining marks.
-# One capturing group, so that `split` returns separators and tokens alternately.
-TOKEN_RE = re.compile(f"({_NS_CLASS}+|(?:[^\\W_{_NS_RANGES}]|[{_mark_class()}])+)")
+
+
+@lru_cache(maxsize=1)
+def token_re() -> re.Pattern[str]:
+    """A spaced-script word: word characters minus underscore and no-space scripts, plus combining marks.
+    One capturing group, so that `split` returns separators and tokens alternately. Built on first use
+    (~20 ms): ASCII text, the common case and every command's start-up, never needs it."""
+    return re.compile(f"({_NS_CLASS}+|(?:[^\\W_{_NS_RANGES}]|[{_mark_class()}])+)")
+
+
 _ASCII_TOKEN_RE = re.compile(r"([A-Za-z0-9]+)")
 _NS_CHAR_RE = re.compile(_NS_CLASS)
 _NON_ASCII_RE = re.compile(r"[^\x00-\x7f]+")
@@ -151,7 +158,7 @@ def _map_run(run: str, start: int, fpos: int, folded: str, out: list[tuple[int, 
 
 
 def _token_re(text: str) -> re.Pattern[str]:
-    return _ASCII_TOKEN_RE if text.isascii() else TOKEN_RE
+    return _ASCII_TOKEN_RE if text.isascii() else token_re()
 
 
 def tokens(folded: str) -> list[str]:

@@ -1,18 +1,26 @@
-"""One pass over the sources: poll (all or one), then deliver whatever is due. Used by `once` and `demo`."""
+"""One pass over the sources: poll (all or one), then deliver whatever is due. Used by `once` and `demo`.
+
+`open_and_run_once` (the `once` command) gets the first request out early: the HTTP client is all it loads
+before asking for the robots.txt of every source's origin, which no store is needed for. The pipeline's
+modules load and the store opens in a thread meanwhile, so the event loop goes on sending and reading.
+The notifier (apprise and its plugin table) loads only after the poll.
+"""
 
 from __future__ import annotations
 
+import asyncio
+from contextlib import ExitStack
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from pantau.clock import Clock
 from pantau.config import Config
 from pantau.fetch import Fetcher, make_client
-from pantau.pipeline import Context, PollResult, analyser_for, poll_all
-from pantau.store import Store
 
 if TYPE_CHECKING:
     from pantau.notify.outbox import DeliveryReport
+    from pantau.pipeline import PollResult
+    from pantau.store import Store
 
 
 @dataclass(frozen=True)
@@ -22,13 +30,49 @@ class PassResult:
 
 
 async def run_once(config: Config, store: Store, clock: Clock, *, only: str | None = None) -> PassResult:
+    """One pass on a store that is already open."""
     async with make_client() as client:
-        with analyser_for(config) as analyser:
+        fetcher = Fetcher(client, clock=clock)
+        async with fetcher.robots_ahead(_first_pages(config, only)):
+            polls = await _poll(config, store, fetcher, clock, only)
+    return PassResult(polls, await _deliver(config, store, clock))
+
+
+async def open_and_run_once(config: Config, clock: Clock, *, only: str | None = None) -> PassResult:
+    """One pass that opens the store itself (upgrading its schema if need be) and closes it at the end."""
+    with ExitStack() as closing:
+        async with make_client() as client:
             fetcher = Fetcher(client, clock=clock)
-            polls = await poll_all(Context(config, store, fetcher, clock, analyser), only)
-    # The notifier (apprise and its plugin table) loads after the poll: the first request leaves sooner.
+            async with fetcher.robots_ahead(_first_pages(config, only)):
+                store = closing.enter_context(await asyncio.to_thread(_open_store, config.database))
+                polls = await _poll(config, store, fetcher, clock, only)
+        return PassResult(polls, await _deliver(config, store, clock))
+
+
+def _first_pages(config: Config, only: str | None) -> list[tuple[str, str]]:
+    """(url, user agent) of each source's page. A source whose feed was found earlier asks for the feed
+    instead: usually on the same origin, and otherwise its page's robots.txt is one request to spare."""
+    return [(s.url, s.user_agent) for s in config.sources if only is None or s.name == only]
+
+
+def _open_store(url: str) -> Store:
+    import pantau.pipeline  # noqa: F401  (most of the start-up: extraction, rules, dedupe, the store)
+    from pantau.store import Store
+
+    return Store.open(url)
+
+
+async def _poll(
+    config: Config, store: Store, fetcher: Fetcher, clock: Clock, only: str | None
+) -> tuple[PollResult, ...]:
+    from pantau.pipeline import Context, analyser_for, poll_all
+
+    with analyser_for(config) as analyser:
+        return tuple(await poll_all(Context(config, store, fetcher, clock, analyser), only))
+
+
+async def _deliver(config: Config, store: Store, clock: Clock) -> DeliveryReport:
     from pantau.notify.deliver import Notifier
     from pantau.notify.outbox import deliver_due
 
-    report = await deliver_due(store, Notifier(config.channel_urls, config.secrets), config, clock)
-    return PassResult(tuple(polls), report)
+    return await deliver_due(store, Notifier(config.channel_urls, config.secrets), config, clock)

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection, Engine, create_engine, event, inspect, text
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError, SQLAlchemyError
+from sqlalchemy.pool import StaticPool
 
 from pantau.errors import PantauError
 
@@ -54,7 +55,13 @@ def make_engine(url: str) -> Engine:
             folder = Path(url.removeprefix("sqlite:///")).parent
             if not folder.is_dir():
                 raise StoreError(f"store: the folder for the database does not exist: {folder}")
-        engine = create_engine(url, connect_args={"timeout": 30})
+        if url in ("sqlite://", "sqlite:///:memory:"):
+            # One connection, whichever thread asks (`once` opens the store in a thread): a connection
+            # per thread would be a separate, empty database each.
+            args = {"timeout": 30, "check_same_thread": False}
+            engine = create_engine(url, connect_args=args, poolclass=StaticPool)
+        else:
+            engine = create_engine(url, connect_args={"timeout": 30})
         event.listen(engine, "connect", _sqlite_pragmas)
         # pysqlite's own transaction handling would defer BEGIN; issue it ourselves (see `begin` below).
         event.listen(engine, "begin", _sqlite_begin)

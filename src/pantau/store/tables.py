@@ -1,8 +1,10 @@
-"""The store's tables. Only the store package imports this module.
+"""The store's tables, as SQLAlchemy Core `Table`s on one `METADATA` (which the migrations compare
+against). Only the store package imports this module.
 
 Every time is stored as UTC (`UTCDateTime` keeps SQLite and PostgreSQL alike: naive UTC in, aware UTC out).
 Uniqueness constraints carry the idempotency the pipeline relies on: an article URL is stored once, a rule
-alerts once per article, an alert is delivered once per channel.
+alerts once per article, an alert is delivered once per channel. A column's `default` is filled in by
+SQLAlchemy when an insert leaves it out; the database itself has no defaults.
 """
 
 from __future__ import annotations
@@ -12,18 +14,20 @@ from typing import Any
 
 from sqlalchemy import (
     BigInteger,
+    Boolean,
     Column,
     DateTime,
     ForeignKey,
     Index,
     Integer,
     LargeBinary,
+    MetaData,
+    String,
     Table,
     Text,
     UniqueConstraint,
 )
 from sqlalchemy.types import TypeDecorator
-from sqlmodel import Field, SQLModel
 
 
 class UTCDateTime(TypeDecorator[datetime]):
@@ -41,245 +45,230 @@ class UTCDateTime(TypeDecorator[datetime]):
         return None if value is None else value.replace(tzinfo=UTC)
 
 
-def _when(nullable: bool = True, index: bool = False) -> Any:
-    return Field(default=None, sa_column=Column(UTCDateTime(), nullable=nullable, index=index))
+def _when(name: str, *, nullable: bool = True, index: bool = False) -> Column[datetime]:
+    return Column(name, UTCDateTime(), nullable=nullable, index=index)
 
 
-class SourceStateRow(SQLModel, table=True):
-    __tablename__ = "source_state"
-
-    name: str = Field(primary_key=True)
-    feed_url: str | None = None
-    etag: str | None = None
-    last_modified: str | None = None
-    last_poll_at: datetime | None = _when()
-    last_success_at: datetime | None = _when()
-    last_new_article_at: datetime | None = _when()
-    consecutive_failures: int = 0
-    last_error: str | None = Field(default=None, sa_column=Column(Text))
-    articles_seen: int = 0
-    last_poll_by: str | None = None  # the instance (host:pid) that polled it last
+def _text(name: str, *, nullable: bool = False, **options: Any) -> Column[str]:
+    """A short string (VARCHAR without a length); `_long` is for text of any size."""
+    return Column(name, String(), nullable=nullable, **options)
 
 
-class SourceScheduleRow(SQLModel, table=True):
-    """When each source is due (cluster mode): every instance's dispatcher reads it, any config reload
-    rewrites it, so one edit reaches the whole cluster."""
-
-    __tablename__ = "source_schedule"
-
-    name: str = Field(primary_key=True)
-    every_seconds: int
-    next_due_at: datetime | None = _when(nullable=False, index=True)
+def _long(name: str, *, nullable: bool = False) -> Column[str]:
+    return Column(name, Text(), nullable=nullable)
 
 
-class ClusterStateRow(SQLModel, table=True):
-    """A fact the instances of a cluster share: the digest of the config last loaded, the last dispatch."""
-
-    __tablename__ = "cluster_state"
-
-    key: str = Field(primary_key=True)
-    value: str = Field(sa_column=Column(Text, nullable=False))
-    updated_at: datetime | None = _when(nullable=False)
+def _count(name: str) -> Column[int]:
+    return Column(name, Integer(), nullable=False, default=0)
 
 
-class QueueSchemaRow(SQLModel, table=True):
-    """The version of a job queue's schema applied to this database (store.db.QueueSchema)."""
-
-    __tablename__ = "queue_schema"
-
-    name: str = Field(primary_key=True)
-    version: str
+def _flag(name: str) -> Column[bool]:
+    return Column(name, Boolean(), nullable=False, default=False)
 
 
-class SeenLinkRow(SQLModel, table=True):
-    """An article URL a source has listed; `done` once it was stored, was a duplicate or had no article."""
-
-    __tablename__ = "seen_link"
-
-    source: str = Field(primary_key=True)
-    url: str = Field(primary_key=True)
-    first_seen_at: datetime | None = _when()
-    done: bool = False
-    attempts: int = 0
-    last_error: str | None = Field(default=None, sa_column=Column(Text))
+def _id() -> Column[int]:
+    return Column("id", Integer(), primary_key=True)
 
 
-class ArticleRow(SQLModel, table=True):
-    __tablename__ = "article"
-    # Articles per source over a recent window (the web view's /sources) read this index alone.
-    __table_args__ = (Index("ix_article_source_fetched", "source", "fetched_at"),)
+def _article_ref(*, primary_key: bool = False) -> Column[int]:
+    article = ForeignKey("article.id", ondelete="CASCADE")
+    return Column("article_id", Integer(), article, primary_key=primary_key, nullable=False)
 
-    id: int | None = Field(default=None, primary_key=True)
-    url: str = Field(unique=True)
-    source: str = Field(index=True)
-    title: str = Field(sa_column=Column(Text, nullable=False))
-    body: str = Field(sa_column=Column(Text, nullable=False))
-    published: datetime | None = _when()
-    author: str | None = None
-    lang: str | None = None
-    content_hash: str = Field(index=True)
-    fetched_at: datetime | None = _when(nullable=False, index=True)
+
+METADATA = MetaData()
+
+SOURCE_STATE = Table(
+    "source_state",
+    METADATA,
+    _text("name", primary_key=True),
+    _text("feed_url", nullable=True),
+    _text("etag", nullable=True),
+    _text("last_modified", nullable=True),
+    _when("last_poll_at"),
+    _when("last_success_at"),
+    _when("last_new_article_at"),
+    _count("consecutive_failures"),
+    _long("last_error", nullable=True),
+    _count("articles_seen"),
+    _text("last_poll_by", nullable=True),  # the instance (host:pid) that polled it last
+)
+
+# When each source is due (cluster mode): every instance's dispatcher reads it, any config reload rewrites
+# it, so one edit reaches the whole cluster.
+SOURCE_SCHEDULE = Table(
+    "source_schedule",
+    METADATA,
+    _text("name", primary_key=True),
+    Column("every_seconds", Integer(), nullable=False),
+    _when("next_due_at", nullable=False, index=True),
+)
+
+# A fact the instances of a cluster share: the digest of the config last loaded, the last dispatch.
+CLUSTER_STATE = Table(
+    "cluster_state",
+    METADATA,
+    _text("key", primary_key=True),
+    _long("value"),
+    _when("updated_at", nullable=False),
+)
+
+# The version of a job queue's schema applied to this database (store.db.QueueSchema).
+QUEUE_SCHEMA = Table(
+    "queue_schema",
+    METADATA,
+    _text("name", primary_key=True),
+    _text("version"),
+)
+
+# An article URL a source has listed; `done` once it was stored, was a duplicate or had no article.
+SEEN_LINK = Table(
+    "seen_link",
+    METADATA,
+    _text("source", primary_key=True),
+    _text("url", primary_key=True),
+    _when("first_seen_at"),
+    _flag("done"),
+    _count("attempts"),
+    _long("last_error", nullable=True),
+)
+
+ARTICLE = Table(
+    "article",
+    METADATA,
+    _id(),
+    _text("url", unique=True),
+    _text("source", index=True),
+    _long("title"),
+    _long("body"),
+    _when("published"),
+    _text("author", nullable=True),
+    _text("lang", nullable=True),
+    _text("content_hash", index=True),
+    _when("fetched_at", nullable=False, index=True),
     # Every article belongs to one story (NULL only between migration steps); no FK: see migration 0002.
-    story_id: int | None = Field(default=None, sa_column=Column(Integer, nullable=True, index=True))
+    Column("story_id", Integer(), nullable=True, index=True),
+    # Articles per source over a recent window (the web view's /sources) read this index alone.
+    Index("ix_article_source_fetched", "source", "fetched_at"),
+)
 
+# One event as many outlets report it: its articles point here (article.story_id).
+STORY = Table(
+    "story",
+    METADATA,
+    _id(),
+    _when("first_seen_at", nullable=False),
+)
 
-class StoryRow(SQLModel, table=True):
-    """One event as many outlets report it: its articles point here (article.story_id)."""
+# The near-duplicate index: one row per article fetched within the window, pruned after it.
+STORY_SIGNATURE = Table(
+    "story_signature",
+    METADATA,
+    _article_ref(primary_key=True),
+    Column("story_id", Integer(), nullable=False),
+    _text("source"),
+    _text("lang", nullable=True),
+    _text("exact"),
+    Column("signature", LargeBinary(), nullable=False),
+    Column("size", Integer(), nullable=False),
+    _long("entities"),  # newline-separated
+    _when("at", nullable=False, index=True),
+)
 
-    __tablename__ = "story"
-
-    id: int | None = Field(default=None, primary_key=True)
-    first_seen_at: datetime | None = _when(nullable=False)
-
-
-class StorySignatureRow(SQLModel, table=True):
-    """The near-duplicate index: one row per article fetched within the window, pruned after it."""
-
-    __tablename__ = "story_signature"
-
-    article_id: int = Field(
-        sa_column=Column(Integer, ForeignKey("article.id", ondelete="CASCADE"), primary_key=True)
-    )
-    story_id: int = Field(sa_column=Column(Integer, nullable=False))
-    source: str
-    lang: str | None = None
-    exact: str
-    signature: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
-    size: int
-    entities: str = Field(sa_column=Column(Text, nullable=False))  # newline-separated
-    at: datetime | None = _when(nullable=False, index=True)
-
-
-class StoryBandRow(SQLModel, table=True):
-    """LSH band keys of indexed articles (MinHash bands, and figures for cross-language links).
-
-    No time column: rows go with their article's story_signature row (its `at` bounds the window)."""
-
-    __tablename__ = "story_band"
+# LSH band keys of indexed articles (MinHash bands, and figures for cross-language links). No time column:
+# rows go with their article's story_signature row (its `at` bounds the window).
+STORY_BAND = Table(
+    "story_band",
+    METADATA,
+    Column("band", BigInteger(), primary_key=True, autoincrement=False),
+    _article_ref(primary_key=True),
     # One B-tree keyed by (band, article_id) instead of a rowid table plus its key index: half the writes.
-    __table_args__ = {"sqlite_with_rowid": False}
+    sqlite_with_rowid=False,
+)
 
-    band: int = Field(sa_column=Column(BigInteger, primary_key=True, autoincrement=False))
-    article_id: int = Field(
-        sa_column=Column(Integer, ForeignKey("article.id", ondelete="CASCADE"), primary_key=True)
-    )
+ALERT = Table(
+    "alert",
+    METADATA,
+    _id(),
+    _article_ref(),
+    _text("rule", index=True),
+    _long("terms"),  # JSON list of matched terms
+    _long("hits"),  # JSON list of hits
+    _long("snippet"),
+    _when("created_at", nullable=False, index=True),
+    UniqueConstraint("article_id", "rule", name="uq_alert_article_rule"),
+)
 
-
-class AlertRow(SQLModel, table=True):
-    __tablename__ = "alert"
-    __table_args__ = (UniqueConstraint("article_id", "rule", name="uq_alert_article_rule"),)
-
-    id: int | None = Field(default=None, primary_key=True)
-    article_id: int = Field(
-        sa_column=Column(Integer, ForeignKey("article.id", ondelete="CASCADE"), nullable=False)
-    )
-    rule: str = Field(index=True)
-    terms: str = Field(sa_column=Column(Text, nullable=False))  # JSON list of matched terms
-    hits: str = Field(sa_column=Column(Text, nullable=False))  # JSON list of hits
-    snippet: str = Field(sa_column=Column(Text, nullable=False))
-    created_at: datetime | None = _when(nullable=False, index=True)
-
-
-class DeliveryRow(SQLModel, table=True):
-    """The outbox: one row per (alert, channel). `digest` rows wait for their rule's digest time."""
-
-    __tablename__ = "delivery"
-    __table_args__ = (
-        UniqueConstraint("alert_id", "channel", name="uq_delivery_alert_channel"),
-        Index("ix_delivery_due", "state", "next_attempt_at"),
-    )
-
-    id: int | None = Field(default=None, primary_key=True)
-    alert_id: int = Field(
-        sa_column=Column(Integer, ForeignKey("alert.id", ondelete="CASCADE"), nullable=False)
-    )
-    channel: str
-    state: str = "pending"  # pending | delivered | dead
-    digest: bool = False
-    attempts: int = 0
-    next_attempt_at: datetime | None = _when(nullable=False)
-    last_error: str | None = Field(default=None, sa_column=Column(Text))
-    delivered_at: datetime | None = _when()
+# The outbox: one row per (alert, channel). `digest` rows wait for their rule's digest time.
+DELIVERY = Table(
+    "delivery",
+    METADATA,
+    _id(),
+    Column("alert_id", Integer(), ForeignKey("alert.id", ondelete="CASCADE"), nullable=False),
+    _text("channel"),
+    _text("state", default="pending"),  # pending | delivered | dead
+    _flag("digest"),
+    _count("attempts"),
+    _when("next_attempt_at", nullable=False),
+    _long("last_error", nullable=True),
+    _when("delivered_at"),
     # While a sender holds a lease nobody else sends the row; a crashed sender's lease simply runs out.
-    lease_until: datetime | None = _when()
-    lease_owner: str | None = None  # "host:pid" of the sender holding the lease
-    message_key: str | None = None  # the idempotency key of the message that carried it
-    dead_at: datetime | None = _when()
+    _when("lease_until"),
+    _text("lease_owner", nullable=True),  # "host:pid" of the sender holding the lease
+    _text("message_key", nullable=True),  # the idempotency key of the message that carried it
+    _when("dead_at"),
+    UniqueConstraint("alert_id", "channel", name="uq_delivery_alert_channel"),
+    Index("ix_delivery_due", "state", "next_attempt_at"),
+)
 
+# When a digest rule last went out to a channel (for digests sent even when empty).
+DIGEST_STATE = Table(
+    "digest_state",
+    METADATA,
+    _text("rule", primary_key=True),
+    _text("channel", primary_key=True),
+    _when("last_due_at"),
+)
 
-class DigestStateRow(SQLModel, table=True):
-    """When a digest rule last went out to a channel (for digests sent even when empty)."""
+# Something wrong with pantau itself (a failing source, dying deliveries), told to the ops channel once when
+# it opens and once when it closes.
+INCIDENT = Table(
+    "incident",
+    METADATA,
+    _id(),
+    _text("kind"),  # source-failing | source-silent | delivery-dying
+    _text("subject"),  # the source or channel name
+    _long("detail"),
+    _when("opened_at", nullable=False),
+    _when("closed_at"),
+    _flag("open_sent"),
+    _flag("close_sent"),
+    Index("ix_incident_open", "kind", "subject", "closed_at"),
+)
 
-    __tablename__ = "digest_state"
+# An article that matched rules but was published longer ago than its source's max_age: stored and indexed
+# like any other, never alerted. `pantau sources` and `pantau alerts` count these.
+HELD_BACK = Table(
+    "held_back",
+    METADATA,
+    _article_ref(primary_key=True),
+    _text("source", index=True),
+    _long("rules"),  # JSON list of the rules it matched
+    _when("at", nullable=False, index=True),
+)
 
-    rule: str = Field(primary_key=True)
-    channel: str = Field(primary_key=True)
-    last_due_at: datetime | None = _when()
-
-
-class IncidentRow(SQLModel, table=True):
-    """Something wrong with pantau itself (a failing source, dying deliveries), told to the ops channel
-    once when it opens and once when it closes."""
-
-    __tablename__ = "incident"
-    __table_args__ = (Index("ix_incident_open", "kind", "subject", "closed_at"),)
-
-    id: int | None = Field(default=None, primary_key=True)
-    kind: str  # source-failing | source-silent | delivery-dying
-    subject: str  # the source or channel name
-    detail: str = Field(sa_column=Column(Text, nullable=False))
-    opened_at: datetime | None = _when(nullable=False)
-    closed_at: datetime | None = _when()
-    open_sent: bool = False
-    close_sent: bool = False
-
-
-class HeldBackRow(SQLModel, table=True):
-    """An article that matched rules but was published longer ago than its source's max_age: stored and
-    indexed like any other, never alerted. `pantau sources` and `pantau alerts` count these."""
-
-    __tablename__ = "held_back"
-
-    article_id: int = Field(
-        sa_column=Column(Integer, ForeignKey("article.id", ondelete="CASCADE"), primary_key=True)
-    )
-    source: str = Field(index=True)
-    rules: str = Field(sa_column=Column(Text, nullable=False))  # JSON list of the rules it matched
-    at: datetime | None = _when(nullable=False, index=True)
-
-
-class RecheckRow(SQLModel, table=True):
-    """An article fetched again now and then until `until`, so an update made in place is read.
-    The row goes when its last check is done."""
-
-    __tablename__ = "recheck"
-    __table_args__ = (Index("ix_recheck_due", "source", "next_at"),)
-
-    article_id: int = Field(
-        sa_column=Column(Integer, ForeignKey("article.id", ondelete="CASCADE"), primary_key=True)
-    )
-    source: str
-    url: str = Field(sa_column=Column(Text, nullable=False))  # the page fetched (its first page)
-    etag: str | None = None
-    last_modified: str | None = None
-    content_hash: str  # of the newest version read
-    first_seen_at: datetime | None = _when(nullable=False)
-    next_at: datetime | None = _when(nullable=False)
-    until: datetime | None = _when(nullable=False)
-
-
-# Core Table objects for queries: typed columns (`ARTICLE.c.url`) that work the same on every dialect.
-SOURCE_STATE: Table = SourceStateRow.__table__  # type: ignore[attr-defined]
-SEEN_LINK: Table = SeenLinkRow.__table__  # type: ignore[attr-defined]
-ARTICLE: Table = ArticleRow.__table__  # type: ignore[attr-defined]
-ALERT: Table = AlertRow.__table__  # type: ignore[attr-defined]
-DELIVERY: Table = DeliveryRow.__table__  # type: ignore[attr-defined]
-STORY: Table = StoryRow.__table__  # type: ignore[attr-defined]
-STORY_SIGNATURE: Table = StorySignatureRow.__table__  # type: ignore[attr-defined]
-STORY_BAND: Table = StoryBandRow.__table__  # type: ignore[attr-defined]
-DIGEST_STATE: Table = DigestStateRow.__table__  # type: ignore[attr-defined]
-INCIDENT: Table = IncidentRow.__table__  # type: ignore[attr-defined]
-SOURCE_SCHEDULE: Table = SourceScheduleRow.__table__  # type: ignore[attr-defined]
-HELD_BACK: Table = HeldBackRow.__table__  # type: ignore[attr-defined]
-RECHECK: Table = RecheckRow.__table__  # type: ignore[attr-defined]
-CLUSTER_STATE: Table = ClusterStateRow.__table__  # type: ignore[attr-defined]
+# An article fetched again now and then until `until`, so an update made in place is read. The row goes
+# when its last check is done.
+RECHECK = Table(
+    "recheck",
+    METADATA,
+    _article_ref(primary_key=True),
+    _text("source"),
+    _long("url"),  # the page fetched (its first page)
+    _text("etag", nullable=True),
+    _text("last_modified", nullable=True),
+    _text("content_hash"),  # of the newest version read
+    _when("first_seen_at", nullable=False),
+    _when("next_at", nullable=False),
+    _when("until", nullable=False),
+    Index("ix_recheck_due", "source", "next_at"),
+)

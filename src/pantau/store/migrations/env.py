@@ -1,9 +1,8 @@
 """Alembic environment: pantau passes its own connection in (see store/db.py)."""
 
 from alembic import context
-from sqlmodel import SQLModel
 
-import pantau.store.tables  # noqa: F401  (registers the tables on SQLModel.metadata)
+from pantau.store.tables import METADATA
 
 connection = context.config.attributes.get("connection")
 if connection is None:  # plain `alembic` command line use: build an engine from sqlalchemy.url
@@ -11,6 +10,6 @@ if connection is None:  # plain `alembic` command line use: build an engine from
 
     connection = create_engine(context.config.get_main_option("sqlalchemy.url") or "").connect()
 
-context.configure(connection=connection, target_metadata=SQLModel.metadata, render_as_batch=True)
+context.configure(connection=connection, target_metadata=METADATA, render_as_batch=True)
 with context.begin_transaction():
     context.run_migrations()
