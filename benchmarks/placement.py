@@ -4,7 +4,7 @@
 
 The pipeline stores each new article with `Store.place_article` (its story lookup, the article, story and
 index rows, alerts and outbox rows). Since issue 15 the articles that are ready at the same moment go
-through `Store.place_articles` together (pantau.placing), in one transaction with a savepoint each. This
+through `Store.place_articles` together (pantau.placing), in one transaction. This
 script places the same generated articles (one in five a copy of an earlier one, each matching one rule
 with one outbox row) on a fresh store per run: first one `place_article` per article (the old way, the
 baseline of this run), then `place_articles` in batches of each size. Printed: articles/s (wall) and CPU ms

@@ -2,7 +2,8 @@
 
 `open_and_run_once` (the `once` command) gets the first request out early: the HTTP client is all it loads
 before asking for the robots.txt of every source's origin, which no store is needed for. The pipeline's
-modules load and the store opens in a thread meanwhile, so the event loop goes on sending and reading.
+modules load and the store opens in a thread meanwhile, so the event loop goes on sending and reading;
+the worker processes start (Analyser.start) before the store opens, so the first pages do not wait for them.
 The notifier (apprise and its plugin table) loads only after the poll.
 """
 
@@ -18,6 +19,7 @@ from pantau.config import Config
 from pantau.fetch import Fetcher, make_client
 
 if TYPE_CHECKING:
+    from pantau.analyse import Analyser
     from pantau.notify.outbox import DeliveryReport
     from pantau.pipeline import PollResult
     from pantau.store import Store
@@ -34,7 +36,11 @@ async def run_once(config: Config, store: Store, clock: Clock, *, only: str | No
     async with make_client() as client:
         fetcher = Fetcher(client, clock=clock)
         async with fetcher.robots_ahead(_first_pages(config, only)):
-            polls = await _poll(config, store, fetcher, clock, only)
+            from pantau.pipeline import analyser_for
+
+            with analyser_for(config) as analyser:
+                analyser.start()
+                polls = await _poll(config, store, fetcher, clock, only, analyser)
     return PassResult(polls, await _deliver(config, store, clock))
 
 
@@ -44,8 +50,14 @@ async def open_and_run_once(config: Config, clock: Clock, *, only: str | None = 
         async with make_client() as client:
             fetcher = Fetcher(client, clock=clock)
             async with fetcher.robots_ahead(_first_pages(config, only)):
+                await asyncio.to_thread(_load_pipeline)
+                from pantau.pipeline import analyser_for
+
+                # The workers start (in a thread: the fork server takes a while) as the store opens.
+                analyser = closing.enter_context(analyser_for(config))
+                analyser.start()
                 store = closing.enter_context(await asyncio.to_thread(_open_store, config.database))
-                polls = await _poll(config, store, fetcher, clock, only)
+                polls = await _poll(config, store, fetcher, clock, only, analyser)
         return PassResult(polls, await _deliver(config, store, clock))
 
 
@@ -55,20 +67,22 @@ def _first_pages(config: Config, only: str | None) -> list[tuple[str, str]]:
     return [(s.url, s.user_agent) for s in config.sources if only is None or s.name == only]
 
 
-def _open_store(url: str) -> Store:
+def _load_pipeline() -> None:
     import pantau.pipeline  # noqa: F401  (most of the start-up: extraction, rules, dedupe, the store)
+
+
+def _open_store(url: str) -> Store:
     from pantau.store import Store
 
     return Store.open(url)
 
 
 async def _poll(
-    config: Config, store: Store, fetcher: Fetcher, clock: Clock, only: str | None
+    config: Config, store: Store, fetcher: Fetcher, clock: Clock, only: str | None, analyser: Analyser
 ) -> tuple[PollResult, ...]:
-    from pantau.pipeline import Context, analyser_for, poll_all
+    from pantau.pipeline import Context, poll_all
 
-    with analyser_for(config) as analyser:
-        return tuple(await poll_all(Context(config, store, fetcher, clock, analyser), only))
+    return tuple(await poll_all(Context(config, store, fetcher, clock, analyser), only))
 
 
 async def _deliver(config: Config, store: Store, clock: Clock) -> DeliveryReport:

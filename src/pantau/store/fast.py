@@ -67,17 +67,6 @@ class FastCursor:
             compiled = self._path.compiled(stmt, rows[0])
             self._cursor.executemany(compiled.sql, [compiled.binds(row) for row in rows])
 
-    def savepoint(self) -> None:
-        """Mark a point this transaction can return to (`rollback_to_savepoint`) without ending it."""
-        self._cursor.execute("SAVEPOINT placement")
-
-    def rollback_to_savepoint(self) -> None:
-        self._cursor.execute("ROLLBACK TO SAVEPOINT placement")
-        self._cursor.execute("RELEASE SAVEPOINT placement")
-
-    def release_savepoint(self) -> None:
-        self._cursor.execute("RELEASE SAVEPOINT placement")
-
     def scalar(self, stmt: ClauseElement, values: Mapping[str, Any]) -> Any:
         row = self.execute(stmt, values).fetchone()
         return None if row is None else row[0]
@@ -122,13 +111,6 @@ class FastPath:
             cursor.close()
         finally:
             self._last_used = time.monotonic()
-
-    def wrapped(self, exc: Exception) -> Exception:
-        """A driver error as SQLAlchemy's DBAPIError (as a Connection raises it); any other as it is."""
-        error = self._engine.dialect.loaded_dbapi.Error
-        if isinstance(exc, error):
-            return DBAPIError.instance(None, None, exc, error)
-        return exc
 
     def _end(self, dbapi: Any, cursor: Any, *, drop: bool) -> None:
         """After a failure: roll back, and give up the connection if it is gone or cannot roll back."""

@@ -369,22 +369,26 @@ class Store(StoryQueries, RecheckQueries, OutboxQueries, ViewQueries, ScheduleQu
 
     def place_articles(self, placements: Sequence[Placement]) -> list[Placed | Exception]:
         """Several `place_article`s in one transaction, in order, each seeing the ones before it (a copy
-        placed after its original joins the original's story). One commit for all of them: on this
-        machine a commit costs more than placing a small article. Each placement has its own savepoint, so
-        one that fails (its exception is returned in its place) leaves the others stored; a failure of the
-        transaction itself (the database gone, the disk full) raises, and none of them is stored."""
+        placed after its original joins the original's story), with one commit for all of them.
+
+        If one of them fails, nothing of the batch is kept and each is placed again in a transaction of
+        its own, so that only the failing ones fail: their exceptions are returned in their places. (Not a
+        savepoint each: on SQLite those cost more than the commit they save.) A single placement raises."""
+        try:
+            with self._fast.transaction(write=True) as cur:
+                self._one_placement_at_a_time(cur)
+                return [self._place(cur, placement) for placement in placements]
+        except Exception:
+            if len(placements) == 1:
+                raise
         results: list[Placed | Exception] = []
-        with self._fast.transaction(write=True) as cur:
-            self._one_placement_at_a_time(cur)
-            for placement in placements:
-                cur.savepoint()
-                try:
+        for placement in placements:
+            try:
+                with self._fast.transaction(write=True) as cur:
+                    self._one_placement_at_a_time(cur)
                     results.append(self._place(cur, placement))
-                except Exception as exc:  # returned to whoever asked for this one placement
-                    cur.rollback_to_savepoint()
-                    results.append(self._fast.wrapped(exc))
-                else:
-                    cur.release_savepoint()
+            except Exception as exc:  # returned to whoever asked for this one placement
+                results.append(exc)
         return results
 
     def _place(self, cur: FastCursor, p: Placement) -> Placed:
