@@ -14,7 +14,7 @@ from typing import Any
 from pantau.redact import apprise_warnings, plugins, redact_text, redact_url, secrets_of
 
 FORMATS = ("markdown", "text", "html")
-BUILTIN_SCHEMES = ("stdout",)  # pantau's own: registered with apprise by notify.deliver
+BUILTIN_SCHEMES = ("stdout",)  # pantau's own: written by notify.deliver itself, without apprise
 _SCHEME = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*)://")
 # host:port after the scheme or after any "@" (a password may hold an unencoded "@" or "/", so every
 # place a host could start is tried); a bot token "123:abc" is not a port.

@@ -80,7 +80,7 @@ def redact_text(text: str, secrets: Iterable[str] = ()) -> str:
 
 
 class LogScrubber(logging.Filter):
-    """Rewrites the records of the loggers it guards (apprise's, httpx's) so they carry no secret: every
+    """Rewrites the records of the loggers it guards (apprise's) so they carry no secret: every
     URL in them is redacted and every known secret (`add`) hidden. pantau's own log lines are redacted
     where they are written; these loggers belong to libraries that print URLs as they got them."""
 

@@ -58,7 +58,7 @@ def _setup_logging() -> None:
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr
     )
-    for chatty in ("httpx", "apscheduler", "alembic"):  # alembic: a line per migration step at every start
+    for chatty in ("apscheduler", "alembic"):  # alembic: a line per migration step at every start
         logging.getLogger(chatty).setLevel(logging.WARNING)
     # apprise's warnings are how a failed send says why: they must be recorded (its result carries them
     # into our DeliveryError, which is logged, redacted) but not printed a second time on their own.
