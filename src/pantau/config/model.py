@@ -6,6 +6,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
+from functools import cached_property
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -108,10 +109,13 @@ class Config:
         return {name: channel.urls for name, channel in self.channels.items()}
 
     def source(self, name: str) -> SourceConfig:
-        for source in self.sources:
-            if source.name == name:
-                return source
-        raise KeyError(name)
+        """The source of this name (KeyError if there is none), found in a dict: the services look a source
+        up on every poll, and a scan of 10,000 sources each time would cost more than a quiet poll."""
+        return self._sources_by_name[name]
+
+    @cached_property
+    def _sources_by_name(self) -> dict[str, SourceConfig]:
+        return {source.name: source for source in self.sources}
 
     def rule(self, name: str) -> RuleConfig:
         for rule in self.rules:

@@ -285,12 +285,12 @@ class Cluster:
             await self._tracked(self._deliver())
 
     async def _source(self, name: str) -> Any:
-        config = self.config
-        if not any(s.name == name for s in config.sources):
-            await self.follow()  # a source another instance's config added, published a moment ago
-            config = self.config
         try:
-            return config.source(name)
+            return self.config.source(name)
+        except KeyError:
+            await self.follow()  # a source another instance's config added, published a moment ago
+        try:
+            return self.config.source(name)
         except KeyError:
             log.info("%s: not in the config any more; poll dropped", name)
             return None
