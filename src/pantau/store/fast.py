@@ -16,38 +16,129 @@ a restarted PostgreSQL costs one failed poll, not every poll after it.
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from typing import Any
+from operator import itemgetter
+from typing import Any, NamedTuple
 
 from sqlalchemy import Engine
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DBAPIError, InvalidRequestError
 from sqlalchemy.sql import ClauseElement
 
 PING_AFTER = 1.0  # seconds idle before the held PostgreSQL connection is checked
 
 
+class _Bind(NamedTuple):
+    """Where one bind's value comes from, looked up as SQLAlchemy's `construct_params` does on every
+    execute: the value under the parameter's key, else under its bind name, else (unless required) the
+    statement's own value or callable; then its bind processor (UTCDateTime: aware -> naive UTC)."""
+
+    key: str
+    name: str
+    required: bool
+    value: Any
+    call: Callable[[], Any] | None
+    process: Callable[[Any], Any] | None
+
+
 class _Compiled:
-    """One statement for one set of parameter names: its SQL text and how to turn values into binds."""
+    """One statement for one set of parameter names: its SQL text and how to turn values into binds.
+
+    `binds` used to run SQLAlchemy's `construct_params` and then the bind processors on every execute,
+    walking every bind parameter of the statement each time. Where each value comes from is worked out
+    here once instead: for values with exactly the names it was compiled for (every execute, and an
+    executemany's rows), binds are picked by key in one `itemgetter` call, the statement's own values
+    filled in and processors applied; any other set of names takes the general lookup, bind by bind,
+    which gives what `construct_params` would. What is not handled is refused at compile time."""
 
     def __init__(self, stmt: ClauseElement, engine: Engine, keys: Sequence[str]) -> None:
         compiled: Any = stmt.compile(dialect=engine.dialect, column_keys=list(keys))
         if compiled.insert_prefetch or compiled.update_prefetch:
             # Python-side column defaults are computed by SQLAlchemy's execution context, skipped here
             raise ValueError(f"give every column a value on the fast path: {compiled.insert_prefetch}")
+        if compiled.literal_execute_params or compiled.post_compile_params:
+            # expanding IN and literal_execute parameters change the SQL text per execute
+            raise ValueError(f"no expanding or literal_execute parameters on the fast path: {stmt}")
+        if getattr(compiled, "_collected_params", None):  # Statement.params(...), SQLAlchemy 2.1
+            raise ValueError(f"no values set with .params() on the fast path: {stmt}")
         self.sql = str(compiled)
-        self._compiled = compiled
+        processors: Mapping[str, Any] = compiled._bind_processors
+        binds = []
+        for param, name in compiled.bind_names.items():
+            process = processors.get(name)
+            if process is not None and not callable(process):  # a tuple type's processors
+                raise ValueError(f"no tuple-typed parameters on the fast path: {stmt}")
+            call = param.callable
+            binds.append(_Bind(param.key, name, param.required, param.value, call, process))
+        self._binds = tuple(binds)
+        # What the driver gets: a tuple in the SQL's order of names (qmark), or a dict by (escaped) name.
         self._order: tuple[str, ...] | None = tuple(compiled.positiontup) if compiled.positional else None
-        self._processors: dict[str, Any] = dict(compiled._bind_processors)
+        escaped: Mapping[str, str] = compiled.escaped_bind_names
+        named = {bind.name: escaped.get(bind.name, bind.name) for bind in binds}
+        self._named = tuple(named.items())
+        self._keys = frozenset(keys)
+        self._plan(keys)
+
+    def _plan(self, keys: Sequence[str]) -> None:
+        """The fast way for values named exactly `keys`, slot by slot of what the driver gets."""
+        by_name = {bind.name: bind for bind in self._binds}  # as construct_params: the last one wins
+        names = self._order if self._order is not None else tuple(by_name)
+        self._names = tuple(escaped for _, escaped in self._named)
+        self._get: Callable[[Mapping[str, Any]], tuple[Any, ...]] | None = None
+        self._plain = False
+        fetched: list[str] = []  # the key each value-given slot is read from, in slot order
+        self._fill: list[tuple[int, Any]] = []  # (slot, the statement's own value)
+        self._process: list[tuple[int, Callable[[Any], Any]]] = []
+        for slot, name in enumerate(names):
+            bind = by_name[name]
+            if bind.key in keys:
+                fetched.append(bind.key)
+            elif bind.name in keys:
+                fetched.append(bind.name)
+            elif bind.required or bind.call is not None:
+                return  # left to the general lookup: it raises, or calls the callable once per name
+            else:
+                self._fill.append((slot, bind.value))
+            if bind.process is not None:
+                self._process.append((slot, bind.process))
+        if len(fetched) == 1:
+            only = fetched[0]
+            self._get = lambda values: (values[only],)
+        else:
+            self._get = itemgetter(*fetched) if fetched else lambda values: ()
+        self._plain = not self._fill and not self._process
 
     def binds(self, values: Mapping[str, Any]) -> Any:
-        params = self._compiled.construct_params(values)
-        for name, process in self._processors.items():
-            if name in params:
-                params[name] = process(params[name])
-        if self._order is None:
-            return params
-        return tuple(params[name] for name in self._order)
+        if self._get is None or values.keys() != self._keys:
+            return self._construct(values)
+        got = self._get(values)
+        if not self._plain:
+            slots = list(got)
+            for slot, value in self._fill:
+                slots.insert(slot, value)
+            for slot, process in self._process:
+                slots[slot] = process(slots[slot])
+            got = tuple(slots)
+        return got if self._order is not None else dict(zip(self._names, got, strict=True))
+
+    def _construct(self, values: Mapping[str, Any]) -> Any:
+        """Bind by bind, as construct_params and SQLAlchemy's execution context would."""
+        got: dict[str, Any] = {}
+        for bind in self._binds:
+            if bind.key in values:
+                value = values[bind.key]
+            elif bind.name in values:
+                value = values[bind.name]
+            elif bind.required:
+                raise InvalidRequestError(f"A value is required for bind parameter {bind.key!r}", code="cd3x")
+            elif bind.call is not None:
+                value = bind.call()
+            else:
+                value = bind.value
+            got[bind.name] = value if bind.process is None else bind.process(value)
+        if self._order is not None:
+            return tuple(got[name] for name in self._order)
+        return {escaped: got[name] for name, escaped in self._named}
 
 
 class FastCursor:
