@@ -93,7 +93,8 @@ def prepared(module: ModuleType, calls: Sequence[Call]) -> list[tuple[Any, dict[
 def comparable(binds: Any) -> Any:
     """psycopg's Binary wrappers have no equality of their own."""
     items = binds.items() if isinstance(binds, dict) else enumerate(binds)
-    return [(k, repr(v) if type(v).__name__ == "Binary" else v) for k, v in items]
+    same = {k: repr(v) if type(v).__name__ == "Binary" else v for k, v in items}
+    return same if isinstance(binds, dict) else tuple(same.values())
 
 
 def seconds(work: Sequence[tuple[Any, dict[str, Any]]]) -> float:

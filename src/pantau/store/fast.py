@@ -46,10 +46,12 @@ class _Compiled:
 
     `binds` used to run SQLAlchemy's `construct_params` and then the bind processors on every execute,
     walking every bind parameter of the statement each time. Where each value comes from is worked out
-    here once instead: for values with exactly the names it was compiled for (every execute, and an
-    executemany's rows), binds are picked by key in one `itemgetter` call, the statement's own values
-    filled in and processors applied; any other set of names takes the general lookup, bind by bind,
-    which gives what `construct_params` would. What is not handled is refused at compile time."""
+    here once instead. For values with exactly the names it was compiled for (every execute, and an
+    executemany's rows) SQLite's tuple is picked by key in one `itemgetter` call and PostgreSQL's dict is
+    a copy of the values (or built name by name when binds are named other than their keys), the
+    statement's own values filled in and the processors applied; any other set of names takes the
+    general lookup, bind by bind, which gives what `construct_params` would. What is not handled is
+    refused at compile time, not bound wrongly."""
 
     def __init__(self, stmt: ClauseElement, engine: Engine, keys: Sequence[str]) -> None:
         compiled: Any = stmt.compile(dialect=engine.dialect, column_keys=list(keys))
@@ -80,46 +82,66 @@ class _Compiled:
         self._plan(keys)
 
     def _plan(self, keys: Sequence[str]) -> None:
-        """The fast way for values named exactly `keys`, slot by slot of what the driver gets."""
+        """The fast way for values named exactly `keys`, slot by slot of what the driver gets: read under
+        a key, or the statement's own value; then processed."""
         by_name = {bind.name: bind for bind in self._binds}  # as construct_params: the last one wins
-        names = self._order if self._order is not None else tuple(by_name)
-        self._names = tuple(escaped for _, escaped in self._named)
-        self._get: Callable[[Mapping[str, Any]], tuple[Any, ...]] | None = None
-        self._plain = False
+        slots = self._order if self._order is not None else tuple(by_name)
+        escaped = dict(self._named)
+        self._fast = False
         fetched: list[str] = []  # the key each value-given slot is read from, in slot order
-        self._fill: list[tuple[int, Any]] = []  # (slot, the statement's own value)
+        picked: list[tuple[str, str]] = []  # named: (escaped name, key)
+        self._fill: list[tuple[int, Any]] = []  # positional: (slot, the statement's own value)
+        self._consts: dict[str, Any] = {}  # named: the statement's own values
         self._process: list[tuple[int, Callable[[Any], Any]]] = []
-        for slot, name in enumerate(names):
+        self._named_process: list[tuple[str, Callable[[Any], Any]]] = []
+        for slot, name in enumerate(slots):
             bind = by_name[name]
-            if bind.key in keys:
-                fetched.append(bind.key)
-            elif bind.name in keys:
-                fetched.append(bind.name)
+            key = bind.key if bind.key in keys else bind.name if bind.name in keys else None
+            if key is not None:
+                fetched.append(key)
+                picked.append((escaped[name], key))
             elif bind.required or bind.call is not None:
                 return  # left to the general lookup: it raises, or calls the callable once per name
             else:
                 self._fill.append((slot, bind.value))
+                self._consts[escaped[name]] = bind.value
             if bind.process is not None:
                 self._process.append((slot, bind.process))
+                self._named_process.append((escaped[name], bind.process))
         if len(fetched) == 1:
             only = fetched[0]
-            self._get = lambda values: (values[only],)
+            self._get: Callable[[Mapping[str, Any]], tuple[Any, ...]] = lambda values: (values[only],)
         else:
             self._get = itemgetter(*fetched) if fetched else lambda values: ()
         self._plain = not self._fill and not self._process
+        self._picked = tuple(picked)
+        # named, and every value goes under its own key: a copy of the values is the binds
+        self._copy = sorted(picked) == sorted((key, key) for key in keys)
+        self._fast = True
 
     def binds(self, values: Mapping[str, Any]) -> Any:
-        if self._get is None or values.keys() != self._keys:
+        if not self._fast or values.keys() != self._keys:
             return self._construct(values)
+        if self._order is None:
+            named: dict[str, Any]
+            if self._copy:
+                named = {**values, **self._consts} if self._consts else dict(values)
+            else:
+                named = self._consts.copy()
+                for name, key in self._picked:
+                    named[name] = values[key]
+            for name, process in self._named_process:
+                named[name] = process(named[name])
+            return named
         got = self._get(values)
-        if not self._plain:
-            slots = list(got)
-            for slot, value in self._fill:
-                slots.insert(slot, value)
-            for slot, process in self._process:
-                slots[slot] = process(slots[slot])
-            got = tuple(slots)
-        return got if self._order is not None else dict(zip(self._names, got, strict=True))
+        if self._plain:
+            return got
+        slots = list(got)
+        for slot, value in self._fill:
+            slots.insert(slot, value)
+        for slot, process in self._process:
+            slots[slot] = process(slots[slot])
+        return tuple(slots)
 
     def _construct(self, values: Mapping[str, Any]) -> Any:
         """Bind by bind, as construct_params and SQLAlchemy's execution context would."""
