@@ -1,6 +1,6 @@
 """pantau against urlwatch on the same article pages, in the same run, as whole processes.
 
-    .venv/bin/python benchmarks/vs_urlwatch.py [--pages 1000] [--runs 3]
+    .venv/bin/python benchmarks/vs_urlwatch.py [--pages 1000] [--runs 3] [--corpus narrow|varied]
 
 A local server (its own process) serves --pages generated article pages spread over ten loopback hosts
 (127.0.0.2 to 127.0.0.11), each host with a listing page that links to its articles. Each run starts:
@@ -13,6 +13,12 @@ A local server (its own process) serves --pages generated article pages spread o
 Printed: wall time and pages/s of each (the median run), the ratio, and pantau's peak memory: the largest sum
 of PSS (proportional set size, so pages shared with the fork server count once) over pantau's process and
 all its descendants, sampled every 50 ms. The goal in issue 15: pantau at 2x urlwatch, under 200 MB.
+
+The default corpus is narrow (every sentence from 34 words, as in the runs before 30 Nov 2026 16:00): almost
+every article shares word sequences with hundreds of others, so pantau's story index compares each new article
+with many candidates, which news from different stories would not make it do. `--corpus varied` writes most
+sentences from a 20,000-word vocabulary with Zipf frequencies instead (pages about twice as long); both
+tools read the same pages either way.
 """
 
 from __future__ import annotations
@@ -43,16 +49,41 @@ VERBS = ["opened", "delayed", "approved", "repaired", "flooded", "reviewed", "cl
 FILLER = ["on Tuesday", "after a long debate", "for the third time", "this season", "despite the rain"]
 
 
-def article_html(host: int, index: int) -> bytes:
+SYLLABLES = ["ka", "ri", "to", "ne", "sa", "mu", "lo", "pe", "di", "ga", "ba", "ju", "wi", "ho", "ye", "an"]
+
+
+def _vocabulary(size: int = 20_000) -> tuple[list[str], list[float]]:
+    """Made-up words with Zipf weights (the 100th word a hundredth as common as the first), as a news
+    vocabulary is: common words in every article, most word sequences in one."""
+    rng = random.Random(20261130)
+    words = ["".join(rng.choice(SYLLABLES) for _ in range(rng.randint(1, 4))) for _ in range(size)]
+    weights, total = [], 0.0
+    for rank in range(1, size + 1):
+        total += 1 / rank
+        weights.append(total)
+    return words, weights
+
+
+_VOCABULARY: tuple[list[str], list[float]] | None = None
+
+
+def _sentence(rng: random.Random, varied: bool) -> str:
+    plain = f"The {rng.choice(NOUNS)} was {rng.choice(VERBS)} {rng.choice(FILLER)}."
+    if not varied or rng.random() < 0.25:  # the rules' words still come up in a varied text
+        return plain
+    global _VOCABULARY
+    words, weights = _VOCABULARY = _VOCABULARY or _vocabulary()
+    return " ".join(rng.choices(words, cum_weights=weights, k=rng.randint(8, 16))).capitalize() + "."
+
+
+def article_html(host: int, index: int, *, varied: bool = False) -> bytes:
+    """An article page. The narrow corpus (the default) writes every sentence from 34 words, so articles
+    share many word sequences: the worst case for the story index, which finds candidate copies everywhere.
+    `varied` writes three sentences in four from a 20,000-word vocabulary, as different stories are written."""
     rng = random.Random(host * 7919 + index)
     title = f"{rng.choice(NOUNS).capitalize()} {rng.choice(VERBS)} in district {host}-{index}"
     paragraphs = "".join(
-        "<p>"
-        + " ".join(
-            f"The {rng.choice(NOUNS)} was {rng.choice(VERBS)} {rng.choice(FILLER)}."
-            for _ in range(rng.randint(4, 8))
-        )
-        + "</p>"
+        "<p>" + " ".join(_sentence(rng, varied) for _ in range(rng.randint(4, 8))) + "</p>"
         for _ in range(rng.randint(5, 9))
     )
     return (
@@ -70,9 +101,9 @@ def listing_html(per_host: int) -> bytes:
     return f"<!doctype html><html><body><h1>Latest</h1><ul>{links}</ul></body></html>".encode()
 
 
-async def _serve(per_host: int, ports: Queue[list[int]]) -> None:
+async def _serve(per_host: int, ports: Queue[list[int]], varied: bool = False) -> None:
     pages = {
-        (h, i): article_html(h, i) for h in range(len(HOSTS)) for i in range(per_host)
+        (h, i): article_html(h, i, varied=varied) for h in range(len(HOSTS)) for i in range(per_host)
     }  # built once: the server is not what is measured
     listing = listing_html(per_host)
 
@@ -109,8 +140,8 @@ async def _serve(per_host: int, ports: Queue[list[int]]) -> None:
     await asyncio.Event().wait()
 
 
-def serve(per_host: int, ports: Queue[list[int]]) -> None:
-    asyncio.run(_serve(per_host, ports))
+def serve(per_host: int, ports: Queue[list[int]], varied: bool = False) -> None:
+    asyncio.run(_serve(per_host, ports, varied))
 
 
 def pantau_config(ports: list[int], db: Path) -> str:
@@ -200,6 +231,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--pages", type=int, default=1000, help="article pages in all (spread over 10 hosts)")
     parser.add_argument("--runs", type=int, default=3, help="runs of each tool, alternating (median shown)")
+    parser.add_argument(
+        "--corpus",
+        choices=("narrow", "varied"),
+        default="narrow",
+        help="narrow: every sentence from 34 words (the story index's worst case); varied: news-like vocabulary",
+    )
     args = parser.parse_args()
     per_host = args.pages // len(HOSTS)
     pages = per_host * len(HOSTS)
@@ -211,7 +248,9 @@ def main() -> None:
         raise SystemExit("vs_urlwatch: urlwatch is not installed (pip install -e '.[dev]' brings it)")
 
     ports: Queue[list[int]] = multiprocessing.Queue()
-    server = multiprocessing.Process(target=serve, args=(per_host, ports), daemon=True)
+    server = multiprocessing.Process(
+        target=serve, args=(per_host, ports, args.corpus == "varied"), daemon=True
+    )
     server.start()
     host_ports = ports.get(timeout=60)
     env = {k: v for k, v in os.environ.items() if k != "PANTAU_CONFIG"}
@@ -235,7 +274,10 @@ def main() -> None:
     finally:
         server.terminate()
 
-    print(f"{pages} article pages on {len(HOSTS)} loopback hosts, {args.runs} runs each (median shown)")
+    print(
+        f"{pages} article pages ({args.corpus} corpus) on {len(HOSTS)} loopback hosts, "
+        f"{args.runs} runs each (median shown)"
+    )
     print(f"{'tool':<12} {'wall s':>8} {'pages/s':>9} {'peak PSS MB':>12}   all runs (s)")
     rate: dict[str, float] = {}
     for name, runs in results.items():

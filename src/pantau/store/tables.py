@@ -131,6 +131,15 @@ SEEN_LINK = Table(
     _count("attempts"),
     _long("last_error", nullable=True),
 )
+# The links still to be tried again, found without reading every link a source ever had (there are ever more).
+_UNFINISHED = SEEN_LINK.c.done == False  # noqa: E712 (SQL, not Python)
+Index(
+    "ix_seen_link_unfinished",
+    SEEN_LINK.c.source,
+    SEEN_LINK.c.first_seen_at,
+    sqlite_where=_UNFINISHED,
+    postgresql_where=_UNFINISHED,
+)
 
 ARTICLE = Table(
     "article",
