@@ -119,11 +119,15 @@ def test_three_instances_poll_each_source_once_per_interval_and_alert_once(
         rng = random.Random(14)
         published: list[str] = []
         started = time.monotonic()
+        pollers: set[str] = set()  # every instance seen as the last poller of some source
         while time.monotonic() - started < 30:
             time.sleep(1.5)
             title = f"NATO and Japan agree on patrol step {len(published)}"
             farm.publish(rng.randrange(OUTLETS), title)
             published.append(title)
+            pollers |= {
+                p for (p,) in scalar_rows(cluster_db, "SELECT DISTINCT last_poll_by FROM source_state") if p
+            }
         end = time.monotonic()
         got = wait_for_titles(hook, published, timeout=30)
         assert instances.stop_all() == [0, 0, 0]
@@ -131,15 +135,20 @@ def test_three_instances_poll_each_source_once_per_interval_and_alert_once(
     assert farm.overlaps() == [], "a listing was fetched by two pollers at once"
     assert {t for t in got if t in published} == set(published)
     assert [t for t, n in got.items() if n != 1] == [], "an alert was delivered more than once"
-    # From the moment every source had its first poll (all instances up) to the end of the run.
+    # From the moment every source had its first poll (all instances up) to the end of the run: each
+    # source polled once an interval, never twice in one (a gap near 0) and never skipped (a gap near
+    # 2 intervals). A poll goes out a dispatcher tick and a queue look after it is due, and on this loaded
+    # 2-core machine a tick itself comes up to ~2.5 s late now and then: a late poll and an on-time one
+    # after it are 2.5 s apart, hence the 3 s either way.
     begin = max(farm.polls(farm.outlet(i))[0][0] for i in range(OUTLETS))
-    expected = (end - begin) / EVERY
-    counts = {
-        farm.outlet(i): sum(begin < s <= end for s, _e in farm.polls(farm.outlet(i))) for i in range(OUTLETS)
-    }
-    assert expected > 3, "the instances took too long to start"
-    assert all(abs(n - expected) <= 1 for n in counts.values()), (expected, counts)
-    pollers = scalar_rows(cluster_db, "SELECT DISTINCT last_poll_by FROM source_state")
+    assert end - begin > 3 * EVERY, "the instances took too long to start"
+    off = {}
+    for i in range(OUTLETS):
+        starts = [s for s, _e in farm.polls(farm.outlet(i)) if s >= begin]
+        gaps = [round(b - a, 2) for a, b in pairwise(starts)]
+        if len(starts) < 4 or any(not EVERY - 3 <= g <= EVERY + 3 for g in gaps):
+            off[farm.outlet(i)] = gaps
+    assert off == {}, f"polls not once every {EVERY:g}s (gaps between polls shown): {off}"
     assert len(pollers) >= 2, f"the polls were not shared: {pollers}"
 
 
