@@ -65,15 +65,6 @@ class Context:
             self.fetcher, self.analyser, source.name, source.user_agent, source.timeout, source.article
         )
 
-    def source(self, name: str) -> SourceConfig:
-        """The config's source of this name (KeyError if it has none), found in a dict: a service looks
-        its source up on every poll, and a scan of 10,000 sources each time would cost more than a poll."""
-        return self._sources[name]
-
-    @cached_property
-    def _sources(self) -> dict[str, SourceConfig]:
-        return {source.name: source for source in self.config.sources}
-
     @cached_property
     def placer(self) -> Placer:
         """Writes the new articles, several to a transaction when they are ready together."""

@@ -176,7 +176,7 @@ class Service:
         if ctx is None:
             return
         try:
-            source = ctx.source(name)
+            source = ctx.config.source(name)
         except KeyError:
             return  # removed by a reload
         started = time.monotonic()

@@ -10,7 +10,8 @@ The notifier (apprise and its plugin table) loads only after the poll.
 from __future__ import annotations
 
 import asyncio
-from contextlib import ExitStack
+from collections.abc import Callable
+from contextlib import AbstractContextManager, ExitStack, nullcontext
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -32,20 +33,18 @@ class PassResult:
 
 
 async def run_once(config: Config, store: Store, clock: Clock, *, only: str | None = None) -> PassResult:
-    """One pass on a store that is already open."""
-    async with make_client() as client:
-        fetcher = Fetcher(client, clock=clock)
-        async with fetcher.robots_ahead(_first_pages(config, only)):
-            from pantau.pipeline import analyser_for
-
-            with analyser_for(config) as analyser:
-                analyser.start()
-                polls = await _poll(config, store, fetcher, clock, only, analyser)
-    return PassResult(polls, await _deliver(config, store, clock))
+    """One pass on a store that is already open (and stays open)."""
+    return await _pass(config, clock, only, lambda: nullcontext(store))
 
 
 async def open_and_run_once(config: Config, clock: Clock, *, only: str | None = None) -> PassResult:
     """One pass that opens the store itself (upgrading its schema if need be) and closes it at the end."""
+    return await _pass(config, clock, only, lambda: _open_store(config.database))
+
+
+async def _pass(
+    config: Config, clock: Clock, only: str | None, opening: Callable[[], AbstractContextManager[Store]]
+) -> PassResult:
     with ExitStack() as closing:
         async with make_client() as client:
             fetcher = Fetcher(client, clock=clock)
@@ -56,7 +55,7 @@ async def open_and_run_once(config: Config, clock: Clock, *, only: str | None = 
                 # The workers start (in a thread: the fork server takes a while) as the store opens.
                 analyser = closing.enter_context(analyser_for(config))
                 analyser.start()
-                store = closing.enter_context(await asyncio.to_thread(_open_store, config.database))
+                store = closing.enter_context(await asyncio.to_thread(opening))
                 polls = await _poll(config, store, fetcher, clock, only, analyser)
         return PassResult(polls, await _deliver(config, store, clock))
 

@@ -363,9 +363,7 @@ class Store(StoryQueries, RecheckQueries, OutboxQueries, ViewQueries, ScheduleQu
         `watch`: fetch it again for updates; `held`: the rules it matched but may not alert on (too old).
         """
         placement = Placement(article, link_url, fp, since, cited, plan, indexed, watch, tuple(held))
-        with self._fast.transaction(write=True) as cur:
-            self._one_placement_at_a_time(cur)
-            return self._place(cur, placement)
+        return self._place_together([placement])[0]
 
     def place_articles(self, placements: Sequence[Placement]) -> list[Placed | Exception]:
         """Several `place_article`s in one transaction, in order, each seeing the ones before it (a copy
@@ -375,21 +373,22 @@ class Store(StoryQueries, RecheckQueries, OutboxQueries, ViewQueries, ScheduleQu
         its own, so that only the failing ones fail: their exceptions are returned in their places. (Not a
         savepoint each: on SQLite those cost more than the commit they save.) A single placement raises."""
         try:
-            with self._fast.transaction(write=True) as cur:
-                self._one_placement_at_a_time(cur)
-                return [self._place(cur, placement) for placement in placements]
+            return list(self._place_together(placements))
         except Exception:
             if len(placements) == 1:
                 raise
         results: list[Placed | Exception] = []
         for placement in placements:
             try:
-                with self._fast.transaction(write=True) as cur:
-                    self._one_placement_at_a_time(cur)
-                    results.append(self._place(cur, placement))
+                results.extend(self._place_together([placement]))
             except Exception as exc:  # returned to whoever asked for this one placement
                 results.append(exc)
         return results
+
+    def _place_together(self, placements: Sequence[Placement]) -> list[Placed]:
+        with self._fast.transaction(write=True) as cur:
+            self._one_placement_at_a_time(cur)
+            return [self._place(cur, placement) for placement in placements]
 
     def _place(self, cur: FastCursor, p: Placement) -> Placed:
         article = p.article
