@@ -87,6 +87,50 @@ def test_robots_txt_is_asked_for_while_the_store_cannot_open(
     assert "warta: 6 new articles, 0 alerts" in err
 
 
+def _fork_servers(pid: int) -> int:
+    """How many multiprocessing fork servers `pid` has started (Linux: read from /proc)."""
+    found = 0
+    for task in Path(f"/proc/{pid}/task").glob("*"):
+        for child in (task / "children").read_text().split():
+            try:
+                command = Path(f"/proc/{child}/cmdline").read_bytes()
+            except OSError:
+                continue
+            found += b"multiprocessing.forkserver" in command
+    return found
+
+
+@pytest.mark.skipif(not Path("/proc/self/task").is_dir(), reason="reads /proc")
+@pytest.mark.parametrize("workers", [0, 1])
+def test_the_workers_fork_server_starts_as_the_pass_does_and_only_for_workers(
+    tmp_path: Path, site: ScriptedSite, database: str, hold: Callable[[], None], workers: int
+) -> None:
+    config = tmp_path / "config.yaml"
+    config.write_text(CONFIG.format(url=database, site=site.url).replace("workers: 0", f"workers: {workers}"))
+    once = subprocess.Popen(
+        [sys.executable, "-m", "pantau", "once", "--config", str(config)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "NO_COLOR": "1"},
+    )
+    try:
+        deadline = time.monotonic() + 60  # a bound for a loaded machine, not a measurement
+        while not site.arrived("/robots.txt") and once.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.02)
+        while workers and not _fork_servers(once.pid) and time.monotonic() < deadline:
+            time.sleep(0.02)
+        servers_while_held = _fork_servers(once.pid)
+        hold()
+        _out, err = once.communicate(timeout=120)
+    finally:
+        if once.poll() is None:
+            once.kill()
+    assert servers_while_held == workers, err
+    assert once.returncode == 0, err
+    assert "warta: 6 new articles, 0 alerts" in err
+
+
 def test_a_database_in_memory_is_one_database_whichever_thread_opened_it(
     tmp_path: Path, site: ScriptedSite
 ) -> None:
