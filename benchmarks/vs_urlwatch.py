@@ -290,10 +290,10 @@ def main() -> None:
         server.terminate()
         bytecode.cleanup()
 
-    cache = "compiling its sources at every start" if args.no_bytecode_cache else "its bytecode cached"
+    cache = "compiling its sources at every start" if args.no_bytecode_cache else "with its bytecode cached"
     print(
         f"{pages} article pages ({args.corpus} corpus) on {len(HOSTS)} loopback hosts, "
-        f"{args.runs} runs each after a warm-up (median shown); pantau with {cache}"
+        f"{args.runs} runs each after a warm-up (median shown); pantau {cache}"
     )
     print(f"{'tool':<12} {'wall s':>8} {'pages/s':>9} {'peak PSS MB':>12}   all runs (s)")
     rate: dict[str, float] = {}
