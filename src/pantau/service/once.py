@@ -59,6 +59,7 @@ async def _pass(
                 store = closing.enter_context(await asyncio.to_thread(opening))
                 settle()  # the collector leaves the start-up heap alone from here (pantau.heap)
                 polls = await _poll(config, store, fetcher, clock, only, analyser)
+                analyser.close(wait=False)  # its workers end while the alerts go out
         return PassResult(polls, await _deliver(config, store, clock))
 
 
