@@ -9,7 +9,7 @@ import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from functools import cache
+from functools import cache, lru_cache
 from typing import Any
 
 from sqlalchemy import Engine, and_, bindparam, delete, func, insert, select, union_all
@@ -64,6 +64,7 @@ MAX_CANDIDATES = 20  # articles sharing the most band keys; enough since a true 
 # grow with the store. A copy shares many keys, so the keys that are not that common still find it.
 PER_KEY = 32
 UNRANKED = 20  # places for index entries older than the window (not pruned yet) among the best-sharing
+CANDIDATES_KEPT = 1024  # index rows whose Candidate is remembered (a few KB each)
 _CANDIDATE_COLUMNS = ("story_id", "article_id", "source", "lang", "exact", "signature", "size", "entities")
 
 
@@ -296,7 +297,10 @@ def _band_candidates(keys: int) -> Any:
     )
 
 
+@lru_cache(maxsize=CANDIDATES_KEPT)
 def _candidate(row: tuple[Any, ...]) -> Candidate:
+    """A candidate from its index row, remembered: the articles of a busy story come up for most new
+    articles, and the same object lets choose_story reuse what it worked out about them."""
     story_id, article_id, source, lang, exact, signature, size, entities = row
     fp = Fingerprint(exact, bytes(signature), size, tuple(entities.split("\n")) if entities else ())
     return Candidate(story_id, article_id, source, lang, fp)
