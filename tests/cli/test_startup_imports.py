@@ -99,3 +99,18 @@ def test_once_loads_only_the_http_client_before_its_first_request(tmp_path: Path
         [sys.executable, "-c", probe], cwd=tmp_path, capture_output=True, text=True, timeout=120
     )
     assert json.loads(done.stdout) == {"heavy": ["aiohttp"], "pipeline": []}, done.stderr
+
+
+def test_the_pipeline_leaves_extraction_and_feed_parsing_to_where_they_are_used(tmp_path: Path) -> None:
+    """The main process of `once` and `run` fetches, places and writes; the worker processes extract (their
+    fork server loads the extractor), and feedparser loads with the first feed. Neither is on the way to
+    the first poll."""
+    probe = (
+        "import json, sys\n"
+        "import pantau.pipeline\n"
+        "print(json.dumps(sorted(m for m in ('pantau.extract.article', 'feedparser') if m in sys.modules)))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", probe], cwd=tmp_path, capture_output=True, text=True, timeout=120
+    )
+    assert json.loads(done.stdout) == [], done.stderr

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 from pantau.clock import Clock
 from pantau.config import Config
 from pantau.fetch import Fetcher, make_client
+from pantau.heap import settle
 
 if TYPE_CHECKING:
     from pantau.analyse import Analyser
@@ -56,6 +57,7 @@ async def _pass(
                 analyser = closing.enter_context(analyser_for(config))
                 analyser.start()
                 store = closing.enter_context(await asyncio.to_thread(opening))
+                settle()  # the collector leaves the start-up heap alone from here (pantau.heap)
                 polls = await _poll(config, store, fetcher, clock, only, analyser)
         return PassResult(polls, await _deliver(config, store, clock))
 
