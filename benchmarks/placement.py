@@ -29,13 +29,15 @@ import argparse
 import hashlib
 import json
 import os
+import pickle
 import random
+import re
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -60,70 +62,79 @@ def texts(n: int, seed: int = 15) -> list[str]:
     return out
 
 
-def generated(n: int) -> Callable[[int], list[Any]]:
-    """The generated corpus: a function from a run number to that run's placements (fresh URLs)."""
-    from pantau.dedupe import StoryView, content_hash, fingerprint, plan_alerts
-    from pantau.models import Article, Hit, Match
-    from pantau.store import Outgoing, Placement
+def prepare(name: str, n: int) -> Any:
+    """What a corpus's placements are made from (picklable): generated bodies and their fingerprints, or
+    vs_urlwatch.py's pages analysed as the pipeline analyses them."""
+    if name == "generated":
+        from pantau.dedupe import fingerprint
 
-    bodies = texts(n)
-    prints = [fingerprint(body) for body in bodies]
-    match = Match("watch", (Hit("ka", "body", 0, 2, "ka"),), "«ka»")
-
-    def placements(run: int) -> list[Any]:
-        out = []
-        for i, (body, fp) in enumerate(zip(bodies, prints, strict=True)):
-            source = f"outlet{i % 10}"
-            url = f"https://{source}.test/{run}/news/{i}"
-            at = T0 + timedelta(seconds=i)
-            article = Article(source, url, "Title", body, at, None, "en", content_hash(url, body), at)
-
-            def plan(
-                story: StoryView | None, at: datetime = at, source: str = source
-            ) -> list[tuple[Match, list[Outgoing]]]:
-                return [(m, [Outgoing(m.rule, "desk", at)]) for m in plan_alerts([match], story, source)]
-
-            out.append(Placement(article, url, fp, at - WINDOW, False, plan))
-        return out
-
-    return placements
-
-
-def pages(n: int, varied: bool) -> Callable[[int], list[Any]]:
-    """vs_urlwatch.py's pages, analysed as the pipeline does, planned with its Planner."""
+        bodies = texts(n)
+        return bodies, [fingerprint(body) for body in bodies]
     sys.path.insert(0, str(Path(__file__).parent))
-    from vs_urlwatch import HOSTS, article_html, pantau_config
+    from vs_urlwatch import HOSTS, article_html
 
     from pantau.analyse import ArticlePage, analyse
-    from pantau.config import config_from_text
-    from pantau.due import Planner, article_from
-    from pantau.pipeline import Context
-    from pantau.store import Placement
 
-    config = config_from_text(pantau_config([80] * len(HOSTS), Path("/nonexistent.db")), Path("bench.yaml"))
-    context = Context(config, None, None, None, None)  # type: ignore[arg-type]  # for its rule lookups
+    config = _config()
     per_host = -(-n // len(HOSTS))
     found = []
     for i in range(n):
         host, index = i % len(HOSTS), i // len(HOSTS)
         url = f"http://{HOSTS[host]}/news/{index}.html"
-        page = ArticlePage(article_html(host, index % per_host, varied=varied), "utf-8", url, f"h{host}")
-        found.append(analyse(page, config.ruleset))
+        html = article_html(host, index % per_host, varied=name == "varied")
+        found.append(analyse(ArticlePage(html, "utf-8", url, f"h{host}"), config.ruleset))
+    return found
 
-    def placements(run: int) -> list[Any]:
-        out = []
-        for i, analysis in enumerate(found):
-            source, at = f"h{i % len(HOSTS)}", T0 + timedelta(seconds=i)
-            url = f"{analysis.url}?run={run}"
-            article = article_from(analysis, source, url, None, at)
-            plan = Planner(
-                list(analysis.matches), source, config, at, context.per_source_rules, context.term_key
-            )
-            cited = analysis.cites_wire
-            out.append(Placement(article, url, analysis.fingerprint, at - WINDOW, cited, plan))
-        return out
 
-    return placements
+def _config() -> Any:
+    sys.path.insert(0, str(Path(__file__).parent))
+    from vs_urlwatch import HOSTS, pantau_config
+
+    from pantau.config import config_from_text
+
+    return config_from_text(pantau_config([80] * len(HOSTS), Path("/nonexistent.db")), Path("bench.yaml"))
+
+
+def placements(name: str, data: Any, run: int) -> list[Any]:
+    """The placements of one run (fresh URLs per run), from what `prepare` made."""
+    if name == "generated":
+        return _generated(*data, run)
+    from pantau.due import Planner, article_from
+    from pantau.pipeline import Context
+    from pantau.store import Placement
+
+    config = _config()
+    context = Context(config, None, None, None, None)  # type: ignore[arg-type]  # for its rule lookups
+    out = []
+    for i, analysis in enumerate(data):
+        source, at = f"h{i % 10}", T0 + timedelta(seconds=i)
+        url = f"{analysis.url}?run={run}"
+        article = article_from(analysis, source, url, None, at)
+        plan = Planner(list(analysis.matches), source, config, at, context.per_source_rules, context.term_key)
+        out.append(Placement(article, url, analysis.fingerprint, at - WINDOW, analysis.cites_wire, plan))
+    return out
+
+
+def _generated(bodies: Sequence[str], prints: Sequence[Any], run: int) -> list[Any]:
+    from pantau.dedupe import StoryView, content_hash, plan_alerts
+    from pantau.models import Article, Hit, Match
+    from pantau.store import Outgoing, Placement
+
+    match = Match("watch", (Hit("ka", "body", 0, 2, "ka"),), "«ka»")
+    out = []
+    for i, (body, fp) in enumerate(zip(bodies, prints, strict=True)):
+        source = f"outlet{i % 10}"
+        url = f"https://{source}.test/{run}/news/{i}"
+        at = T0 + timedelta(seconds=i)
+        article = Article(source, url, "Title", body, at, None, "en", content_hash(url, body), at)
+
+        def plan(
+            story: StoryView | None, at: datetime = at, source: str = source
+        ) -> list[tuple[Match, list[Outgoing]]]:
+            return [(m, [Outgoing(m.rule, "desk", at)]) for m in plan_alerts([match], story, source)]
+
+        out.append(Placement(article, url, fp, at - WINDOW, False, plan))
+    return out
 
 
 def digest(store: Any) -> str:
@@ -186,16 +197,14 @@ def drop_pg(base: str, name: str) -> None:
 
 def serve(n: int, corpora: Sequence[str], postgresql: str | None) -> None:
     """The child: prepare each corpus once, then answer `corpus dialect batch run` lines with JSON."""
-    made = {
-        name: generated(n) if name == "generated" else pages(n, varied=name == "varied") for name in corpora
-    }
+    made = {name: prepare(name, n) for name in corpora}
     with tempfile.TemporaryDirectory() as tmp:  # a warm-up run, not shown: imports, caches, the disk
-        warm = made[corpora[0]](99)[:100]
+        warm = placements(corpora[0], made[corpora[0]], 99)[:100]
         place(f"sqlite:///{Path(tmp) / 'warm.db'}", warm, 5)
     print("ready", flush=True)
     for line in sys.stdin:
         name, dialect, batch, run = line.split()
-        todo = made[name](int(run))
+        todo = placements(name, made[name], int(run))
         if dialect == "sqlite":
             with tempfile.TemporaryDirectory() as tmp:
                 result = place(f"sqlite:///{Path(tmp) / 'bench.db'}", todo, int(batch))
@@ -209,6 +218,63 @@ def serve(n: int, corpora: Sequence[str], postgresql: str | None) -> None:
         print(json.dumps(result), flush=True)
 
 
+def instructions(
+    trees: Sequence[tuple[str, Path | None]], corpora: Sequence[str], n: int, batch: int
+) -> None:
+    """Instructions per placed article, counted by valgrind (cachegrind, no cache simulation): the same
+    every run whatever else the machine does (SQLite's own work counts; the kernel's, for its writes, not).
+    Each tree prepares the corpus in a process of its own; then two counted runs load it and place either
+    every article or the first batch only, and the difference is the placing of the rest."""
+    print(f"{n} articles placed in batches of {batch} on a fresh SQLite store, under valgrind")
+    print(f"{'corpus':<10} {'tree':<10} {'instructions/article':>21}")
+    for name in corpora:
+        counted: list[int] = []
+        for label, tree in trees:
+            env = dict(os.environ, PYTHONHASHSEED="0")
+            if tree is not None:
+                env["PYTHONPATH"] = str(tree)
+            with tempfile.TemporaryDirectory() as tmp:
+                data = Path(tmp) / "corpus.pickle"
+                own = [
+                    sys.executable,
+                    __file__,
+                    "--corpus",
+                    name,
+                    "--articles",
+                    str(n),
+                    "--batches",
+                    str(batch),
+                ]
+                subprocess.run([*own, "--prepare-to", str(data)], env=env, check=True)
+                runs = [
+                    _counted([*own, "--place-from", str(data), *only], env)
+                    for only in ([], ["--first-batch"])
+                ]
+            counted.append((runs[0] - runs[1]) // (n - batch))
+            ratio = f"  {counted[0] / counted[-1]:.2f}x of compared" if len(counted) == 2 else ""
+            print(f"{name:<10} {label:<10} {counted[-1]:21,d}{ratio}", flush=True)
+
+
+def _counted(argv: list[str], env: dict[str, str]) -> int:
+    valgrind = ["valgrind", "--tool=cachegrind", "--cache-sim=no", "--cachegrind-out-file=/dev/null"]
+    out = subprocess.run([*valgrind, *argv], env=env, capture_output=True, text=True, check=True).stderr
+    found = re.search(r"I\s+refs:\s+([\d,]+)", out)
+    assert found, out[-2000:]
+    return int(found.group(1).replace(",", ""))
+
+
+def counted_run(name: str, data_file: Path, batch: int, *, all_of_it: bool) -> None:
+    """The placing that `instructions` counts: the first batch (statements compiled, caches warm), then
+    unless told otherwise the rest."""
+    from pantau.store import Store
+
+    with data_file.open("rb") as f:
+        todo = placements(name, pickle.load(f), 0)
+    with tempfile.TemporaryDirectory() as tmp, Store.open(f"sqlite:///{Path(tmp) / 'count.db'}") as store:
+        for start in range(0, len(todo) if all_of_it else batch, batch):
+            store.place_articles(todo[start : start + batch])
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--articles", type=int, default=1000)
@@ -217,15 +283,30 @@ def main() -> None:
     parser.add_argument("--corpus", default="generated,narrow,varied")
     parser.add_argument("--postgresql", help="e.g. postgresql://postgres@127.0.0.1:5432/postgres")
     parser.add_argument("--compare", type=Path, help="another pantau source tree (e.g. OLD/src)")
+    parser.add_argument("--instructions", action="store_true", help="count instructions with valgrind")
     parser.add_argument("--serve", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--prepare-to", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--place-from", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--first-batch", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     corpora = args.corpus.split(",")
     if args.serve:
         serve(args.articles, corpora, args.postgresql)
         return
+    if args.prepare_to:
+        with args.prepare_to.open("wb") as f:
+            pickle.dump(prepare(corpora[0], args.articles), f)
+        return
+    if args.place_from:
+        counted_run(corpora[0], args.place_from, int(args.batches), all_of_it=not args.first_batch)
+        return
     trees: list[tuple[str, Path | None]] = [("this tree", None)]
     if args.compare:
         trees.append(("compared", args.compare.resolve()))
+    if args.instructions:
+        for batch in args.batches.split(","):
+            instructions(trees, corpora, args.articles, int(batch))
+        return
     children = []
     for _, tree in trees:
         env = dict(os.environ)
