@@ -10,6 +10,10 @@ A local server (its own process) serves --pages generated article pages spread o
 - `urlwatch` 2.x with one job per article page, filters `css: article` and `html2text`, its default thread
   pool, a fresh cache and config in a temporary folder (its report goes to /dev/null, as pantau's does).
 
+pantau runs as installed: with its modules' bytecode cached, as pip leaves urlwatch's (here a cache in a
+temporary folder, PYTHONPYCACHEPREFIX, written by one warm-up run of each tool), even where
+PYTHONDONTWRITEBYTECODE is set; --no-bytecode-cache has pantau compile its sources at every start instead.
+
 Printed: wall time and pages/s of each (the median run), the ratio, and pantau's peak memory: the largest sum
 of PSS (proportional set size, so pages shared with the fork server count once) over pantau's process and
 all its descendants, sampled every 50 ms. The goal in issue 15: pantau at 2x urlwatch, under 200 MB.
@@ -237,6 +241,9 @@ def main() -> None:
         default="narrow",
         help="narrow: every sentence from 34 words (the story index's worst case); varied: news-like vocabulary",
     )
+    parser.add_argument(
+        "--no-bytecode-cache", action="store_true", help="pantau compiles its sources at every start"
+    )
     args = parser.parse_args()
     per_host = args.pages // len(HOSTS)
     pages = per_host * len(HOSTS)
@@ -254,14 +261,19 @@ def main() -> None:
     server.start()
     host_ports = ports.get(timeout=60)
     env = {k: v for k, v in os.environ.items() if k != "PANTAU_CONFIG"}
+    bytecode = tempfile.TemporaryDirectory(prefix="pantau-vs-urlwatch-bytecode-")
+    pantau_env = {**env, "PYTHONDONTWRITEBYTECODE": "1"}
+    if not args.no_bytecode_cache:
+        pantau_env.pop("PYTHONDONTWRITEBYTECODE")
+        pantau_env["PYTHONPYCACHEPREFIX"] = bytecode.name
     results: dict[str, list[tuple[float, float]]] = {"pantau once": [], "urlwatch": []}
     try:
-        for _ in range(args.runs):
+        for run in range(-1, args.runs):  # run -1 warms up: the bytecode cache, the page cache
             with tempfile.TemporaryDirectory(prefix="pantau-vs-urlwatch-") as tmp:
                 here = Path(tmp)
                 config = here / "config.yaml"
                 config.write_text(pantau_config(host_ports, here / "pantau.db"))
-                results["pantau once"].append(timed([*pantau, "once", "-c", str(config)], here, env))
+                pantau_run = timed([*pantau, "once", "-c", str(config)], here, pantau_env)
                 (here / "urls.yaml").write_text(urlwatch_jobs(host_ports, per_host))
                 uw = [
                     urlwatch,
@@ -270,13 +282,18 @@ def main() -> None:
                     "--hooks", str(here / "hooks.py"),
                     "--cache", str(here / "cache.db"),
                 ]  # fmt: skip
-                results["urlwatch"].append(timed(uw, here, {**env, "HOME": tmp}))
+                urlwatch_run = timed(uw, here, {**env, "HOME": tmp})
+                if run >= 0:
+                    results["pantau once"].append(pantau_run)
+                    results["urlwatch"].append(urlwatch_run)
     finally:
         server.terminate()
+        bytecode.cleanup()
 
+    cache = "compiling its sources at every start" if args.no_bytecode_cache else "its bytecode cached"
     print(
         f"{pages} article pages ({args.corpus} corpus) on {len(HOSTS)} loopback hosts, "
-        f"{args.runs} runs each (median shown)"
+        f"{args.runs} runs each after a warm-up (median shown); pantau with {cache}"
     )
     print(f"{'tool':<12} {'wall s':>8} {'pages/s':>9} {'peak PSS MB':>12}   all runs (s)")
     rate: dict[str, float] = {}
