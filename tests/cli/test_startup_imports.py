@@ -72,6 +72,12 @@ def test_help_loads_nothing_heavy(tmp_path: Path) -> None:
     assert loaded["heavy"] == [] and loaded["extractor"] is False
 
 
+def test_an_alert_to_stdout_in_the_default_format_loads_no_template_engine(config: Path) -> None:
+    # Jinja2 is for templates from the config (and HTML); the default markdown and text need none.
+    loaded = _loaded("test-notify", "terminal", "-c", str(config), cwd=config.parent)
+    assert loaded == {"status": 0, "heavy": [], "extractor": False}
+
+
 def test_a_real_channel_url_is_still_checked_by_apprise(tmp_path: Path) -> None:
     path = tmp_path / "config.yaml"
     path.write_text("database: sqlite:///x.db\nchannels:\n  bad: tgram://\n")
