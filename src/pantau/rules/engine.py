@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import cast
 
 from pantau.errors import RuleError
 from pantau.models import Hit, Match
@@ -113,11 +114,17 @@ class RuleSet:
 def _evidence(rule: _Rule, ctx: DocContext, doc: Document, cache: SentenceCache) -> Match:
     refs: list[HitRef | Hit] = []
     rule.node.collect(ctx, refs)
-    seen: dict[tuple[str, int, int], Hit] = {}
-    for ref in refs:
-        hit = ref if isinstance(ref, Hit) else ctx.hit(*ref)
-        seen.setdefault((hit.field, hit.start, hit.end), hit)
-    hits = sorted(seen.values(), key=lambda h: (_FIELD_ORDER[h.field], h.start, h.end))
+    if ctx.plain and Hit not in map(type, refs):  # source: and lang: add Hits of their own
+        # Stream offsets are original offsets plus one here: dedupe and order the refs themselves (the first
+        # ref of a span wins, as below) and make a hit only for each ref kept.
+        first = {ref[:3]: ref for ref in reversed(cast(list[HitRef], refs))}
+        hits = [ctx.hit_of(first[span]) for span in sorted(first)]
+    else:
+        seen: dict[tuple[str, int, int], Hit] = {}
+        for ref in refs:
+            hit = ref if isinstance(ref, Hit) else ctx.hit_of(ref)
+            seen.setdefault((hit.field, hit.start, hit.end), hit)
+        hits = sorted(seen.values(), key=lambda h: (_FIELD_ORDER[h.field], h.start, h.end))
     return Match(rule=rule.name, hits=tuple(hits), snippet=make_snippet(doc.title, doc.body, hits, cache))
 
 
