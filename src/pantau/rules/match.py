@@ -124,8 +124,10 @@ class DocContext:
         lang: str | None,
         scanner: Scanner | None,
         terms: Sequence[TermDef],
+        *,
+        fields: tuple[FieldText, FieldText] | None = None,  # the title's and the body's, when made already
     ):
-        self.fields = (FieldText(title), FieldText(body))
+        self.fields = fields or (FieldText(title), FieldText(body))
         # Both fields' stream offsets are original offsets plus one (most Latin-script news).
         self.plain = all(ft.plain for ft in self.fields)
         self.source_original = source
