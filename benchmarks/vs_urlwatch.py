@@ -10,9 +10,17 @@ A local server (its own process) serves --pages generated article pages spread o
 - `urlwatch` 2.x with one job per article page, filters `css: article` and `html2text`, its default thread
   pool, a fresh cache and config in a temporary folder (its report goes to /dev/null, as pantau's does).
 
-Printed: wall time and pages/s of each (the median run), the ratio, and pantau's peak memory: the largest sum
-of PSS (proportional set size, so pages shared with the fork server count once) over pantau's process and
-all its descendants, sampled every 50 ms. The goal in issue 15: pantau at 2x urlwatch, under 200 MB.
+pantau runs as installed: with its modules' bytecode cached, as pip leaves urlwatch's (here a cache in a
+temporary folder, PYTHONPYCACHEPREFIX, written by one warm-up run of each tool), even where
+PYTHONDONTWRITEBYTECODE is set; --no-bytecode-cache has pantau compile its sources at every start instead.
+
+With --compare OTHER/src, pantau also runs from another source tree (put first on PYTHONPATH), in the same
+run, as "pantau (other)".
+
+Printed: wall time and pages/s of each (the median run), the ratio, how long each took from its last line on
+standard error to its exit, and pantau's peak memory: the largest sum of PSS (proportional set size, so pages
+shared with the fork server count once) over pantau's process and all its descendants, sampled every 50 ms.
+The goal in issue 15: pantau at 2x urlwatch, under 200 MB.
 
 The default corpus is narrow (every sentence from 34 words, as in the runs before 30 Nov 2026 16:00): almost
 every article shares word sequences with hundreds of others, so pantau's story index compares each new article
@@ -203,12 +211,16 @@ def tree_pss_mb(root: int) -> float:
     return total / 1024
 
 
-def timed(argv: list[str], cwd: Path, env: dict[str, str]) -> tuple[float, float]:
-    """Wall seconds of the process and the peak PSS (MB) of its process tree."""
+def timed(argv: list[str], cwd: Path, env: dict[str, str]) -> tuple[float, float, float | None]:
+    """Wall seconds of the process, the peak PSS (MB) of its process tree, and the seconds from its last
+    line on standard error to its exit (None if it wrote none): pantau's summary is its last word, so this
+    is what its shutdown costs (closing the workers and the store, the interpreter's teardown)."""
     peak = 0.0
     started = time.perf_counter()
     process = subprocess.Popen(argv, cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     done = threading.Event()
+    said: list[bytes] = []
+    last_said: list[float] = []
 
     def sample() -> None:
         nonlocal peak
@@ -216,15 +228,24 @@ def timed(argv: list[str], cwd: Path, env: dict[str, str]) -> tuple[float, float
             peak = max(peak, tree_pss_mb(process.pid))
             done.wait(0.05)
 
+    def listen() -> None:
+        assert process.stderr is not None
+        for line in process.stderr:
+            said.append(line)
+            last_said[:] = [time.perf_counter()]
+
     sampler = threading.Thread(target=sample, daemon=True)
+    listener = threading.Thread(target=listen, daemon=True)
     sampler.start()
-    _, stderr = process.communicate()
-    elapsed = time.perf_counter() - started
+    listener.start()
+    process.wait()
+    ended = time.perf_counter()
+    listener.join()
     done.set()
     sampler.join()
     if process.returncode != 0:
-        raise SystemExit(f"{argv[0]} exited {process.returncode}: {stderr.decode()[-2000:]}")
-    return elapsed, peak
+        raise SystemExit(f"{argv[0]} exited {process.returncode}: {b''.join(said).decode()[-2000:]}")
+    return ended - started, peak, (ended - last_said[0]) if last_said else None
 
 
 def main() -> None:
@@ -237,6 +258,10 @@ def main() -> None:
         default="narrow",
         help="narrow: every sentence from 34 words (the story index's worst case); varied: news-like vocabulary",
     )
+    parser.add_argument(
+        "--no-bytecode-cache", action="store_true", help="pantau compiles its sources at every start"
+    )
+    parser.add_argument("--compare", type=Path, help="another pantau source tree to run in the same run")
     args = parser.parse_args()
     per_host = args.pages // len(HOSTS)
     pages = per_host * len(HOSTS)
@@ -254,14 +279,29 @@ def main() -> None:
     server.start()
     host_ports = ports.get(timeout=60)
     env = {k: v for k, v in os.environ.items() if k != "PANTAU_CONFIG"}
-    results: dict[str, list[tuple[float, float]]] = {"pantau once": [], "urlwatch": []}
+    bytecode = tempfile.TemporaryDirectory(prefix="pantau-vs-urlwatch-bytecode-")
+    pantau_env = {**env, "PYTHONDONTWRITEBYTECODE": "1"}
+    if not args.no_bytecode_cache:
+        pantau_env.pop("PYTHONDONTWRITEBYTECODE")
+        pantau_env["PYTHONPYCACHEPREFIX"] = bytecode.name
+    pantaus = {"pantau once": pantau_env}
+    if args.compare:
+        pantaus["pantau (other)"] = {**pantau_env, "PYTHONPATH": str(args.compare.resolve())}
+    results: dict[str, list[tuple[float, float, float | None]]] = {
+        name: [] for name in [*pantaus, "urlwatch"]
+    }
     try:
-        for _ in range(args.runs):
+        for run in range(-1, args.runs):  # run -1 warms up: the bytecode cache, the page cache
+            for name, tool_env in pantaus.items():
+                with tempfile.TemporaryDirectory(prefix="pantau-vs-urlwatch-") as tmp:
+                    here = Path(tmp)
+                    config = here / "config.yaml"
+                    config.write_text(pantau_config(host_ports, here / "pantau.db"))
+                    pantau_run = timed([*pantau, "once", "-c", str(config)], here, tool_env)
+                    if run >= 0:
+                        results[name].append(pantau_run)
             with tempfile.TemporaryDirectory(prefix="pantau-vs-urlwatch-") as tmp:
                 here = Path(tmp)
-                config = here / "config.yaml"
-                config.write_text(pantau_config(host_ports, here / "pantau.db"))
-                results["pantau once"].append(timed([*pantau, "once", "-c", str(config)], here, env))
                 (here / "urls.yaml").write_text(urlwatch_jobs(host_ports, per_host))
                 uw = [
                     urlwatch,
@@ -270,25 +310,32 @@ def main() -> None:
                     "--hooks", str(here / "hooks.py"),
                     "--cache", str(here / "cache.db"),
                 ]  # fmt: skip
-                results["urlwatch"].append(timed(uw, here, {**env, "HOME": tmp}))
+                urlwatch_run = timed(uw, here, {**env, "HOME": tmp})
+                if run >= 0:
+                    results["urlwatch"].append(urlwatch_run)
     finally:
         server.terminate()
+        bytecode.cleanup()
 
+    cache = "compiling its sources at every start" if args.no_bytecode_cache else "with its bytecode cached"
     print(
         f"{pages} article pages ({args.corpus} corpus) on {len(HOSTS)} loopback hosts, "
-        f"{args.runs} runs each (median shown)"
+        f"{args.runs} runs each after a warm-up (median shown); pantau {cache}"
     )
-    print(f"{'tool':<12} {'wall s':>8} {'pages/s':>9} {'peak PSS MB':>12}   all runs (s)")
+    print(f"{'tool':<14} {'wall s':>8} {'pages/s':>9} {'peak PSS MB':>12} {'exit s':>7}   all runs (s)")
     rate: dict[str, float] = {}
     for name, runs in results.items():
-        wall = statistics.median(w for w, _ in runs)
+        wall = statistics.median(w for w, _, _ in runs)
         rate[name] = pages / wall
-        peak = max(p for _, p in runs)
-        every = " ".join(f"{w:.2f}" for w, _ in runs)
-        print(f"{name:<12} {wall:8.2f} {rate[name]:9.0f} {peak:12.0f}   {every}")
-    print(
-        f"pantau / urlwatch: {rate['pantau once'] / rate['urlwatch']:.2f}x (goal: 2x; pantau memory goal: < 200 MB)"
-    )
+        peak = max(p for _, p, _ in runs)
+        quiet = [q for _, _, q in runs if q is not None]
+        exit_s = f"{statistics.median(quiet):7.2f}" if quiet else f"{'-':>7}"
+        every = " ".join(f"{w:.2f}" for w, _, _ in runs)
+        print(f"{name:<14} {wall:8.2f} {rate[name]:9.0f} {peak:12.0f} {exit_s}   {every}")
+    print("(exit s: from the tool's last line on standard error to its exit)")
+    for name in pantaus:
+        print(f"{name} / urlwatch: {rate[name] / rate['urlwatch']:.2f}x", end="")
+        print(" (goal: 2x; pantau memory goal: < 200 MB)" if name == "pantau once" else "")
 
 
 if __name__ == "__main__":

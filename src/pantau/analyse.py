@@ -36,7 +36,7 @@ from pathlib import Path
 
 from pantau.dedupe import Fingerprint, canonical_url, cites_wire, content_hash, fingerprint
 from pantau.errors import ExtractError
-from pantau.extract import decode_html, extract_article
+from pantau.extract import decode_html
 from pantau.extract.pager import is_pager_line, next_page
 from pantau.models import ArticleSelectors, Extracted, Match
 from pantau.rules import Document, RuleSet
@@ -45,6 +45,9 @@ __all__ = ["Analyser", "Analysis", "ArticlePage", "PagePart", "WorkerDied", "ana
 
 _PROC = Path("/proc")
 PARENT_CHECK = 1.0  # seconds between a worker's checks that pantau's main process is still there
+# What only the workers use, loaded once by the fork server rather than by pantau's main process, which
+# never extracts (unless it runs with no workers): its start-up and its memory stay smaller.
+_WORKER_MODULES = ("pantau.extract.article",)
 MAX_TASKS_PER_WORKER = 20_000  # a worker is replaced now and then, so a slow leak in a parser stays bounded
 
 
@@ -89,6 +92,8 @@ class Analysis:
 def analyse(page: ArticlePage, rules: RuleSet) -> Analysis:
     """Raises ExtractError when the page holds no article. With `continued` pages, their text follows the
     first page's (paragraphs a later page repeats are left out); a later page with no text is skipped."""
+    from pantau.extract.article import extract_article  # loaded by the fork server (_WORKER_MODULES)
+
     if page.continued:
         first = page.first_read or extract_article(
             decode_html(page.body, page.charset), page.url, page.selectors, page.fetched_at
@@ -114,6 +119,8 @@ def analyse(page: ArticlePage, rules: RuleSet) -> Analysis:
 
 def _joined(first: Extracted, page: ArticlePage) -> Extracted:
     """Page 1's text, then what each later page adds; the pagers' own lines ("Halaman 1 2") left out."""
+    from pantau.extract.article import extract_article
+
     paragraphs = [p for p in first.body.split("\n\n") if not is_pager_line(p)]
     seen = set(paragraphs)
     for part in page.continued:
@@ -231,7 +238,7 @@ class Analyser:
 
     def _start(self) -> ProcessPoolExecutor:
         context = multiprocessing.get_context("forkserver")
-        context.set_forkserver_preload([__name__])
+        context.set_forkserver_preload([__name__, *_WORKER_MODULES])
         # Pickled here once, not for each worker the pool starts (with 10,000 rules a pickling takes
         # most of a second, in the event loop's thread) nor again for a pool rebuilt after a death.
         if self._pickled is None:

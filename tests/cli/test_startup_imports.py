@@ -72,6 +72,12 @@ def test_help_loads_nothing_heavy(tmp_path: Path) -> None:
     assert loaded["heavy"] == [] and loaded["extractor"] is False
 
 
+def test_an_alert_to_stdout_in_the_default_format_loads_no_template_engine(config: Path) -> None:
+    # Jinja2 is for templates from the config (and HTML); the default markdown and text need none.
+    loaded = _loaded("test-notify", "terminal", "-c", str(config), cwd=config.parent)
+    assert loaded == {"status": 0, "heavy": [], "extractor": False}
+
+
 def test_a_real_channel_url_is_still_checked_by_apprise(tmp_path: Path) -> None:
     path = tmp_path / "config.yaml"
     path.write_text("database: sqlite:///x.db\nchannels:\n  bad: tgram://\n")
@@ -99,3 +105,18 @@ def test_once_loads_only_the_http_client_before_its_first_request(tmp_path: Path
         [sys.executable, "-c", probe], cwd=tmp_path, capture_output=True, text=True, timeout=120
     )
     assert json.loads(done.stdout) == {"heavy": ["aiohttp"], "pipeline": []}, done.stderr
+
+
+def test_the_pipeline_leaves_extraction_and_feed_parsing_to_where_they_are_used(tmp_path: Path) -> None:
+    """The main process of `once` and `run` fetches, places and writes; the worker processes extract (their
+    fork server loads the extractor), and feedparser loads with the first feed. Neither is on the way to
+    the first poll."""
+    probe = (
+        "import json, sys\n"
+        "import pantau.pipeline\n"
+        "print(json.dumps(sorted(m for m in ('pantau.extract.article', 'feedparser') if m in sys.modules)))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", probe], cwd=tmp_path, capture_output=True, text=True, timeout=120
+    )
+    assert json.loads(done.stdout) == [], done.stderr

@@ -2,15 +2,23 @@
 
 from __future__ import annotations
 
+import hashlib
+import importlib
 import os
+import re
 import subprocess
 import sys
+import unicodedata
 from pathlib import Path
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pantau.dedupe import fingerprint, same_story, similarity
+from pantau.dedupe import content_hash, fingerprint, same_story, similarity
+from pantau.dedupe.fingerprint import words
+
+FP = importlib.import_module("pantau.dedupe.fingerprint")  # the module: the package exports the function
 
 _word = st.text(alphabet="abcdefghijklmnopqrstuvwxyzéü", min_size=2, max_size=9)
 _words = st.lists(_word, min_size=40, max_size=160)
@@ -78,3 +86,121 @@ def test_signatures_are_the_same_in_every_process() -> None:
         for seed in ("1", "2")
     }
     assert len(outs) == 1 and len(outs.pop()) > 100
+
+
+# Fingerprints are stored and compared with those of articles read after a restart or an upgrade: the same
+# text must keep its fingerprint (the exact hash, the signature, the entities) and its content hash.
+_STORED = [
+    (
+        "The harbour was closed on Tuesday. Mayor Rina Aziz said 1,300 ferries and 2.5 million passengers were "
+        "delayed in 2024; the Council of Jakarta agreed.",
+        "Harbour closed: 1,300 ferries delayed",
+        ("5a47bebc9a8c7030", "27bc743c757f4544", 23, "8fd153da215e00be"),
+        ("1300", "25", "aziz", "council", "harbour", "jakarta", "mayor", "rina", "^1300", "^harbour"),
+    ),
+    (
+        "Presiden Joko Widodo bertemu Perdana Menteri Jepang di Tokyo. Korea Selatan dan Amerika Serikat "
+        "mengirim 12 kapal ke Laut China Selatan, kata Reuters.",
+        "Jokowi di Tokyo",
+        ("8c0d030a9d797439", "c83c39845adde15d", 19, "eb3ee0ef0c4005e9"),
+        (
+            "12",
+            "china",
+            "japan",
+            "joko",
+            "jokowi",
+            "korea",
+            "reuters",
+            "sea",
+            "south",
+            "states",
+            "tokyo",
+            "united",
+            "widodo",
+            "^jokowi",
+            "^tokyo",
+        ),
+    ),
+    (
+        "İstanbul'da ＮＡＴＯ zirvesi: Ünlü NA\u00adTO liderleri Kiev'e 45.000 asker gönderiyor, café résumé "
+        "naïve façade.",
+        "ＮＡＴＯ İstanbul",
+        ("49a30c9d88790af1", "13836d94f750cd83", 13, "dbb682c9333a83ac"),
+        ("45000", "kyiv", "nato"),
+    ),
+    (
+        "中国 日本 東京 ２０２６年 北京市",
+        "中国",
+        ("7f686f72ba08aaa7", "ff00dc2cab5c2cec", 1, "5a103b60cb88dcc8"),
+        ("２０２６",),
+    ),
+    (
+        "short",
+        "Only the Title Here",
+        ("7729a1ab96afaaab", "873d8334abda263a", 1, "06bbf16625c44486"),
+        ("here", "only", "title", "^here", "^only", "^title"),
+    ),
+    ("", "", ("", "e3b0c44298fc1c14", 0, "01ba4719c80b6fe9"), ()),
+]
+
+
+@pytest.mark.parametrize(("body", "title", "hashes", "entities"), _STORED)
+def test_a_text_keeps_the_fingerprint_and_content_hash_it_was_stored_with(
+    body: str, title: str, hashes: tuple[str, str, int, str], entities: tuple[str, ...]
+) -> None:
+    fp = fingerprint(body, title)
+    signature = hashlib.sha256(fp.signature).hexdigest()[:16]
+    assert (fp.exact, signature, fp.size, content_hash(title, body)[:16]) == hashes
+    assert fp.entities == entities
+
+
+_TEXT = st.text(
+    alphabet=st.one_of(
+        st.characters(max_codepoint=0x7F),
+        st.sampled_from("İıſ\u212aÉéßﬁ\u00ad\u200b\u00a0\u2003٣２Ｎ中"),
+        st.characters(),
+    ),
+    max_size=60,
+)
+
+
+@given(_TEXT)
+def test_words_are_the_casefolded_unaccented_word_characters(text: str) -> None:
+    folded = unicodedata.normalize("NFKC", text).casefold()
+    unaccented = "".join(c for c in unicodedata.normalize("NFKD", folded) if not unicodedata.combining(c))
+    assert words(text) == re.findall(r"\w+", unaccented)
+
+
+@given(_TEXT, _TEXT)
+def test_the_content_hash_reads_the_casefolded_text_with_its_spacing_collapsed(title: str, body: str) -> None:
+    def fold(text: str) -> str:
+        return re.sub(r"\s+", " ", unicodedata.normalize("NFKC", text).casefold()).strip()
+
+    expected = hashlib.sha256((fold(title) + "\n" + fold(body)).encode("utf-8", "surrogatepass")).hexdigest()
+    assert content_hash(title, body) == expected
+
+
+_PHRASE_BITS = st.sampled_from(
+    [
+        *FP._EXONYM_PHRASES,
+        *FP._EXONYM_STARTS,
+        "Selatan",
+        "Serikat",
+        "AS",
+        "Kiev",
+        " ",
+        "-",
+        "_",
+        "é",
+        "x",
+        "1",
+        ".",
+    ]
+)
+
+
+@given(st.lists(_PHRASE_BITS, max_size=12))
+def test_names_are_read_after_every_exonym_phrase_is_put_in_english(bits: list[str]) -> None:
+    text = "".join(bits)
+    english = FP._EXONYM_RE.sub(lambda m: FP._EXONYM_PHRASES[m.group()], text)
+    assert FP._names(text) == {key for name in FP._NAME.findall(english) if (key := FP._name_key(name))}

@@ -5,13 +5,24 @@ first page, the page's number and the next page, or null."""
 from __future__ import annotations
 
 import json
+import re
+import string
 from pathlib import Path
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pantau.extract.pager import MAX_PAGES, continues, is_pager_line, next_page
+from pantau.extract.pager import (
+    _CASE_TWINS,
+    _MAYBE,
+    MAX_PAGES,
+    PAGE_PARAMS,
+    _maybe_pager,
+    continues,
+    is_pager_line,
+    next_page,
+)
 
 PAGES = Path(__file__).resolve().parents[1] / "data" / "pagers"
 CASES = sorted(p.name.removesuffix(".html") for p in PAGES.glob("*.html"))
@@ -96,3 +107,70 @@ def test_whatever_the_page_the_next_page_continues_the_article(bits: list[str], 
 )
 def test_a_pagers_own_line_is_told_from_article_text(text: str, pager: bool) -> None:
     assert is_pager_line(text) is pager
+
+
+# Pieces of what the quick pager test looks for, in several cases, with what can sit around them and change
+# the answer: word characters (ASCII and not), spaces, quotes, digits of other scripts, and the non-ASCII
+# letters that IGNORECASE takes for ASCII ones.
+_TEXT_BITS = st.sampled_from(
+    [
+        *("rel", "REL", "=", '"', "'", ">", " ", "\t", "\u00a0", ":", "-", "_", "?", "&", "&amp;"),
+        *("next", "NEXT", "Next", "nExt", "ne", "xt", "selanjutnya", "Berikutnya", "LANJUT", "lanjutkan"),
+        *("pag", "PAG", "Pag", "page", "Pages", "inat", "ing", "er", "numbers", "Links", "halaman", "HAL"),
+        *("Paginate", "paging", "PAGER", "page-numbers", "pagenumbers", "Page-Links", "pagelinks"),
+        *sorted(PAGE_PARAMS),
+        *("PAGE", "Start", "1", "42", "\u0663", "x", "s", "é", "ß", "日本", "🙂", "\ud800"),
+        *("\u0130", "\u0131", "\u017f", "\u212a", "İ", "ı", "ſ"),
+    ]
+)
+
+
+@settings(max_examples=1000, deadline=None)
+@given(st.lists(st.one_of(_TEXT_BITS, st.text(max_size=2)), max_size=8))
+def test_the_quick_pager_test_answers_as_the_pattern_does(bits: list[str]) -> None:
+    html = "".join(bits)
+    assert _maybe_pager(html) is (_MAYBE.search(html) is not None)
+
+
+@pytest.mark.parametrize(
+    "html",
+    [
+        '<link rel="next" href="/2">',
+        "<a>Selanjutnya</a>",
+        '<div class="Pagination">',
+        '<ul class="paging">',
+        '<nav class="pager">',
+        '<span class="page-numbers">',
+        '<div class="PageLinks">',
+        "<p>Halaman 2</p>",
+        "<span>Pages : 1 2</span>",
+        '<a href="/a?foo=1&start=10">',
+        '<a href="/a?PG=3">',
+        "<a>Lanjut</a>",
+        "<p>Pageſ: 2</p>",
+        "<p>Ber\u0131\u212autnya</p>",
+    ],
+)
+def test_the_quick_pager_test_sees_what_the_pattern_sees(html: str) -> None:
+    assert _MAYBE.search(html) is not None
+    assert _maybe_pager(html)
+
+
+@pytest.mark.parametrize(
+    "html",
+    [
+        "<p>Nextcloud, annext, pagoda</p>",
+        '<a href="/a?x=1&pages=2&p=x">',
+        "<p>épage:</p>",
+        "<p>Pa\u0130ge: 2</p>",
+    ],
+)
+def test_the_quick_pager_test_ignores_what_the_pattern_ignores(html: str) -> None:
+    assert _MAYBE.search(html) is None
+    assert not _maybe_pager(html)
+
+
+def test_the_non_ascii_letters_ignorecase_takes_for_ascii_ones_are_all_known() -> None:
+    everything = "".join(chr(c) for c in range(0x80, 0x110000) if not 0xD800 <= c < 0xE000)
+    twins = re.findall("|".join(string.ascii_lowercase), everything, re.IGNORECASE)
+    assert sorted(twins) == sorted(_CASE_TWINS)

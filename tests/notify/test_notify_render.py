@@ -7,12 +7,12 @@ import os
 import re
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from zoneinfo import ZoneInfo
+from zoneinfo import ZoneInfo, available_timezones
 
 import pytest
 import yaml
 from apprise.conversion import markdown_to_html
-from hypothesis import example, given
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from support.alerts import make_alert
 
@@ -185,6 +185,28 @@ CASES = yaml.safe_load((Path(__file__).parent / "render_cases.yaml").read_text(e
 @pytest.mark.parametrize("case", CASES, ids=[c["id"] for c in CASES])
 def test_time_in_the_users_zone(case: dict[str, str]) -> None:
     assert format_time(datetime.fromisoformat(case["utc"]), ZoneInfo(case["zone"])) == case["expected"]
+
+
+def _strftime_reading(when: datetime, tz: ZoneInfo) -> str:
+    """format_time as the standard library's strftime spells it (the offset cut to hours and minutes)."""
+    local = when.astimezone(tz)
+    offset = local.strftime("%z")
+    offset_text = f"UTC{offset[:3]}:{offset[3:5]}" if offset not in ("", "+0000") else "UTC"
+    abbrev = local.strftime("%Z")
+    name = f"{abbrev} ({offset_text})" if abbrev and abbrev[0].isalpha() and abbrev != "UTC" else offset_text
+    return local.strftime("%-d %b %Y %H:%M ") + name
+
+
+ZONES = sorted(available_timezones())
+
+
+@given(
+    st.datetimes(min_value=datetime(1850, 1, 1), max_value=datetime(2100, 1, 1), timezones=st.just(UTC)),
+    st.sampled_from(ZONES),
+)
+@settings(deadline=None)  # loading a zone's file the first time takes a while on a busy machine
+def test_time_reads_as_strftime_would_write_it_in_every_zone(when: datetime, zone: str) -> None:
+    assert format_time(when, ZoneInfo(zone)) == _strftime_reading(when, ZoneInfo(zone))
 
 
 @given(st.text())

@@ -1,5 +1,5 @@
-"""Opening a store whose schema is already the newest does not load Alembic (a share of every command's
-start-up), and still migrates a fresh or older database, on SQLite and PostgreSQL."""
+"""Opening a store does not load Alembic (a share of every command's start-up) when its schema is already
+the newest or the database is fresh, and still migrates an older database, on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
@@ -37,9 +37,17 @@ def test_the_newest_revision_read_from_the_scripts_is_alembics_head() -> None:
     assert newest_revision() == _alembic_head()
 
 
-def test_fresh_database_is_migrated_then_reopened_without_alembic(store_url: str) -> None:
-    assert _opened_with_alembic(store_url)  # fresh: Alembic creates the schema
+def test_fresh_database_is_created_then_reopened_without_alembic(store_url: str) -> None:
+    assert not _opened_with_alembic(store_url)  # fresh: created from the table definitions
     assert not _opened_with_alembic(store_url)  # up to date: a plain query says so
+
+
+def test_an_older_schema_is_upgraded_with_alembic(store_url: str) -> None:
+    engine = make_engine(store_url)
+    migrate(engine, "0001")
+    engine.dispose()
+    assert _opened_with_alembic(store_url)
+    assert not _opened_with_alembic(store_url)
 
 
 def test_an_older_schema_is_still_upgraded(store_url: str) -> None:

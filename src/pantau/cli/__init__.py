@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import gc
 import os
 import signal
 import sys
@@ -87,6 +88,11 @@ def main(argv: Sequence[str] | None = None) -> None:
                 os.dup2(devnull, stream.fileno())
         os.close(devnull)
         sys.exit(EXIT_PIPE)
+    # The command is done and has closed what it opened. Left alone, the interpreter's teardown collects
+    # the whole heap (every module's cycles) just to give the memory back to the system a moment before the
+    # process ends anyway: 0.2-0.4 s after `pantau once`. Frozen objects are left out of those collections;
+    # the exit handlers (logging's flush included) and the standard streams' flush still run.
+    gc.freeze()
     sys.exit(status)
 
 

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-import re
 import unicodedata
 from urllib.parse import SplitResult, urlsplit, urlunsplit
 
@@ -74,7 +73,6 @@ _PATH_SAFE = _UNRESERVED | _SUB_DELIMS | frozenset(":@/")
 # '&', '=' and '+' keep their meaning inside a query component, so they stay as they were written.
 _QUERY_SAFE = (_UNRESERVED | _SUB_DELIMS | frozenset(":@/?")) - frozenset("&=")
 _HEX = frozenset("0123456789abcdefABCDEF")
-_WS = re.compile(r"\s+")
 
 
 def canonical_url(url: str, page_canonical: str | None = None) -> str:
@@ -109,7 +107,8 @@ def content_hash(title: str, body: str) -> str:
 
 
 def _fold(text: str) -> str:
-    return _WS.sub(" ", unicodedata.normalize("NFKC", text).casefold()).strip()
+    # split() cuts at what `\s` matches: the same as collapsing whitespace runs to " " and stripping.
+    return " ".join(unicodedata.normalize("NFKC", text).casefold().split())
 
 
 def _usable_canonical(own: str, other: str) -> bool:

@@ -12,8 +12,6 @@ import time
 from datetime import UTC, datetime
 from typing import Any
 
-import feedparser
-
 from pantau.discover.common import absolute_http, clean_text, html_text, parse_w3c_datetime, unique_links
 from pantau.errors import DiscoverError
 from pantau.models import Link, Page
@@ -23,6 +21,8 @@ SUMMARY_MAX = 1000
 
 def parse_feed(page: Page) -> tuple[Link, ...]:
     """Entries of an RSS/RDF/Atom feed; DiscoverError if the bytes are not a feed."""
+    import feedparser  # here, not at the top: most sources are listings, and `once` starts sooner
+
     headers = {"content-location": page.final_url, "content-type": _content_type(page)}
     # A BytesIO, never bytes: feedparser opens a bytes argument as a local file name if it can.
     parsed = feedparser.parse(io.BytesIO(page.body), response_headers=headers, sanitize_html=True)

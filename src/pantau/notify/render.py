@@ -14,12 +14,13 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, tzinfo
+from datetime import UTC, datetime, timedelta, tzinfo
 from urllib.parse import unquote, urlsplit
 
 from pantau.models import Alert
 
 TITLE_LIMIT = 200  # subjects longer than this get cut by most mail clients and chat previews anyway
+_ZERO = timedelta(0)
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 # Punctuation that means something to markdown or HTML *inline*; block markers (#, -, +, 1.) need no
 # escape because scraped text never starts a line.
@@ -77,12 +78,16 @@ def _link(url: str) -> str:
 def format_time(when: datetime, tz: tzinfo) -> str:
     """'25 Nov 2026 14:05 WIB (UTC+07:00)': the zone's abbreviation for people, the offset for certainty."""
     local = (when if when.tzinfo else when.replace(tzinfo=UTC)).astimezone(tz)
-    offset = local.strftime("%z")
-    offset_text = f"UTC{offset[:3]}:{offset[3:5]}" if offset not in ("", "+0000") else "UTC"
-    abbrev = local.strftime("%Z")
-    # Zones without a letter abbreviation report "+07" as %Z; the offset alone says it better.
+    # Read from the fields, not strftime (a C call with time-zone work behind it, several per alert).
+    offset = local.utcoffset()
+    offset_text = "UTC"
+    if offset:
+        minutes = int(abs(offset).total_seconds()) // 60  # seconds of an odd historical offset dropped
+        offset_text = f"UTC{'-' if offset < _ZERO else '+'}{minutes // 60:02d}:{minutes % 60:02d}"
+    abbrev = local.tzname() or ""
+    # Zones without a letter abbreviation report "+07" as their name; the offset alone says it better.
     name = f"{abbrev} ({offset_text})" if abbrev and abbrev[0].isalpha() and abbrev != "UTC" else offset_text
-    return f"{local.day} {_MONTHS[local.month - 1]} {local.year} {local:%H:%M} {name}"
+    return f"{local.day} {_MONTHS[local.month - 1]} {local.year} {local.hour:02d}:{local.minute:02d} {name}"
 
 
 def _snippet(snippet: str) -> str:

@@ -4,6 +4,7 @@ The default markdown comes from render.py; text is that markdown read as plain t
 template here. A channel or rule may bring its own Jinja2 template (config `template:`): it runs in Jinja's
 sandbox, and every value it prints is escaped for the channel's format (HTML entities for html, markdown
 escapes for markdown), so scraped titles and snippets can never inject markup. Pure: no I/O, no clock.
+Jinja2 loads with the first template used: the default markdown and text need none.
 """
 
 from __future__ import annotations
@@ -11,11 +12,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import tzinfo
 from functools import lru_cache
-from typing import Any
-
-from jinja2 import Template, Undefined
-from jinja2.sandbox import SandboxedEnvironment
-from markupsafe import Markup
+from typing import TYPE_CHECKING, Any
 
 from pantau.models import Alert
 from pantau.notify.render import (
@@ -27,6 +24,10 @@ from pantau.notify.render import (
     render_digest,
     to_plain,
 )
+
+if TYPE_CHECKING:
+    from jinja2 import Template
+    from jinja2.sandbox import SandboxedEnvironment
 
 DEFAULT_HTML_ALERT = """\
 <p><strong>{{ title }}</strong></p>
@@ -50,11 +51,14 @@ DEFAULT_HTML_DIGEST = """\
 """
 
 
-class _Lenient(Undefined):
-    """A misspelt variable renders as nothing rather than failing a delivery at 3 a.m."""
-
-
 def _environment(fmt: str) -> SandboxedEnvironment:
+    from jinja2 import Undefined
+    from jinja2.sandbox import SandboxedEnvironment
+    from markupsafe import Markup
+
+    class _Lenient(Undefined):
+        """A misspelt variable renders as nothing rather than failing a delivery at 3 a.m."""
+
     if fmt == "html":
         return SandboxedEnvironment(autoescape=True, undefined=_Lenient, keep_trailing_newline=True)
 

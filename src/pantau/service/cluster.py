@@ -44,6 +44,7 @@ from pantau.clock import Clock
 from pantau.config import Config, config_from_text
 from pantau.errors import ConfigError
 from pantau.fetch import Fetcher, make_client
+from pantau.heap import settle
 from pantau.notify.deliver import Notifier
 from pantau.notify.outbox import deliver_due
 from pantau.pipeline import Context, analyser_for, poll_source
@@ -148,6 +149,7 @@ class Cluster:
                 self.config, self.store, Fetcher(client, clock=self.clock), self.clock, self.analyser
             )
             self.publish()
+            settle()  # the collector leaves the start-up heap alone from here (pantau.heap)
             web_runner = await serve_web(
                 lambda: self.config,
                 self.store,

@@ -27,6 +27,7 @@ from pantau.clock import Clock
 from pantau.config import Config, load_config
 from pantau.errors import ConfigError, DeliveryError
 from pantau.fetch import Fetcher, make_client
+from pantau.heap import settle
 from pantau.notify.deliver import Notifier
 from pantau.notify.outbox import deliver_due
 from pantau.notify.render import Message
@@ -85,6 +86,7 @@ class Service:
             self._schedule()
             self.scheduler.start()
             watcher = self._watch()
+            settle()  # the collector leaves the start-up heap alone from here (pantau.heap)
             log.info(
                 "pantau running: %s, %s",
                 count(len(self.config.sources), "source"),

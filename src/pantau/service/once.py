@@ -3,7 +3,8 @@
 `open_and_run_once` (the `once` command) gets the first request out early: the HTTP client is all it loads
 before asking for the robots.txt of every source's origin, which no store is needed for. The pipeline's
 modules load and the store opens in a thread meanwhile, so the event loop goes on sending and reading;
-the worker processes start (Analyser.start) before the store opens, so the first pages do not wait for them.
+the analysis modules load first, so that the worker processes start (Analyser.start) while the rest of the
+pipeline loads and the store opens: the first pages do not wait for them.
 The notifier (apprise and its plugin table) loads only after the poll.
 """
 
@@ -18,6 +19,7 @@ from typing import TYPE_CHECKING
 from pantau.clock import Clock
 from pantau.config import Config
 from pantau.fetch import Fetcher, make_client
+from pantau.heap import settle
 
 if TYPE_CHECKING:
     from pantau.analyse import Analyser
@@ -49,13 +51,13 @@ async def _pass(
         async with make_client() as client:
             fetcher = Fetcher(client, clock=clock)
             async with fetcher.robots_ahead(_first_pages(config, only)):
-                await asyncio.to_thread(_load_pipeline)
-                from pantau.pipeline import analyser_for
-
-                # The workers start (in a thread: the fork server takes a while) as the store opens.
-                analyser = closing.enter_context(analyser_for(config))
+                # The workers start (in a thread: the fork server takes a while) as the rest of the
+                # pipeline loads and the store opens.
+                analyser = closing.enter_context(await asyncio.to_thread(_analyser, config))
                 analyser.start()
+                await asyncio.to_thread(_load_pipeline)
                 store = closing.enter_context(await asyncio.to_thread(opening))
+                settle()  # the collector leaves the start-up heap alone from here (pantau.heap)
                 polls = await _poll(config, store, fetcher, clock, only, analyser)
         return PassResult(polls, await _deliver(config, store, clock))
 
@@ -64,6 +66,13 @@ def _first_pages(config: Config, only: str | None) -> list[tuple[str, str]]:
     """(url, user agent) of each source's page. A source whose feed was found earlier asks for the feed
     instead: usually on the same origin, and otherwise its page's robots.txt is one request to spare."""
     return [(s.url, s.user_agent) for s in config.sources if only is None or s.name == only]
+
+
+def _analyser(config: Config) -> Analyser:
+    """As pipeline.analyser_for, but loading only the analysis modules (a third of the pipeline's)."""
+    from pantau.analyse import Analyser, default_workers
+
+    return Analyser(config.ruleset, default_workers() if config.workers is None else config.workers)
 
 
 def _load_pipeline() -> None:

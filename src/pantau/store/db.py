@@ -15,7 +15,19 @@ from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Connection, Engine, create_engine, event, inspect, text
+from sqlalchemy import (
+    Column,
+    Connection,
+    Engine,
+    MetaData,
+    PrimaryKeyConstraint,
+    String,
+    Table,
+    create_engine,
+    event,
+    inspect,
+    text,
+)
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError, SQLAlchemyError
 from sqlalchemy.pool import StaticPool
 
@@ -27,6 +39,14 @@ if TYPE_CHECKING:
 MIGRATIONS = Path(__file__).parent / "migrations"
 CONNECT_TIMEOUT = 5  # seconds, PostgreSQL
 SCHEMA_LOCK = 0x70616E7464  # "pantd": the PostgreSQL advisory lock held while the schema is upgraded
+
+# Alembic's record of the revision applied, as Alembic creates it, for a schema created without Alembic.
+_ALEMBIC_VERSION = Table(
+    "alembic_version",
+    MetaData(),
+    Column("version_num", String(32), nullable=False),
+    PrimaryKeyConstraint("version_num", name="alembic_version_pkc"),
+)
 
 
 @dataclass(frozen=True)
@@ -90,24 +110,23 @@ def _sqlite_begin(connection: Any) -> None:
 def migrate(engine: Engine, revision: str = "head", queue: QueueSchema | None = None) -> list[str]:
     """Bring the schema up to date, one process at a time; returns what changed (empty: nothing to do).
 
-    A schema already at the newest revision is recognised without loading Alembic (a visible share of a
-    command's start-up): the common case of every `pantau once`.
+    Neither case loads Alembic (a visible share of a command's start-up): a schema already at the newest
+    revision is recognised by a plain read (the common case of every `pantau once`), and an empty database
+    gets the newest schema straight from the table definitions, stamped with the newest revision, as
+    running every script from the first would leave it (tests/store/test_schema_matches_tables.py).
     """
     try:
         with engine.begin() as connection:
             if connection.dialect.name == "postgresql":
                 connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": SCHEMA_LOCK})
-            if queue is None and revision == "head" and _applied_revision(connection) == newest_revision():
-                return []
-            from alembic import command
-            from alembic.runtime.migration import MigrationContext
-
-            cfg = _alembic()
-            before = MigrationContext.configure(connection).get_current_revision()
-            cfg.attributes["connection"] = connection
-            command.upgrade(cfg, revision)
-            after = MigrationContext.configure(connection).get_current_revision()
-            changed = [f"pantau schema {before or 'none'} -> {after}"] if before != after else []
+            applied, head = _applied_revision(connection), newest_revision()
+            if revision == "head" and applied is not None and applied == head:
+                changed = []
+            elif revision == "head" and head is not None and _empty(connection):
+                _create(connection, head)
+                changed = [f"pantau schema none -> {head}"]
+            else:
+                changed = _upgrade(connection, revision)
             if queue is not None:
                 changed += _apply_queue_schema(connection, queue)
     except OperationalError as exc:
@@ -117,6 +136,33 @@ def migrate(engine: Engine, revision: str = "head", queue: QueueSchema | None = 
     except SQLAlchemyError as exc:
         raise StoreError(f"store: migration failed: {exc}") from None
     return changed
+
+
+def _empty(connection: Connection) -> bool:
+    """No table of pantau's yet, nor Alembic's record (the tables of a job queue may be there)."""
+    from pantau.store.tables import METADATA
+
+    return not {*METADATA.tables, _ALEMBIC_VERSION.name} & set(inspect(connection).get_table_names())
+
+
+def _create(connection: Connection, head: str) -> None:
+    from pantau.store.tables import METADATA
+
+    METADATA.create_all(connection, checkfirst=False)
+    _ALEMBIC_VERSION.create(connection)
+    connection.execute(_ALEMBIC_VERSION.insert().values(version_num=head))
+
+
+def _upgrade(connection: Connection, revision: str) -> list[str]:
+    from alembic import command
+    from alembic.runtime.migration import MigrationContext
+
+    cfg = _alembic()
+    before = MigrationContext.configure(connection).get_current_revision()
+    cfg.attributes["connection"] = connection
+    command.upgrade(cfg, revision)
+    after = MigrationContext.configure(connection).get_current_revision()
+    return [f"pantau schema {before or 'none'} -> {after}"] if before != after else []
 
 
 def outdated(engine: Engine, queue: QueueSchema | None = None) -> str | None:
