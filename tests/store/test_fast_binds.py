@@ -176,3 +176,43 @@ def test_what_it_cannot_bind_is_refused_when_compiled(dialect: str) -> None:
     literal = select(JOB.c.id).where(JOB.c.id == bindparam("id", literal_execute=True))
     with pytest.raises(ValueError, match="literal_execute"):
         _Compiled(literal, ENGINES[dialect], ["id"])
+
+
+@pytest.mark.parametrize("dialect", ["sqlite", "postgresql"])
+@given(moments=st.lists(st.sampled_from(range(3)) | aware, min_size=1, max_size=8))
+def test_processors_shared_between_statements_bind_what_sqlalchemy_would(
+    dialect: str, moments: list[int | datetime]
+) -> None:
+    # Two statements share their datetime processor's memo (`shared`), as the store's fast path does; the
+    # same moment object bound again (an int here picks one of three objects), or another one in between,
+    # is bound as SQLAlchemy would bind it.
+    objects = [datetime(2026, 11, 30, 12, i, tzinfo=timezone(timedelta(hours=i))) for i in range(3)]
+    shared: dict[Any, Any] = {}
+    engine = ENGINES[dialect]
+    (insert, insert_keys), (upd, update_keys) = statements(dialect)["insert"], statements(dialect)["update"]
+    fast = {
+        "insert": _Compiled(insert, engine, insert_keys, shared),
+        "update": _Compiled(upd, engine, update_keys, shared),
+    }
+    for n, moment in enumerate(moments):
+        at = objects[moment] if isinstance(moment, int) else moment
+        for name, values in (
+            ("insert", {"id": n, "source": "wire", "tries": 0, "due at": at, "note": None}),
+            ("update", {"job": n, "why": None, "at": at}),
+        ):
+            stmt, keys = statements(dialect)[name]
+            assert fast[name].binds(values) == expected(
+                stmt.compile(dialect=engine.dialect, column_keys=keys), values
+            )
+
+
+@pytest.mark.parametrize("dialect", ["sqlite", "postgresql"])
+def test_rows_as_tuples_bind_as_the_same_rows_as_dicts(dialect: str) -> None:
+    # executemany_rows hands SQLite's driver the tuples as they are only when they are exactly the binds
+    plain = DIALECTS[dialect].insert(JOB)  # type: ignore[attr-defined]
+    keys = ["id", "source", "state", "tries", "note"]
+    fast = _Compiled(plain, ENGINES[dialect], keys)
+    assert fast.takes_as_is(keys) == (dialect == "sqlite")
+    assert not fast.takes_as_is(list(reversed(keys)))
+    with_time = _Compiled(plain, ENGINES[dialect], [*keys, "due at"])
+    assert not with_time.takes_as_is([*keys, "due at"])  # the datetime is processed

@@ -62,6 +62,23 @@ def test_a_copy_in_the_same_batch_joins_its_original_and_alerts_once(store: Stor
     assert story_of(store, copy) == story_of(store, first) != story_of(store, other)
 
 
+def test_each_new_article_of_a_batch_counts_for_its_source(store: Store) -> None:
+    for name in ("kyodo", "warta"):
+        store.ensure_source(name)
+    store.place_articles(
+        [
+            placement("kyodo", WIRE, 1),
+            placement("warta", UNRELATED, 2),
+            placement("kyodo", UNRELATED + " Later.", 3),
+            placement("kyodo", WIRE, 1),  # the same URL again: known, not counted
+        ]
+    )
+    kyodo, warta = store.source_health("kyodo"), store.source_health("warta")
+    assert (kyodo.articles_seen, warta.articles_seen) == (2, 1)
+    assert kyodo.last_new_article_at == T0 + timedelta(minutes=3)  # its last new article, not its first
+    assert warta.last_new_article_at == T0 + timedelta(minutes=2)
+
+
 def test_one_failing_placement_costs_only_itself(store: Store) -> None:
     results = store.place_articles(
         [placement("kyodo", WIRE, 1), placement("warta", UNRELATED, 2, fail=True), placement("a", WIRE, 3)]

@@ -18,8 +18,11 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, replace
+from functools import partial
 
-from pantau.dedupe.fingerprint import Fingerprint, similarity
+import numpy as np
+
+from pantau.dedupe.fingerprint import PERMUTATIONS, Fingerprint, similarity
 from pantau.models import Match
 
 __all__ = [
@@ -136,15 +139,49 @@ def same_story(a: Fingerprint, b: Fingerprint) -> bool:
 def _verdict(a: Fingerprint, b: Fingerprint) -> tuple[str, float]:
     """The verdict on two texts: "same", "other figures" (alike words, disagreeing figures, places or
     headline) or "different", with the estimated containment it rests on (1.0 for exact copies)."""
+    return _judged(a, b, similarity(a, b)[1], lambda: _Facets.of(a))
+
+
+def _judged(
+    a: Fingerprint, b: Fingerprint, containment: float, facets: Callable[[], _Facets]
+) -> tuple[str, float]:
+    """_verdict given the estimated containment of the two texts and `a`'s facets (asked for only when
+    the words alike make the figures matter)."""
     if a.exact and a.exact == b.exact:
         return "same", 1.0
-    containment = similarity(a, b)[1]
     shared = containment * min(a.size, b.size)
     if containment < MIN_CONTAINMENT or shared < MIN_SHARED_SHINGLES:
         return "different", containment
-    if disagreement(a, b):
+    if _disagreement(facets(), _Facets.of(b)):
         return "other figures", containment
     return "same", containment
+
+
+@dataclass(frozen=True)
+class _Facets:
+    """A fingerprint's entities as `disagreement` reads them, sorted out once (the properties of
+    Fingerprint go through every entity on each use)."""
+
+    figures: frozenset[str]
+    names: frozenset[str]
+    title: frozenset[str]  # the title's own figures and names
+    title_figures: frozenset[str]
+
+    @classmethod
+    def of(cls, fp: Fingerprint) -> _Facets:
+        """The facets of `fp`, from a memo: the articles of a busy story are candidates again and again."""
+        found = _FACETS.get(fp)
+        if found is None:
+            if len(_FACETS) >= _FACETS_KEPT:
+                _FACETS.clear()  # a memo, not state: the facets are the same with or without it
+            title = fp.title_entities
+            title_figures = frozenset(e for e in title if e[0].isdigit())
+            found = _FACETS[fp] = cls(fp.figures, fp.names, title, title_figures)
+        return found
+
+
+_FACETS: dict[Fingerprint, _Facets] = {}
+_FACETS_KEPT = 1024  # fingerprints whose facets are remembered (a few KB each)
 
 
 def disagreement(a: Fingerprint, b: Fingerprint) -> str | None:
@@ -159,20 +196,43 @@ def disagreement(a: Fingerprint, b: Fingerprint) -> str | None:
       with a byline and a dated dateline has names of its own, but keeps most of its figures), of at
       least three figures on each side.
     """
+    return _disagreement(_Facets.of(a), _Facets.of(b))
+
+
+def _disagreement(a: _Facets, b: _Facets) -> str | None:
     fa, fb = a.figures, b.figures
     differ = _figures_differing(fa, fb)
     if differ > 0.5:
         return "figures"
     # Outlets retitle a copy in their own words ("Tokyo" for "Japan"), but keep its figures.
-    ta = {e for e in a.title_entities if e[0].isdigit()}
-    tb = {e for e in b.title_entities if e[0].isdigit()}
-    if ta - fb - b.title_entities and tb - fa - a.title_entities:
+    if a.title_figures - fb - b.title and b.title_figures - fa - a.title:
         return "headline"
     na, nb = _own_names(a.names - b.names), _own_names(b.names - a.names)
     enough = min(len(fa), len(fb)) >= 3  # one figure of two (a dateline's date) says little
     if min(len(na), len(nb)) >= MIN_OWN_NAMES and enough and differ >= 0.5:
         return "places"
     return None
+
+
+def _containments(fp: Fingerprint, others: Sequence[Fingerprint]) -> list[float]:
+    """`similarity(fp, other)[1]` for each of `others`, with the signatures compared in one array operation
+    (one numpy call per candidate cost more than the comparing)."""
+    width = len(fp.signature)
+    stacked = [i for i, b in enumerate(others) if width and len(b.signature) == width and b.exact != fp.exact]
+    out = [0.0] * len(others)
+    for i in set(range(len(others))).difference(stacked):  # no signature, or an exact copy
+        out[i] = similarity(fp, others[i])[1]
+    if stacked:
+        table = np.frombuffer(b"".join(others[i].signature for i in stacked), dtype="<u4")
+        equal = np.count_nonzero(
+            table.reshape(len(stacked), -1) == np.frombuffer(fp.signature, "<u4"), axis=1
+        )
+        for i, count in zip(stacked, equal.tolist(), strict=True):
+            size = others[i].size
+            jaccard = count / PERMUTATIONS  # as similarity() works it out, to the last bit
+            shared = jaccard / (1.0 + jaccard) * (fp.size + size)
+            out[i] = min(1.0, shared / max(1, min(fp.size, size)))
+    return out
 
 
 def _figures_differing(fa: frozenset[str], fb: frozenset[str]) -> float:
@@ -224,7 +284,12 @@ def choose_story(
     A story with any member that reads alike but disagrees on the figures is not joined, even when a
     figure-free excerpt of it (a copy trimmed to the lead) matches.
     """
-    verdicts = [(cand, *_verdict(fp, cand.fingerprint)) for cand in candidates]
+    prints = [cand.fingerprint for cand in candidates]
+    facets = partial(_Facets.of, fp)  # the new article's: from the memo after the first time
+    verdicts = [
+        (cand, *_judged(fp, other, containment, facets))
+        for cand, other, containment in zip(candidates, prints, _containments(fp, prints), strict=True)
+    ]
     vetoed = {cand.story_id for cand, verdict, _ in verdicts if verdict == "other figures"}
     best: tuple[float, int] | None = None
     for cand, verdict, containment in verdicts:

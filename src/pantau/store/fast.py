@@ -15,9 +15,11 @@ a restarted PostgreSQL costs one failed poll, not every poll after it.
 
 from __future__ import annotations
 
-import time
+import time as clock
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from datetime import date, datetime, time
+from decimal import Decimal
 from operator import itemgetter
 from typing import Any, NamedTuple
 
@@ -41,6 +43,41 @@ class _Bind(NamedTuple):
     process: Callable[[Any], Any] | None
 
 
+class _Last:
+    """A bind processor that remembers the last value it was given and what it made of it, shared by
+    the columns of one type. The hot path binds one moment (the article's fetch time) to a column of each
+    of several rows, and turning a datetime into SQLite's text is the dearest part of binding it.
+    Processors are pure functions of the value; values are compared by identity, so only the very same
+    object is taken from the memo."""
+
+    __slots__ = ("_process", "_result", "_value")
+
+    def __init__(self, process: Callable[[Any], Any]) -> None:
+        self._process = process
+        self._value: Any = _Last  # nothing bound yet (no bound value is this class)
+        self._result: Any = None
+
+    def __call__(self, value: Any) -> Any:
+        if value is not self._value:
+            self._result = self._process(value)
+            self._value = value
+        return self._result
+
+
+_IMMUTABLE = frozenset([datetime, date, time, bool, int, float, str, bytes, Decimal])
+
+
+def _shared(shared: dict[Any, _Last], type_: Any, process: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    """The memo for processors of this type (the type's cache key: its class and arguments), for types
+    of immutable values only: a list or dict bound twice may have changed in between."""
+    try:
+        if type_.python_type not in _IMMUTABLE:
+            return process
+        return shared.setdefault(type_._static_cache_key, _Last(process))
+    except (AttributeError, NotImplementedError, TypeError):  # no python_type, or no hashable cache key
+        return process
+
+
 class _Compiled:
     """One statement for one set of parameter names: its SQL text and how to turn values into binds.
 
@@ -53,7 +90,9 @@ class _Compiled:
     general lookup, bind by bind, which gives what `construct_params` would. What is not handled is
     refused at compile time, not bound wrongly."""
 
-    def __init__(self, stmt: ClauseElement, engine: Engine, keys: Sequence[str]) -> None:
+    def __init__(
+        self, stmt: ClauseElement, engine: Engine, keys: Sequence[str], shared: dict[Any, _Last] | None = None
+    ) -> None:
         compiled: Any = stmt.compile(dialect=engine.dialect, column_keys=list(keys))
         if compiled.insert_prefetch or compiled.update_prefetch:
             # Python-side column defaults are computed by SQLAlchemy's execution context, skipped here
@@ -70,6 +109,8 @@ class _Compiled:
             process = processors.get(name)
             if process is not None and not callable(process):  # a tuple type's processors
                 raise ValueError(f"no tuple-typed parameters on the fast path: {stmt}")
+            if process is not None and shared is not None:
+                process = _shared(shared, param.type, process)
             call = param.callable
             binds.append(_Bind(param.key, name, param.required, param.value, call, process))
         self._binds = tuple(binds)
@@ -115,9 +156,14 @@ class _Compiled:
             self._get = itemgetter(*fetched) if fetched else lambda values: ()
         self._plain = not self._fill and not self._process
         self._picked = tuple(picked)
+        self._fetched = tuple(fetched) if self._order is not None else None
         # named, and every value goes under its own key: a copy of the values is the binds
         self._copy = sorted(picked) == sorted((key, key) for key in keys)
         self._fast = True
+
+    def takes_as_is(self, names: Sequence[str]) -> bool:
+        """Whether a tuple of the values of `names`, in that order, is what the driver gets."""
+        return self._fast and self._plain and self._fetched == tuple(names)
 
     def binds(self, values: Mapping[str, Any]) -> Any:
         if not self._fast or values.keys() != self._keys:
@@ -180,6 +226,22 @@ class FastCursor:
             compiled = self._path.compiled(stmt, rows[0])
             self._cursor.executemany(compiled.sql, [compiled.binds(row) for row in rows])
 
+    def executemany_rows(
+        self, stmt: ClauseElement, names: tuple[str, ...], rows: Sequence[tuple[Any, ...]]
+    ) -> None:
+        """executemany with each row a tuple of the values of `names`, in that order. When the statement
+        binds just those, in that order and unprocessed (SQLite's qmark), the rows go to the driver as
+        they are; otherwise each becomes the values executemany would take."""
+        if not rows:
+            return
+        compiled = self._path.compiled(stmt, dict.fromkeys(names))
+        if compiled.takes_as_is(names):
+            self._cursor.executemany(compiled.sql, rows)
+        else:
+            self._cursor.executemany(
+                compiled.sql, [compiled.binds(dict(zip(names, row, strict=True))) for row in rows]
+            )
+
     def scalar(self, stmt: ClauseElement, values: Mapping[str, Any]) -> Any:
         row = self.execute(stmt, values).fetchone()
         return None if row is None else row[0]
@@ -195,12 +257,13 @@ class FastPath:
         self._connection: Any = None  # the pool's wrapper; it goes back to the pool on close()
         self._last_used = 0.0
         self._statements: dict[tuple[ClauseElement, tuple[str, ...]], _Compiled] = {}
+        self._processors: dict[Any, _Last] = {}  # bind processors by type (see _Last)
 
     def compiled(self, stmt: ClauseElement, values: Mapping[str, Any]) -> _Compiled:
         key = (stmt, tuple(values))
         found = self._statements.get(key)
         if found is None:
-            found = self._statements[key] = _Compiled(stmt, self._engine, key[1])
+            found = self._statements[key] = _Compiled(stmt, self._engine, key[1], self._processors)
         return found
 
     @contextmanager
@@ -223,7 +286,7 @@ class FastPath:
         else:
             cursor.close()
         finally:
-            self._last_used = time.monotonic()
+            self._last_used = clock.monotonic()
 
     def _end(self, dbapi: Any, cursor: Any, *, drop: bool) -> None:
         """After a failure: roll back, and give up the connection if it is gone or cannot roll back."""
@@ -242,7 +305,7 @@ class FastPath:
         if (
             self._connection is not None
             and not self._sqlite
-            and time.monotonic() - self._last_used > PING_AFTER
+            and clock.monotonic() - self._last_used > PING_AFTER
         ):
             dbapi = self._connection.driver_connection
             try:

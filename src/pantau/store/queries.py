@@ -124,7 +124,10 @@ class Store(StoryQueries, RecheckQueries, OutboxQueries, ViewQueries, ScheduleQu
         self._count_article = (
             update(SOURCE_STATE)
             .where(SOURCE_STATE.c.name == bindparam("source_name"))
-            .values(articles_seen=SOURCE_STATE.c.articles_seen + 1, last_new_article_at=bindparam("at"))
+            .values(
+                articles_seen=SOURCE_STATE.c.articles_seen + bindparam("n"),
+                last_new_article_at=bindparam("at"),
+            )
         )
         # The source is compared in Python: in SQL it led SQLite to scan the source's index.
         self._find_copies = (
@@ -388,7 +391,23 @@ class Store(StoryQueries, RecheckQueries, OutboxQueries, ViewQueries, ScheduleQu
     def _place_together(self, placements: Sequence[Placement]) -> list[Placed]:
         with self._fast.transaction(write=True) as cur:
             self._one_placement_at_a_time(cur)
-            return [self._place(cur, placement) for placement in placements]
+            placed = [self._place(cur, placement) for placement in placements]
+            stored = [
+                p.article for p, done in zip(placements, placed, strict=True) if done.article_id is not None
+            ]
+            self._count_articles(cur, stored)
+            return placed
+
+    def _count_articles(self, cur: FastCursor, stored: Sequence[Article]) -> None:
+        """Add the new articles to their sources' counts: one statement per source, not per article; a
+        source's last new article is the last one placed."""
+        counts: dict[str, int] = {}
+        last: dict[str, datetime] = {}
+        for article in stored:
+            counts[article.source] = counts.get(article.source, 0) + 1
+            last[article.source] = article.fetched_at
+        for source, n in counts.items():
+            cur.execute(self._count_article, {"source_name": source, "n": n, "at": last[source]})
 
     def _place(self, cur: FastCursor, p: Placement) -> Placed:
         article = p.article
@@ -398,7 +417,7 @@ class Store(StoryQueries, RecheckQueries, OutboxQueries, ViewQueries, ScheduleQu
         story = self._find_story(cur, p.fingerprint, p.since, lang=article.lang, cited=p.cited)
         planned = p.plan(story)
         placement = StoryLink(story.id if story else None, p.fingerprint if p.indexed else None)
-        article_id = self._save(cur, article, planned, p.link_url, placement)
+        article_id = self._save(cur, article, planned, p.link_url, placement, count=False)
         if article_id is not None and (p.watch is not None or p.held):
             self._watch_and_hold(cur, article_id, article, p.watch, p.held)
         return Placed(article_id, len(planned) if article_id is not None else 0)
@@ -410,7 +429,11 @@ class Store(StoryQueries, RecheckQueries, OutboxQueries, ViewQueries, ScheduleQu
         matches: Sequence[tuple[Match, Sequence[Outgoing]]],
         link_url: str,
         story: StoryLink | None,
+        *,
+        count: bool = True,
     ) -> int | None:
+        """Store a new article with its alerts and outbox rows, and mark its link done; with `count`, add it
+        to its source's count (place_articles counts a batch's articles at its end instead)."""
         now = article.fetched_at
         article_id = self._add_article_in_story(cur, article, story)
         if article_id is not None:
@@ -439,7 +462,8 @@ class Store(StoryQueries, RecheckQueries, OutboxQueries, ViewQueries, ScheduleQu
                         for out in outgoing
                     ]
                     cur.executemany(self._add_delivery, rows)
-            cur.execute(self._count_article, {"source_name": article.source, "at": now})
+            if count:
+                self._count_articles(cur, [article])
         self._mark_done(cur, article, link_url)
         return article_id
 

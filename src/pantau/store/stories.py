@@ -9,7 +9,7 @@ import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from functools import cache
+from functools import cache, lru_cache
 from typing import Any
 
 from sqlalchemy import Engine, and_, bindparam, delete, func, insert, select, union_all
@@ -64,6 +64,7 @@ MAX_CANDIDATES = 20  # articles sharing the most band keys; enough since a true 
 # grow with the store. A copy shares many keys, so the keys that are not that common still find it.
 PER_KEY = 32
 UNRANKED = 20  # places for index entries older than the window (not pruned yet) among the best-sharing
+CANDIDATES_KEPT = 1024  # index rows whose Candidate is remembered (a few KB each)
 _CANDIDATE_COLUMNS = ("story_id", "article_id", "source", "lang", "exact", "signature", "size", "entities")
 
 
@@ -112,7 +113,8 @@ class StoryQueries:
     def _candidates(self, cur: FastCursor, fp: Fingerprint, since: datetime, cited: bool) -> list[Candidate]:
         # An exact copy shares every band key, so it is among the candidates (unless each of its keys has
         # PER_KEY newer articles, as only a text made of boilerplate would): no lookup of its own.
-        keys = list(dict.fromkeys([*fp.bands, *(figure_keys(fp) if cited else [])]))
+        bands, figures = _index_keys(fp)
+        keys = list(dict.fromkeys([*bands, *figures])) if cited else list(dict.fromkeys(bands))
         if not keys:
             return []
         params: dict[str, Any] = {f"k{i}": key for i, key in enumerate(keys)}
@@ -153,8 +155,9 @@ class StoryQueries:
             "at": at,
         }
         cur.execute(self._add_signature, signature)
-        keys = dict.fromkeys([*fp.bands, *figure_keys(fp)])
-        cur.executemany(self._add_bands, [{"band": k, "article_id": article_id} for k in keys])
+        bands, figures = _index_keys(fp)
+        rows = [(key, article_id) for key in dict.fromkeys([*bands, *figures])]
+        cur.executemany_rows(self._add_bands, ("band", "article_id"), rows)
 
     def prune_story_index(self, before: datetime, slack: timedelta = timedelta(0)) -> int:
         """Forget index entries older than `before`; stories and articles stay. Returns rows removed.
@@ -296,7 +299,27 @@ def _band_candidates(keys: int) -> Any:
     )
 
 
+@lru_cache(maxsize=8)
+def _index_keys(fp: Fingerprint) -> tuple[tuple[int, ...], list[int]]:
+    """The article's band keys and figure keys, worked out once for its lookup and its index rows."""
+    return fp.bands, figure_keys(fp)
+
+
 def _candidate(row: tuple[Any, ...]) -> Candidate:
+    """A candidate from its index row. Remembered by article: the articles of a busy story come up for most
+    new articles, and the same object lets choose_story reuse what it worked out about them. The row it was
+    made from must be the same (compared, not hashed: hashing the signature and names cost more than
+    building the candidate), so a row that differs (an article id reused after a rollback) is built anew."""
+    found = _CANDIDATES.get(row[1])
+    if found is not None and found[0] == row:
+        return found[1]
     story_id, article_id, source, lang, exact, signature, size, entities = row
     fp = Fingerprint(exact, bytes(signature), size, tuple(entities.split("\n")) if entities else ())
-    return Candidate(story_id, article_id, source, lang, fp)
+    candidate = Candidate(story_id, article_id, source, lang, fp)
+    if len(_CANDIDATES) >= CANDIDATES_KEPT:
+        _CANDIDATES.clear()  # a memo, not state: candidates are the same with or without it
+    _CANDIDATES[article_id] = (row, candidate)
+    return candidate
+
+
+_CANDIDATES: dict[int, tuple[tuple[Any, ...], Candidate]] = {}
