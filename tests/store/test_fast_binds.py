@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 from sqlalchemy import (
     Column,
@@ -179,6 +179,7 @@ def test_what_it_cannot_bind_is_refused_when_compiled(dialect: str) -> None:
 
 
 @pytest.mark.parametrize("dialect", ["sqlite", "postgresql"])
+@settings(deadline=None)  # compiling statements in each example takes a while on a loaded machine
 @given(moments=st.lists(st.sampled_from(range(3)) | aware, min_size=1, max_size=8))
 def test_processors_shared_between_statements_bind_what_sqlalchemy_would(
     dialect: str, moments: list[int | datetime]
@@ -194,6 +195,7 @@ def test_processors_shared_between_statements_bind_what_sqlalchemy_would(
         "insert": _Compiled(insert, engine, insert_keys, shared),
         "update": _Compiled(upd, engine, update_keys, shared),
     }
+    assert shared  # the two statements' datetime processors are one
     for n, moment in enumerate(moments):
         at = objects[moment] if isinstance(moment, int) else moment
         for name, values in (

@@ -26,6 +26,7 @@ from typing import Any, NamedTuple
 from sqlalchemy import Engine
 from sqlalchemy.exc import DBAPIError, InvalidRequestError
 from sqlalchemy.sql import ClauseElement
+from sqlalchemy.types import TypeDecorator
 
 PING_AFTER = 1.0  # seconds idle before the held PostgreSQL connection is checked
 
@@ -71,7 +72,8 @@ def _shared(shared: dict[Any, _Last], type_: Any, process: Callable[[Any], Any])
     """The memo for processors of this type (the type's cache key: its class and arguments), for types
     of immutable values only: a list or dict bound twice may have changed in between."""
     try:
-        if type_.python_type not in _IMMUTABLE:
+        values = type_.impl_instance if isinstance(type_, TypeDecorator) else type_  # its Python values
+        if values.python_type not in _IMMUTABLE:
             return process
         return shared.setdefault(type_._static_cache_key, _Last(process))
     except (AttributeError, NotImplementedError, TypeError):  # no python_type, or no hashable cache key

@@ -443,8 +443,8 @@ class Store(StoryQueries, RecheckQueries, OutboxQueries, ViewQueries, ScheduleQu
                     {
                         "article_id": article_id,
                         "rule": match.rule,
-                        "terms": json.dumps(_terms(match), ensure_ascii=False),
-                        "hits": json.dumps([h.__dict__ for h in match.hits], ensure_ascii=False),
+                        "terms": _JSON.encode(_terms(match)),
+                        "hits": _JSON.encode([h.__dict__ for h in match.hits]),
                         "snippet": match.snippet,
                         "created_at": now,
                     },
@@ -518,6 +518,10 @@ class Store(StoryQueries, RecheckQueries, OutboxQueries, ViewQueries, ScheduleQu
                     select(func.count()).select_from(DELIVERY).where(and_(DELIVERY.c.state == "pending"))
                 ).scalar_one(),
             }
+
+
+# json.dumps(..., ensure_ascii=False) builds an encoder on every call; one encoder writes the same text.
+_JSON = json.JSONEncoder(ensure_ascii=False)
 
 
 def stored_article(row: Any) -> StoredArticle:
