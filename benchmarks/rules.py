@@ -15,8 +15,17 @@ the processes they are forked from) and of every process (the benchmark's own in
 has answered a few pages ("start") and after --pool-pages pages ("after"): by then the workers' matching has
 touched most of the rules' objects, which copies the pages a fork had shared.
 
+Then the matching alone per source tree (this one and every --compare), each --rounds times in a fresh process,
+the trees taking turns so that the machine's load falls on all of them alike: CPU time and wall time per
+article with the 10,000 rules, and with the two rules of benchmarks/vs_urlwatch.py (`@water AND council` and
+`title:ferry AND delayed`) on its article pages, both corpora, extracted once by this tree. Each process
+matches with the rules as an analysis worker holds them: an unpickled copy, frozen out of the garbage
+collector's sight (in-process compiled rules, as measured above, are some 5% faster). Each
+figure: the median over the rounds of each round's best pass, with the range of those rounds; and whether
+every tree returned the same matches (rule, hits and snippet).
+
     PYTHONPATH=src .venv/bin/python benchmarks/rules.py [--articles 400] [--seed 7] [--workers 2]
-        [--pool-pages 3000] [--compare OTHER/src]
+        [--pool-pages 3000] [--compare OTHER/src] [--rounds 3] [--few-pages 500]
 """
 
 from __future__ import annotations
@@ -24,12 +33,17 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import gc
+import hashlib
 import html
 import json
 import os
+import pickle
 import random
+import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -146,10 +160,15 @@ def main() -> int:
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--pool-pages", type=int, default=3000)
     ap.add_argument("--compare", type=Path, action="append", default=[], help="another tree's src/, same run")
+    ap.add_argument("--rounds", type=int, default=3, help="fresh processes per tree for the matching figures")
+    ap.add_argument("--few-pages", type=int, default=500, help="vs_urlwatch pages per corpus (two rules)")
     ap.add_argument("--pool-child", action="store_true", help=argparse.SUPPRESS)
+    ap.add_argument("--match-child", type=Path, help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.pool_child:
         return pool_child(args.seed, args.workers, args.pool_pages)
+    if args.match_child:
+        return match_child(args.seed, args.articles, args.match_child)
     rng = random.Random(args.seed)
     vocab = vocabulary(rng, 20000)
     content = zipf_picker(rng, vocab)
@@ -179,10 +198,114 @@ def main() -> int:
         if n == 10000:
             ok = fast >= 1000 and speedup >= 5 and compile_s < 2 and hits_check == hits_slow
     print("targets met" if ok else "TARGETS MISSED (1,000 articles/s, 5x, compile < 2 s)")
+    trees = [Path(__file__).resolve().parent.parent / "src", *args.compare]
+    if args.rounds:
+        ok = matching_figures(trees, args) and ok
     if args.pool_pages:
-        trees = [Path(__file__).resolve().parent.parent / "src", *args.compare]
         pool_figures(trees, args)
     return 0 if ok else 1
+
+
+# -- the matching alone, per source tree ------------------------------------------------------------------
+
+FEW_RULES = (("floods", "@water AND council"), ("ferries", "title:ferry AND delayed"))
+FEW_CONCEPTS = {"water": ("flooded", "rainfall", "river", "dam")}  # as in benchmarks/vs_urlwatch.py
+
+
+def few_rule_docs(pages: int, varied: bool) -> list[dict[str, str | None]]:
+    """The vs_urlwatch article pages as the workers hand them to the rules (this tree's extraction)."""
+    from vs_urlwatch import HOSTS, article_html
+
+    from pantau.extract import decode_html, extract_article
+
+    out: list[dict[str, str | None]] = []
+    for i in range(pages):
+        host, index = i % len(HOSTS), i // len(HOSTS)
+        page = decode_html(article_html(host, index, varied=varied), "utf-8")
+        got = extract_article(page, f"http://{HOSTS[host]}/news/{index}.html")
+        out.append({"title": got.title or "", "body": got.body, "source": f"h{host}", "lang": got.lang})
+    return out
+
+
+def passes(rules: RuleSet, docs: list[Document], count: int) -> tuple[list[float], list[float], str]:
+    """CPU and wall microseconds per article of each pass, and a digest of every match (rule, hits, snippet)."""
+    cpu, wall, digest = [], [], ""
+    for _ in range(count):
+        found = []
+        start_cpu, start_wall = time.process_time(), time.perf_counter()
+        for doc in docs:
+            found.append(rules.match(doc))
+        wall.append((time.perf_counter() - start_wall) / len(docs) * 1e6)
+        cpu.append((time.process_time() - start_cpu) / len(docs) * 1e6)
+        digest = hashlib.sha256(repr(found).encode()).hexdigest()[:12]
+    return cpu, wall, digest
+
+
+def match_child(seed: int, articles: int, few_path: Path) -> int:
+    """One tree's matching figures, as a JSON line (run with that tree on PYTHONPATH)."""
+    rng = random.Random(seed)
+    vocab = vocabulary(rng, 20000)
+    content = zipf_picker(rng, vocab)
+    concepts = make_concepts(rng, vocab)
+    docs = [make_article(rng, content) for _ in range(articles)]
+    specs = [make_rule(rng, vocab, i) for i in range(10000)]
+    few = compile_rules(
+        [RuleSpec(name, query) for name, query in FEW_RULES],
+        {name: Concept(name, {"*": terms}) for name, terms in FEW_CONCEPTS.items()},
+    )
+    # The rules as a worker holds them: its own unpickled copy, frozen out of the collector's sight.
+    many, few = pickle.loads(pickle.dumps((compile_rules(specs, concepts), few)))
+    cases: dict[str, tuple[RuleSet, list[Document]]] = {"10,000 rules": (many, docs)}
+    for corpus, rows in json.loads(few_path.read_text()).items():
+        cases[f"2 rules, {corpus}"] = (few, [Document(**row) for row in rows])
+    gc.collect()
+    gc.freeze()
+    out = {}
+    for name, (rules, case_docs) in cases.items():
+        rules.match(case_docs[0])  # first-use costs (lazy regexes) are not per article
+        cpu, wall, digest = passes(rules, case_docs, 5 if len(case_docs) < 1000 else 3)
+        out[name] = {"cpu": min(cpu), "wall": min(wall), "digest": digest}
+    print(json.dumps(out))
+    return 0
+
+
+def matching_figures(trees: list[Path], args: argparse.Namespace) -> bool:
+    """Returns False when the trees disagree on a match or this tree misses 1,000 articles/s in CPU time."""
+    with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as tmp:
+        json.dump({c: few_rule_docs(args.few_pages, c == "varied") for c in ("narrow", "varied")}, tmp)
+    runs: dict[Path, list[dict[str, dict[str, float | str]]]] = {tree: [] for tree in trees}
+    try:
+        for r in range(args.rounds):
+            for tree in trees if r % 2 == 0 else trees[::-1]:  # take turns: first one way, then the other
+                cmd = [sys.executable, __file__, "--match-child", tmp.name]
+                cmd += ["--seed", str(args.seed), "--articles", str(args.articles)]
+                env = {**os.environ, "PYTHONPATH": str(tree)}
+                out = subprocess.run(cmd, env=env, capture_output=True, text=True, check=True).stdout
+                runs[tree].append(json.loads(out.strip().splitlines()[-1]))
+    finally:
+        os.unlink(tmp.name)
+    print(
+        f"\nmatching alone per source tree, {args.rounds} rounds of a fresh process each (µs per article: median"
+        " of the rounds' best pass [range]; articles/s from the CPU median)"
+    )
+    print(f"{'source tree':<32} {'case':<20} {'CPU µs':>20} {'wall µs':>20} {'articles/s':>10}")
+    digests: dict[str, set[str]] = {}
+    ok = True
+    for tree, tree_runs in runs.items():
+        for case in tree_runs[0]:
+            cpu = sorted(float(run[case]["cpu"]) for run in tree_runs)
+            wall = sorted(float(run[case]["wall"]) for run in tree_runs)
+            digests.setdefault(case, set()).update(str(run[case]["digest"]) for run in tree_runs)
+            median = statistics.median(cpu)
+            print(
+                f"{str(tree)[-32:]:<32} {case:<20} {median:>7.0f} [{cpu[0]:>4.0f}-{cpu[-1]:>4.0f}]"
+                f" {statistics.median(wall):>7.0f} [{wall[0]:>4.0f}-{wall[-1]:>4.0f}] {1e6 / median:>10,.0f}"
+            )
+            if tree == trees[0] and case == "10,000 rules":
+                ok = 1e6 / median >= 1000
+    same = all(len(d) == 1 for d in digests.values())
+    print(f"same matches, hits and snippets in every tree and round: {same}")
+    return ok and same
 
 
 # -- the analysis workers ---------------------------------------------------------------------------------

@@ -12,7 +12,10 @@ the calling process. Each worker holds a copy of the rules of its own: forking t
 that holds them would not keep them shared, as matching touches (reference counts) most of the rules'
 objects within a few hundred articles, which copies their pages, so such a server only adds its own copy
 (measured with benchmarks/rules.py against the Analyser-owned rules server of commit 8abe64f).
-A worker that dies on a page (a parser crash, the OOM killer) costs the pages it held one attempt each
+The pages handed over in one turn of the event loop go to the workers together, as few tasks as keep each
+worker busy: a task costs both sides the same (the executor's threads, a pipe each way) whatever it holds,
+and one per page cost `pantau once` over 1,000 pages a sixth of its main process's CPU and a quarter of
+its worker's (benchmarks/once_cpu.py). A worker that dies on a page (a parser crash, the OOM killer) costs the pages it held one attempt each
 (WorkerDied, retried on later polls like a failed fetch) and the pool is rebuilt; the poll goes on. Workers
 ignore SIGINT and SIGTERM: the service stops them itself, after the articles in flight are done.
 """
@@ -28,11 +31,12 @@ import pickle
 import signal
 import threading
 import time
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 from pantau.dedupe import Fingerprint, canonical_url, cites_wire, content_hash, fingerprint
 from pantau.errors import ExtractError
@@ -48,6 +52,9 @@ PARENT_CHECK = 1.0  # seconds between a worker's checks that pantau's main proce
 # What only the workers use, loaded once by the fork server rather than by pantau's main process, which
 # never extracts (unless it runs with no workers): its start-up and its memory stay smaller.
 _WORKER_MODULES = ("pantau.extract.article",)
+# Pages a worker reads as one task, at most (see Analyser._flush): a bound for a huge burst (`pantau once`
+# over 1,000 pages hands over at most ~20 in a turn; a bound of 8 cost it a tenth of the CPU batching saves).
+BATCH = 32
 MAX_TASKS_PER_WORKER = 20_000  # a worker is replaced now and then, so a slow leak in a parser stays bounded
 
 
@@ -181,9 +188,52 @@ def _started(pid: int) -> str | None:
     return "alive"
 
 
-def _in_worker(page: ArticlePage) -> Analysis:
+def _in_worker(pages: tuple[ArticlePage, ...]) -> list[Analysis | Exception]:
     assert _RULES is not None, "the worker's initializer sets the rules"
-    return analyse(page, _RULES)
+    return _analyse_each(pages, _RULES)
+
+
+def _analyse_each(pages: tuple[ArticlePage, ...], rules: RuleSet) -> list[Analysis | Exception]:
+    """Each page's analysis, or the error it raised: one page's error is not the others'."""
+    outcomes: list[Analysis | Exception] = []
+    for page in pages:
+        try:
+            outcomes.append(analyse(page, rules))
+        except Exception as err:  # raised again in the main process, for this page only
+            outcomes.append(err)
+    return outcomes
+
+
+# Pages on their way to one pool, each with the future of its analysis.
+_Batch = tuple[ProcessPoolExecutor, list[tuple[ArticlePage, "asyncio.Future[Analysis]"]]]
+
+
+def _settle_in(
+    loop: asyncio.AbstractEventLoop,
+    items: list[tuple[ArticlePage, asyncio.Future[Analysis]]],
+    done: Future[Any],
+) -> None:
+    """From the executor's thread: settle the futures in their loop, unless that has ended (as asyncio's
+    own run_in_executor does: nobody waits for them any more)."""
+    with contextlib.suppress(RuntimeError):  # closed between the check and the call
+        if not loop.is_closed():
+            loop.call_soon_threadsafe(_settle, items, done)
+
+
+def _settle(items: list[tuple[ArticlePage, asyncio.Future[Analysis]]], done: Future[Any]) -> None:
+    if done.cancelled():  # the pool was shut down before the task started
+        for _, future in items:
+            future.cancel()
+        return
+    error = done.exception()
+    outcomes = [error] * len(items) if error is not None else done.result()
+    for (_, future), outcome in zip(items, outcomes, strict=True):
+        if future.done():  # its caller was cancelled
+            continue
+        if isinstance(outcome, BaseException):
+            future.set_exception(outcome)
+        else:
+            future.set_result(outcome)
 
 
 def default_workers() -> int:
@@ -203,6 +253,7 @@ class Analyser:
         self._closed = False  # a poll that outlives close() reads its last pages in its own process
         self._starting: asyncio.Future[None] | None = None  # start() in progress, in a thread
         self._lock = threading.Lock()  # between that thread and close()
+        self._batch: _Batch | None = None  # pages handed over in this turn of the event loop
 
     def start(self) -> None:
         """Start the workers now, in the background, instead of with the first page: the main process
@@ -229,12 +280,53 @@ class Analyser:
             return analyse(page, self.rules)
         pool = self._pool or self._start()
         try:
-            return await asyncio.get_running_loop().run_in_executor(pool, _in_worker, page)
+            return await self._send(pool, page)
         except BrokenProcessPool:
             if self._pool is pool:
                 self._pool = None
                 pool.shutdown(wait=False, cancel_futures=True)
             raise WorkerDied(f"extract: the analysis worker died while reading {page.url}") from None
+
+    def _send(self, pool: ProcessPoolExecutor, page: ArticlePage) -> asyncio.Future[Analysis]:
+        """The page's analysis, to come: the pages handed over in this turn of the event loop go to the
+        workers together, when the turn ends."""
+        loop = asyncio.get_running_loop()
+        future: asyncio.Future[Analysis] = loop.create_future()
+        if self._batch is None or self._batch[0] is not pool:
+            self._batch = (pool, [])
+            loop.call_soon(self._flush, self._batch, loop)
+        self._batch[1].append((page, future))
+        return future
+
+    def _flush(self, batch: _Batch, loop: asyncio.AbstractEventLoop) -> None:
+        if self._batch is batch:
+            self._batch = None
+        pool, items = batch
+        # A task per worker at least, so that a burst of pages keeps every worker busy, and at most BATCH
+        # pages a task, so that results of a huge burst come back while its later pages are read.
+        tasks = max(min(self.workers, len(items)), -(-len(items) // BATCH))
+        for i in range(tasks):
+            self._submit(pool, items[i::tasks], loop)
+
+    def _submit(
+        self,
+        pool: ProcessPoolExecutor,
+        items: list[tuple[ArticlePage, asyncio.Future[Analysis]]],
+        loop: asyncio.AbstractEventLoop,
+    ) -> None:
+        pages = tuple(page for page, _ in items)
+        try:
+            task = pool.submit(_in_worker, pages)
+        except RuntimeError as err:  # BrokenProcessPool, or the pool was shut down since
+            if not self._closed or isinstance(err, BrokenProcessPool):
+                for _, future in items:
+                    if not future.done():
+                        future.set_exception(err)
+                return
+            # closed since the pages came: read here, as a page that comes after close() is
+            task = Future()
+            task.set_result(_analyse_each(pages, self.rules))
+        task.add_done_callback(lambda done: _settle_in(loop, items, done))
 
     def _start(self) -> ProcessPoolExecutor:
         context = multiprocessing.get_context("forkserver")

@@ -1,5 +1,5 @@
 """Article pages read in worker processes: the same result as in the main process, and a worker that dies
-or is sent a stop signal costs at most the page it held."""
+or is sent a stop signal costs at most the pages it held."""
 
 from __future__ import annotations
 
@@ -19,6 +19,7 @@ from support.site import ScriptedSite
 from pantau.analyse import Analyser, Analysis, ArticlePage, WorkerDied, default_workers
 from pantau.clock import utc_now
 from pantau.config import SourceConfig, load_config
+from pantau.errors import ExtractError
 from pantau.fetch import Fetcher, make_client
 from pantau.pipeline import Context, PollResult, poll_source
 from pantau.rules import RuleSpec, compile_rules
@@ -53,6 +54,29 @@ def test_workers_read_exactly_what_the_main_process_reads(rules: object) -> None
     assert in_workers == inline
     assert any(a.matches for a in inline), "the demo pages match the demo rules"
     assert all(a.extracted.body for a in inline)
+
+
+def test_pages_handed_over_together_each_get_their_own_result_or_error(rules: object) -> None:
+    """Pages that come in one turn of the event loop go to a worker as one task: each still gets its own
+    analysis, a page with no article its own error, and a caller that gives up leaves the others theirs."""
+    pages = demo_pages()
+    empty = ArticlePage(b"<html><body></body></html>", None, "http://demo.test/empty", "warta")
+
+    async def scenario(analyser: Analyser) -> tuple[list[object], Analysis]:
+        given_up = asyncio.ensure_future(analyser(pages[0]))
+        kept = asyncio.ensure_future(analyser(pages[1]))
+        await asyncio.sleep(0)  # both handed over
+        given_up.cancel()
+        together = [analyser(page) for page in [pages[0], empty, *pages[1:]]]
+        return await asyncio.gather(*together, return_exceptions=True), await kept
+
+    with Analyser(rules, workers=1) as analyser:  # type: ignore[arg-type]
+        outcomes, kept = asyncio.run(scenario(analyser))
+    inline = asyncio.run(read_all(Analyser(rules, workers=0), pages))  # type: ignore[arg-type]
+    assert isinstance(outcomes[1], ExtractError)
+    assert str(outcomes[1]) == "extract: no article found in http://demo.test/empty"
+    assert [outcomes[0], *outcomes[2:]] == inline
+    assert kept == inline[1]
 
 
 class _KillsTheWorker:
@@ -123,6 +147,7 @@ from support.demo import demo_pages, DEMO_CONFIG
 from pantau.analyse import Analyser
 from pantau.clock import utc_now
 from pantau.config import SourceConfig, load_config
+from pantau.errors import ExtractError
 
 if __name__ == "__main__":
     analyser = Analyser(load_config(DEMO_CONFIG).ruleset, workers=1)

@@ -8,8 +8,10 @@ from typing import Any
 
 import pytest
 import yaml
+from hypothesis import given
+from hypothesis import strategies as st
 
-from pantau.extract import extract_article
+from pantau.extract import extract_article, hints
 
 CASES: list[dict[str, Any]] = yaml.safe_load((Path(__file__).parent / "line_cases.yaml").read_text("utf-8"))
 PAGE = """<html><body><article>
@@ -41,3 +43,45 @@ def test_comment_thread_without_class_names_is_left_out(heading: str) -> None:
     body = extract_article(page, "https://kabarnusa.example/b/2").body
     assert "Kedua menteri" in body
     assert "NATO" not in body
+
+
+_CREDIT_BITS = st.sampled_from(
+    [
+        *(
+            "Getty Images",
+            "getty",
+            "IMAGES",
+            "Shutterstock",
+            "imago",
+            "AP Photo",
+            "ap",
+            "photo",
+            "Associated",
+        ),
+        *("Press", "REUTERS", "AFP", "dpa", "EPA", "picture alliance", "Contributed", "reporting", "to this"),
+        *("report", "from", "Jakarta", " ", "  ", "/", ".", "-", "x", "é", "_", "1"),
+    ]
+)
+_CREDITS = st.sampled_from(
+    [
+        *("Getty Images", "shutterstock", "IMAGO images", "AP Photo", "Associated Press", "Reuters", "AFP"),
+        *("dpa", "EPA", "Picture Alliance", "contributed reporting", "Contributed to this report from Bali"),
+        *(
+            "\u017fhutter\u017ftock",
+            "Getty \u0130mages",
+            "\u212aeuters",
+            "pıcture allıance",
+            "Associated Pre\u017f\u017f",
+        ),
+    ]
+)
+
+
+@given(
+    st.lists(st.one_of(_CREDIT_BITS, st.text(max_size=2)), max_size=6),
+    _CREDITS,
+    st.sampled_from(["", ".", " )"]),
+)
+def test_the_quick_credit_test_never_rules_out_a_credit(bits: list[str], credit: str, end: str) -> None:
+    for text in ("".join(bits), "".join(bits) + credit + end):
+        assert hints.may_be_credit(text) or hints._CREDIT.search(text) is None

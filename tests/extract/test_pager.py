@@ -14,8 +14,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from pantau.extract.pager import (
-    _CASE_TWINS,
     _MAYBE,
+    CASE_TWINS,
     MAX_PAGES,
     PAGE_PARAMS,
     _maybe_pager,
@@ -173,4 +173,4 @@ def test_the_quick_pager_test_ignores_what_the_pattern_ignores(html: str) -> Non
 def test_the_non_ascii_letters_ignorecase_takes_for_ascii_ones_are_all_known() -> None:
     everything = "".join(chr(c) for c in range(0x80, 0x110000) if not 0xD800 <= c < 0xE000)
     twins = re.findall("|".join(string.ascii_lowercase), everything, re.IGNORECASE)
-    assert sorted(twins) == sorted(_CASE_TWINS)
+    assert sorted(twins) == sorted(CASE_TWINS)

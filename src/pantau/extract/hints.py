@@ -8,6 +8,8 @@ from __future__ import annotations
 import functools
 import re
 
+from pantau.extract.pager import CASE_TWINS
+
 # Elements that never hold article text; removed (with their content) before anything is read.
 JUNK_TAGS = (
     "script", "style", "noscript", "template", "svg", "math", "iframe", "object", "embed", "canvas",
@@ -230,11 +232,25 @@ _CREDIT = re.compile(
 )
 
 
+# A word of each of _CREDIT's alternatives: most lines hold none, and skip the search at every position.
+# Lower-cased words find what IGNORECASE finds unless the text holds one of CASE_TWINS.
+_CREDIT_WORDS = ("getty", "shutterstock", "imago", "photo", "press", "reuters", "afp", "dpa", "epa", "alliance",
+                 "contributed")  # fmt: skip
+
+
 def is_credit_line(text: str) -> bool:
     """Is this short line a photo credit ("Name/Agency/Getty Images") or a contributor note?"""
-    if len(text) > 250 or _CREDIT.search(text) is None:
+    if len(text) > 250 or not may_be_credit(text) or _CREDIT.search(text) is None:
         return False
     return "contributed" in text or (len(text) <= 160 and text[-1:] != ".")
+
+
+def may_be_credit(text: str) -> bool:
+    """False only where _CREDIT cannot match."""
+    if not text.isascii() and any(twin in text for twin in CASE_TWINS):
+        return True
+    lowered = text.lower()
+    return any(word in lowered for word in _CREDIT_WORDS)
 
 
 def is_boilerplate_line(text: str) -> bool:

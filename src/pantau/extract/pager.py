@@ -20,7 +20,7 @@ from urllib.parse import parse_qsl, urljoin, urlsplit
 
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
-__all__ = ["MAX_PAGES", "is_pager_line", "next_page"]
+__all__ = ["CASE_TWINS", "MAX_PAGES", "is_pager_line", "next_page"]
 
 MAX_PAGES = 10  # an article is read from at most this many pages
 MAX_NUMBER = 100  # a path's last segment above this is an id, not a page number
@@ -60,8 +60,12 @@ _MAYBE = re.compile(
 # matches only where `\bnext\b` does; `\bpages?\s*:` and the page parameters check their start by a
 # look-behind, so the search jumps from "pag" or "=" to the next one. Lower-casing the ASCII letters alone
 # keeps the answer, unless the page holds one of the non-ASCII letters that IGNORECASE takes for an ASCII
-# one (tests/extract/test_pager.py checks the list against every code point): then _MAYBE itself runs.
-_CASE_TWINS = ("\u0130", "\u0131", "\u017f", "\u212a")  # İ ı ſ, the Kelvin sign
+# one (CASE_TWINS): then _MAYBE itself runs.
+#
+# CASE_TWINS: the non-ASCII letters that IGNORECASE takes for ASCII ones (İ ı ſ, the Kelvin sign;
+# tests/extract/test_pager.py checks the list against every code point). Without them in a text, a pattern
+# of ASCII words matches it case-insensitively only where the lower-cased text holds the words as written.
+CASE_TWINS = ("\u0130", "\u0131", "\u017f", "\u212a")
 _MAYBE_WORDS = ("lanjut", "berikutnya", "halaman")  # "selanjutnya" holds "lanjut"
 _MAYBE_PAG = re.compile(r"pag(?:inat|ing|er|e-?numbers|e-?links|e(?<=\bpage)s?\s*:)")
 _MAYBE_NEXT = re.compile(r"next(?<=\bnext)\b")
@@ -103,7 +107,7 @@ def _maybe_pager(html: str) -> bool:
     """`_MAYBE.search(html) is not None`, in a tenth of the time."""
     if html.isascii():
         lowered = html.lower()
-    elif any(twin in html for twin in _CASE_TWINS):
+    elif any(twin in html for twin in CASE_TWINS):
         return _MAYBE.search(html) is not None
     else:  # bytes.lower() changes A-Z alone
         lowered = html.encode("utf-8", "surrogatepass").lower().decode("utf-8", "surrogatepass")

@@ -9,11 +9,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import cast
 
 from pantau.errors import RuleError
 from pantau.models import Hit, Match
 from pantau.rules.compile import Compiler, bind, first_not_column, matches_nothing_required
-from pantau.rules.match import DocContext, Scanner, TermDef
+from pantau.rules.match import DocContext, FieldText, Scanner, TermDef
 from pantau.rules.nodes import HitRef, Node
 from pantau.rules.snippet import SentenceCache, make_snippet
 from pantau.rules.syntax import parse
@@ -49,12 +50,23 @@ class _Rule:
 
 
 _FIELD_ORDER = {"title": 0, "body": 1, "source": 2, "lang": 3}
+MAX_PROBES = 16  # a substring search costs about what the automaton spends on 20 to 50 characters
 
 
 class RuleSet:
     """Compiled rules. Immutable after compile_rules; safe to share between threads."""
 
-    __slots__ = ("_always", "_checks", "_index", "_indexed", "_rules", "_scanner", "_terms", "warnings")
+    __slots__ = (
+        "_always",
+        "_checks",
+        "_index",
+        "_indexed",
+        "_probes",
+        "_rules",
+        "_scanner",
+        "_terms",
+        "warnings",
+    )
 
     def __init__(
         self,
@@ -68,6 +80,7 @@ class RuleSet:
         # Never mutated after compile: the service may share one RuleSet between threads.
         self._index, self._checks, self._always = presearch.index, presearch.checks, presearch.always
         self._indexed = frozenset(self._index)
+        self._probes = presearch.probes
         self.warnings = warnings
 
     @property
@@ -94,10 +107,18 @@ class RuleSet:
         out.sort()
         return out
 
+    def _absent(self, fields: tuple[FieldText, FieldText]) -> bool:
+        """True when no rule can match: not one of the indexed words is even a substring of the article."""
+        title, body = fields[0].stream, fields[1].stream
+        return not any(probe in body or probe in title for probe in self._probes or ())
+
     def match(self, doc: Document, *, prefilter: bool = True) -> list[Match]:
         """The rules this article satisfies, in rule order. `prefilter=False` evaluates every rule (for tests
         and benchmarks; the result must be the same)."""
-        ctx = DocContext(doc.title, doc.body, doc.source, doc.lang, self._scanner, self._terms)
+        fields = (FieldText(doc.title), FieldText(doc.body))
+        if prefilter and self._probes is not None and self._absent(fields):
+            return []
+        ctx = DocContext(doc.title, doc.body, doc.source, doc.lang, self._scanner, self._terms, fields=fields)
         order = self.candidates(ctx) if prefilter else range(len(self._rules))
         out: list[Match] = []
         cache: SentenceCache = {}
@@ -113,11 +134,17 @@ class RuleSet:
 def _evidence(rule: _Rule, ctx: DocContext, doc: Document, cache: SentenceCache) -> Match:
     refs: list[HitRef | Hit] = []
     rule.node.collect(ctx, refs)
-    seen: dict[tuple[str, int, int], Hit] = {}
-    for ref in refs:
-        hit = ref if isinstance(ref, Hit) else ctx.hit(*ref)
-        seen.setdefault((hit.field, hit.start, hit.end), hit)
-    hits = sorted(seen.values(), key=lambda h: (_FIELD_ORDER[h.field], h.start, h.end))
+    if ctx.plain and Hit not in map(type, refs):  # source: and lang: add Hits of their own
+        # Stream offsets are original offsets plus one here: dedupe and order the refs themselves (the first
+        # ref of a span wins, as below) and make a hit only for each ref kept.
+        first = {ref[:3]: ref for ref in reversed(cast(list[HitRef], refs))}
+        hits = [ctx.hit_of(first[span]) for span in sorted(first)]
+    else:
+        seen: dict[tuple[str, int, int], Hit] = {}
+        for ref in refs:
+            hit = ref if isinstance(ref, Hit) else ctx.hit_of(ref)
+            seen.setdefault((hit.field, hit.start, hit.end), hit)
+        hits = sorted(seen.values(), key=lambda h: (_FIELD_ORDER[h.field], h.start, h.end))
     return Match(rule=rule.name, hits=tuple(hits), snippet=make_snippet(doc.title, doc.body, hits, cache))
 
 
@@ -155,6 +182,10 @@ class _Presearch:
     index: dict[int, tuple[int, ...]]  # automaton key id -> rules indexed under it
     checks: tuple[tuple[tuple[int, ...], ...], ...]  # per rule: key sets that must also each be seen
     always: tuple[int, ...]  # rules without a required word: always evaluated
+    # With few indexed words and no rule always evaluated: the indexed keys as substrings to look for before
+    # the scan (" nato" for " nato ", so that "NATOnya" counts). Finding none of them rules every rule out,
+    # and a few substring searches cost far less than the automaton's pass over every character.
+    probes: tuple[str, ...] | None = None
 
 
 def _presearch(rules: list[_Rule], compiler: Compiler, scanner: Scanner) -> _Presearch:
@@ -175,4 +206,7 @@ def _presearch(rules: list[_Rule], compiler: Compiler, scanner: Scanner) -> _Pre
         for kid in keys[0]:
             index.setdefault(kid, []).append(i)
         checks.append(tuple(keys[1:]))
-    return _Presearch({k: tuple(r) for k, r in index.items()}, tuple(checks), tuple(always))
+    probes = None
+    if not always and len(index) <= MAX_PROBES and scanner.automaton is not None:
+        probes = tuple(key.rstrip(" ") for key, kid in scanner.automaton.items() if kid in index)
+    return _Presearch({k: tuple(r) for k, r in index.items()}, tuple(checks), tuple(always), probes)

@@ -53,7 +53,7 @@ class FieldText:
     no-space-script run and a Latin word that touch (NATO軍) become separate tokens.
     """
 
-    __slots__ = ("_fspans", "_identity", "_starts", "_toks", "folded", "original", "stream")
+    __slots__ = ("_fspans", "_identity", "_starts", "_toks", "folded", "original", "plain", "stream")
 
     def __init__(self, original: str) -> None:
         self.original = original
@@ -66,6 +66,7 @@ class FieldText:
         else:
             self._toks = tokens(text)
             self.stream = " " + " ".join(self._toks) + " "
+        self.plain = self._identity and self.folded.segments is None
         self._starts: list[int] | None = None
         self._fspans: list[int] | None = None
 
@@ -123,8 +124,12 @@ class DocContext:
         lang: str | None,
         scanner: Scanner | None,
         terms: Sequence[TermDef],
+        *,
+        fields: tuple[FieldText, FieldText] | None = None,  # the title's and the body's, when made already
     ):
-        self.fields = (FieldText(title), FieldText(body))
+        self.fields = fields or (FieldText(title), FieldText(body))
+        # Both fields' stream offsets are original offsets plus one (most Latin-script news).
+        self.plain = all(ft.plain for ft in self.fields)
         self.source_original = source
         self.source = source.casefold()
         self.lang = (lang or "").casefold().split("-")[0]
@@ -180,21 +185,27 @@ class DocContext:
         occ = self._words[wid] = []
         if self.scanner is None:
             return occ
-        entries, seen = self.scanner.key_entries, self.seen
+        entries, clitics = self.scanner.key_entries, False
         for kid in self.scanner.word_keys[wid]:
-            if kid not in seen:
-                continue
-            for fi in (TITLE, BODY):
-                stream = self.fields[fi].stream
+            for fi, seen in enumerate(self.seen_in):
+                if kid not in seen:
+                    continue
                 for w, back, fwd in entries[kid]:
                     if w != wid:
                         continue
-                    for end, _ in self._key_hits(fi, kid):
-                        e = end + fwd if fwd >= 0 else stream.find(" ", end + 1)
-                        occ.append((fi, end - back, e, False))
-                    if fwd == 0:
-                        occ.extend((fi, s, e, True) for s, e in self._clitic[fi].get(kid, ()))
-        occ.sort()
+                    if fwd == 0:  # a whole word (the common case)
+                        occ += [(fi, end - back, end, False) for end, _ in self._key_hits(fi, kid)]
+                        more = self._clitic[fi].get(kid)
+                        if more:
+                            occ += [(fi, s, e, True) for s, e in more]
+                            clitics = True
+                    else:
+                        find = self.fields[fi].stream.find
+                        for end, _ in self._key_hits(fi, kid):
+                            e = end + fwd if fwd > 0 else find(" ", end + 1)
+                            occ.append((fi, end - back, e, False))
+        if clitics or len(self.scanner.word_keys[wid]) > 1:
+            occ.sort()  # otherwise already in order: one key's hits, title first, each field's by offset
         return occ
 
     @property
@@ -291,14 +302,14 @@ class DocContext:
             return f == TITLE or s < self.lead_end
         return FIELD_NAMES[f] == field
 
-    def hit(self, f: int, s: int, e: int, label: str) -> Hit:
-        key = (f, s, e, label)
-        hit = self._hits.get(key)
+    def hit_of(self, ref: tuple[int, int, int, str]) -> Hit:
+        """The hit for (field, stream start, stream end, label); made once per article."""
+        hit = self._hits.get(ref)
         if hit is None:
-            hit = self._hits[key] = self._make_hit(f, s, e, label)
+            hit = self._hits[ref] = self._make_hit(*ref)
         return hit
 
     def _make_hit(self, f: int, s: int, e: int, label: str) -> Hit:
         ft = self.fields[f]
-        a, b = ft.original_span(s, e)
+        a, b = (s - 1, e - 1) if ft.plain else ft.original_span(s, e)
         return Hit(term=label, field=FIELD_NAMES[f], start=a, end=b, text=ft.original[a:b])

@@ -64,6 +64,14 @@ class Leaf(Node):
             if field is None or ctx.in_field(field, f, s)
         ]
 
+    def collect(self, ctx: DocContext, out: list[HitRef | Hit]) -> None:
+        label, field = self.label, self.field
+        occ = ctx.term_occ(self.tid)
+        if field is None:
+            out.extend([(f, s, e, label) for f, s, e in occ])
+        else:
+            out.extend([(f, s, e, label) for f, s, e in occ if ctx.in_field(field, f, s)])
+
 
 class MetaLeaf(Node):
     """`source:NAME` or `lang:CODE`."""
