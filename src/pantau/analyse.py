@@ -36,7 +36,7 @@ from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pantau.dedupe import Fingerprint, canonical_url, cites_wire, content_hash, fingerprint
 from pantau.errors import ExtractError
@@ -45,7 +45,19 @@ from pantau.extract.pager import is_pager_line, next_page
 from pantau.models import ArticleSelectors, Extracted, Match
 from pantau.rules import Document, RuleSet
 
-__all__ = ["Analyser", "Analysis", "ArticlePage", "PagePart", "WorkerDied", "analyse", "default_workers"]
+if TYPE_CHECKING:
+    from pantau.config import Config
+
+__all__ = [
+    "Analyser",
+    "Analysis",
+    "ArticlePage",
+    "PagePart",
+    "WorkerDied",
+    "analyse",
+    "analyser_for",
+    "default_workers",
+]
 
 _PROC = Path("/proc")
 PARENT_CHECK = 1.0  # seconds between a worker's checks that pantau's main process is still there
@@ -234,6 +246,12 @@ def _settle(items: list[tuple[ArticlePage, asyncio.Future[Analysis]]], done: Fut
             future.set_exception(outcome)
         else:
             future.set_result(outcome)
+
+
+def analyser_for(config: Config) -> Analyser:
+    """Worker processes for reading article pages, as many as `workers` asks (default: CPUs - 1, at most 3).
+    The caller owns it: close() it when done."""
+    return Analyser(config.ruleset, default_workers() if config.workers is None else config.workers)
 
 
 def default_workers() -> int:

@@ -22,7 +22,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import cached_property
 
-from pantau.analyse import Analyser, WorkerDied, default_workers
+from pantau.analyse import Analyser, WorkerDied
+from pantau.analyse import analyser_for as analyser_for  # where the services and benchmarks import it from
 from pantau.clock import Clock
 from pantau.config import Config, SourceConfig
 from pantau.dedupe import canonical_url
@@ -84,12 +85,6 @@ class Context:
             for alias in terms
         }
         return lambda term: aliases.get(term.casefold(), term.casefold())
-
-
-def analyser_for(config: Config) -> Analyser:
-    """Worker processes for reading article pages, as many as `workers` asks (default: CPUs - 1, at most 3).
-    The caller owns it: close() it when done."""
-    return Analyser(config.ruleset, default_workers() if config.workers is None else config.workers)
 
 
 @dataclass(frozen=True)

@@ -40,6 +40,7 @@ from procrastinate.jobs import Status
 from procrastinate.schema import SchemaManager
 from sqlalchemy import make_url
 
+from pantau.analyse import analyser_for
 from pantau.clock import Clock
 from pantau.config import Config, config_from_text
 from pantau.errors import ConfigError
@@ -47,7 +48,7 @@ from pantau.fetch import Fetcher, make_client
 from pantau.heap import settle
 from pantau.notify.deliver import Notifier
 from pantau.notify.outbox import deliver_due
-from pantau.pipeline import Context, analyser_for, poll_source
+from pantau.pipeline import Context, poll_source
 from pantau.service.metrics import Metrics
 from pantau.service.watch import digest, watch_file
 from pantau.service.webview import serve_web, store_problem

@@ -23,6 +23,7 @@ from aiohttp.web import AppRunner
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 
+from pantau.analyse import analyser_for
 from pantau.clock import Clock
 from pantau.config import Config, load_config
 from pantau.errors import ConfigError, DeliveryError
@@ -31,7 +32,7 @@ from pantau.heap import settle
 from pantau.notify.deliver import Notifier
 from pantau.notify.outbox import deliver_due
 from pantau.notify.render import Message
-from pantau.pipeline import Context, analyser_for, poll_source
+from pantau.pipeline import Context, poll_source
 from pantau.schedule import format_duration
 from pantau.service.metrics import Metrics
 from pantau.service.outage import StoreOutage

@@ -70,10 +70,10 @@ def _first_pages(config: Config, only: str | None) -> list[tuple[str, str]]:
 
 
 def _analyser(config: Config) -> Analyser:
-    """As pipeline.analyser_for, but loading only the analysis modules (a third of the pipeline's)."""
-    from pantau.analyse import Analyser, default_workers
+    """The pass's analyser, loading only the analysis modules (a third of the pipeline's)."""
+    from pantau.analyse import analyser_for
 
-    return Analyser(config.ruleset, default_workers() if config.workers is None else config.workers)
+    return analyser_for(config)
 
 
 def _load_pipeline() -> None:
