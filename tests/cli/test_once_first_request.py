@@ -16,6 +16,7 @@ from typing import TypeVar
 
 import pytest
 from sqlalchemy import create_engine, text
+from support.process import start_once
 from support.site import ScriptedSite
 
 from pantau.store import Store
@@ -67,13 +68,7 @@ def _once_while_held(
     """Runs `once` while the store cannot open: once robots.txt has been asked for (or `once` has ended),
     `look(pid)` says what it sees until it sees something (at most a minute), then the store is let go.
     Returns what `look` saw last, the exit status and the standard error."""
-    once = subprocess.Popen(
-        [sys.executable, "-m", "pantau", "once", "--config", str(config)],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env={**os.environ, "NO_COLOR": "1"},
-    )
+    once = start_once(config)
     try:
         deadline = time.monotonic() + 60  # a bound for a loaded machine, not a measurement
         while not site.arrived("/robots.txt") and once.poll() is None and time.monotonic() < deadline:

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import os
 import sqlite3
-import subprocess
-import sys
 import time
 from pathlib import Path
 
+from support.process import start_once
 from support.site import ScriptedSite
 
 
@@ -21,13 +19,7 @@ def test_once_with_the_database_locked_half_way_says_so_in_one_line(
         f"database: sqlite:///{db}\nworkers: 0\n"
         f"sources:\n  - {{name: slow, url: '{site.url}/bad/hang', timeout: 2s}}\n"
     )
-    once = subprocess.Popen(
-        [sys.executable, "-m", "pantau", "once", "--config", str(config)],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env={**os.environ, "NO_COLOR": "1"},
-    )
+    once = start_once(config)
     try:
         deadline = time.monotonic() + 30
         while site.arrived("/bad/hang") < 1 and time.monotonic() < deadline:

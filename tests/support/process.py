@@ -17,6 +17,17 @@ import time
 from pathlib import Path
 
 
+def start_once(config: Path) -> subprocess.Popen[str]:
+    """`pantau once` in a subprocess, its standard output and error piped as text."""
+    return subprocess.Popen(
+        [sys.executable, "-m", "pantau", "once", "--config", str(config)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "NO_COLOR": "1"},
+    )
+
+
 class PantauRun:
     def __init__(self, config: Path, env: dict[str, str] | None = None) -> None:
         self.process = subprocess.Popen(

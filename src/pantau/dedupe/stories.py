@@ -18,7 +18,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, replace
-from functools import partial
+from functools import lru_cache
 
 import numpy as np
 
@@ -139,20 +139,17 @@ def same_story(a: Fingerprint, b: Fingerprint) -> bool:
 def _verdict(a: Fingerprint, b: Fingerprint) -> tuple[str, float]:
     """The verdict on two texts: "same", "other figures" (alike words, disagreeing figures, places or
     headline) or "different", with the estimated containment it rests on (1.0 for exact copies)."""
-    return _judged(a, b, similarity(a, b)[1], lambda: _Facets.of(a))
+    return _judged(a, b, similarity(a, b)[1])
 
 
-def _judged(
-    a: Fingerprint, b: Fingerprint, containment: float, facets: Callable[[], _Facets]
-) -> tuple[str, float]:
-    """_verdict given the estimated containment of the two texts and `a`'s facets (asked for only when
-    the words alike make the figures matter)."""
+def _judged(a: Fingerprint, b: Fingerprint, containment: float) -> tuple[str, float]:
+    """_verdict given the estimated containment of the two texts."""
     if a.exact and a.exact == b.exact:
         return "same", 1.0
     shared = containment * min(a.size, b.size)
     if containment < MIN_CONTAINMENT or shared < MIN_SHARED_SHINGLES:
         return "different", containment
-    if _disagreement(facets(), _Facets.of(b)):
+    if _disagreement(_facets(a), _facets(b)):
         return "other figures", containment
     return "same", containment
 
@@ -167,21 +164,11 @@ class _Facets:
     title: frozenset[str]  # the title's own figures and names
     title_figures: frozenset[str]
 
-    @classmethod
-    def of(cls, fp: Fingerprint) -> _Facets:
-        """The facets of `fp`, from a memo: the articles of a busy story are candidates again and again."""
-        found = _FACETS.get(fp)
-        if found is None:
-            if len(_FACETS) >= _FACETS_KEPT:
-                _FACETS.clear()  # a memo, not state: the facets are the same with or without it
-            title = fp.title_entities
-            title_figures = frozenset(e for e in title if e[0].isdigit())
-            found = _FACETS[fp] = cls(fp.figures, fp.names, title, title_figures)
-        return found
 
-
-_FACETS: dict[Fingerprint, _Facets] = {}
-_FACETS_KEPT = 1024  # fingerprints whose facets are remembered (a few KB each)
+@lru_cache(maxsize=1024)  # a few KB each; the articles of a busy story are candidates again and again
+def _facets(fp: Fingerprint) -> _Facets:
+    title = fp.title_entities
+    return _Facets(fp.figures, fp.names, title, frozenset(e for e in title if e[0].isdigit()))
 
 
 def disagreement(a: Fingerprint, b: Fingerprint) -> str | None:
@@ -196,7 +183,7 @@ def disagreement(a: Fingerprint, b: Fingerprint) -> str | None:
       with a byline and a dated dateline has names of its own, but keeps most of its figures), of at
       least three figures on each side.
     """
-    return _disagreement(_Facets.of(a), _Facets.of(b))
+    return _disagreement(_facets(a), _facets(b))
 
 
 def _disagreement(a: _Facets, b: _Facets) -> str | None:
@@ -285,9 +272,8 @@ def choose_story(
     figure-free excerpt of it (a copy trimmed to the lead) matches.
     """
     prints = [cand.fingerprint for cand in candidates]
-    facets = partial(_Facets.of, fp)  # the new article's: from the memo after the first time
     verdicts = [
-        (cand, *_judged(fp, other, containment, facets))
+        (cand, *_judged(fp, other, containment))
         for cand, other, containment in zip(candidates, prints, _containments(fp, prints), strict=True)
     ]
     vetoed = {cand.story_id for cand, verdict, _ in verdicts if verdict == "other figures"}
