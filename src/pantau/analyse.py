@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import gc
 import multiprocessing
 import os
@@ -31,12 +32,10 @@ import pickle
 import signal
 import threading
 import time
-from concurrent.futures import Future, ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from pantau.dedupe import Fingerprint, canonical_url, cites_wire, content_hash, fingerprint
 from pantau.errors import ExtractError
@@ -44,6 +43,7 @@ from pantau.extract import decode_html
 from pantau.extract.pager import is_pager_line, next_page
 from pantau.models import ArticleSelectors, Extracted, Match
 from pantau.rules import Document, RuleSet
+from pantau.workers import Pool
 
 if TYPE_CHECKING:
     from pantau.config import Config
@@ -200,9 +200,14 @@ def _started(pid: int) -> str | None:
     return "alive"
 
 
-def _in_worker(pages: tuple[ArticlePage, ...]) -> list[Analysis | Exception]:
-    assert _RULES is not None, "the worker's initializer sets the rules"
-    return _analyse_each(pages, _RULES)
+def _in_worker(request: bytes) -> bytes:
+    """A task as a worker reads it: pickled pages in, their pickled outcomes out."""
+    assert _RULES is not None, "the worker's setup sets the rules"
+    try:
+        pages = pickle.loads(request)
+    except Exception as err:  # pages it cannot unpickle: each gets that error
+        return _pickled([err])
+    return _pickled(_analyse_each(pages, _RULES))
 
 
 def _analyse_each(pages: tuple[ArticlePage, ...], rules: RuleSet) -> list[Analysis | Exception]:
@@ -216,29 +221,26 @@ def _analyse_each(pages: tuple[ArticlePage, ...], rules: RuleSet) -> list[Analys
     return outcomes
 
 
-# Pages on their way to one pool, each with the future of its analysis.
-_Batch = tuple[ProcessPoolExecutor, list[tuple[ArticlePage, "asyncio.Future[Analysis]"]]]
+def _pickled(outcomes: list[Analysis | Exception]) -> bytes:
+    try:
+        return pickle.dumps(outcomes, protocol=pickle.HIGHEST_PROTOCOL)
+    except Exception:  # an error that does not pickle: its page gets one that does, the others theirs
+        return pickle.dumps([_sendable(o) for o in outcomes], protocol=pickle.HIGHEST_PROTOCOL)
 
 
-def _settle_in(
-    loop: asyncio.AbstractEventLoop,
-    items: list[tuple[ArticlePage, asyncio.Future[Analysis]]],
-    done: Future[Any],
-) -> None:
-    """From the executor's thread: settle the futures in their loop, unless that has ended (as asyncio's
-    own run_in_executor does: nobody waits for them any more)."""
-    with contextlib.suppress(RuntimeError):  # closed between the check and the call
-        if not loop.is_closed():
-            loop.call_soon_threadsafe(_settle, items, done)
+def _sendable(outcome: Analysis | Exception) -> Analysis | Exception:
+    try:
+        pickle.dumps(outcome, protocol=pickle.HIGHEST_PROTOCOL)
+    except Exception as err:
+        return RuntimeError(f"analyse: {outcome!r} could not be sent from the worker: {err}")
+    return outcome
 
 
-def _settle(items: list[tuple[ArticlePage, asyncio.Future[Analysis]]], done: Future[Any]) -> None:
-    if done.cancelled():  # the pool was shut down before the task started
-        for _, future in items:
-            future.cancel()
-        return
-    error = done.exception()
-    outcomes = [error] * len(items) if error is not None else done.result()
+# Pages handed over in one turn of the event loop, each with the future of its analysis.
+_Items = list[tuple[ArticlePage, "asyncio.Future[Analysis]"]]
+
+
+def _settle(items: _Items, outcomes: list[Analysis | BaseException]) -> None:
     for (_, future), outcome in zip(items, outcomes, strict=True):
         if future.done():  # its caller was cancelled
             continue
@@ -246,6 +248,26 @@ def _settle(items: list[tuple[ArticlePage, asyncio.Future[Analysis]]], done: Fut
             future.set_exception(outcome)
         else:
             future.set_result(outcome)
+
+
+def _answered(loop: asyncio.AbstractEventLoop, items: _Items, answer: bytes | None) -> None:
+    """A worker's answer (None: it died holding these pages) settles the pages' futures, unless their
+    loop has ended: nobody waits for them any more."""
+    if loop.is_closed():
+        return
+    outcomes: list[Analysis | BaseException]
+    if answer is None:
+        outcomes = [
+            WorkerDied(f"extract: the analysis worker died while reading {page.url}") for page, _ in items
+        ]
+    else:
+        try:
+            outcomes = pickle.loads(answer)
+        except Exception as err:
+            outcomes = [err]
+        if len(outcomes) != len(items):  # one error for the whole task
+            outcomes = outcomes[:1] * len(items)
+    _settle(items, outcomes)
 
 
 def analyser_for(config: Config) -> Analyser:
@@ -266,12 +288,12 @@ class Analyser:
             raise ValueError("workers must be 0 or more")
         self.rules = rules
         self.workers = workers
-        self._pool: ProcessPoolExecutor | None = None
+        self._pool: Pool | None = None
         self._pickled: bytes | None = None  # the rules as each worker receives them, pickled once
         self._closed = False  # a poll that outlives close() reads its last pages in its own process
-        self._starting: asyncio.Future[None] | None = None  # start() in progress, in a thread
+        self._starting: asyncio.Future[None] | None = None  # the workers starting, in a thread
         self._lock = threading.Lock()  # between that thread and close()
-        self._batch: _Batch | None = None  # pages handed over in this turn of the event loop
+        self._batch: _Items | None = None  # pages handed over in this turn of the event loop
 
     def start(self) -> None:
         """Start the workers now, in the background, instead of with the first page: the main process
@@ -282,85 +304,72 @@ class Analyser:
 
     def _start_in_thread(self) -> None:
         with self._lock:
-            if self._closed or self._pool is not None:
-                return
-            pool = self._start()
-        pool.submit(int)  # a pool starts its processes with its first task
+            if not self._closed and self._pool is None:
+                self._pool = self._start()
 
     async def __call__(self, page: ArticlePage) -> Analysis:
+        if self.workers and not self._closed and self._pool is None:
+            self.start()  # the first page waits for the workers, the event loop does not
         if self._starting is not None:
             starting = self._starting
             with contextlib.suppress(Exception):  # then started below as without start(), raising again
-                await starting
+                await asyncio.shield(starting)  # a caller that gives up leaves it to the others
             if self._starting is starting:
                 self._starting = None
         if not self.workers or self._closed:
             return analyse(page, self.rules)
-        pool = self._pool or self._start()
-        try:
-            return await self._send(pool, page)
-        except BrokenProcessPool:
-            if self._pool is pool:
-                self._pool = None
-                pool.shutdown(wait=False, cancel_futures=True)
-            raise WorkerDied(f"extract: the analysis worker died while reading {page.url}") from None
+        if self._pool is None:
+            self._pool = self._start()
+        return await self._send(page)
 
-    def _send(self, pool: ProcessPoolExecutor, page: ArticlePage) -> asyncio.Future[Analysis]:
+    def _send(self, page: ArticlePage) -> asyncio.Future[Analysis]:
         """The page's analysis, to come: the pages handed over in this turn of the event loop go to the
         workers together, when the turn ends."""
         loop = asyncio.get_running_loop()
         future: asyncio.Future[Analysis] = loop.create_future()
-        if self._batch is None or self._batch[0] is not pool:
-            self._batch = (pool, [])
+        if self._batch is None:
+            self._batch = []
             loop.call_soon(self._flush, self._batch, loop)
-        self._batch[1].append((page, future))
+        self._batch.append((page, future))
         return future
 
-    def _flush(self, batch: _Batch, loop: asyncio.AbstractEventLoop) -> None:
-        if self._batch is batch:
+    def _flush(self, items: _Items, loop: asyncio.AbstractEventLoop) -> None:
+        if self._batch is items:
             self._batch = None
-        pool, items = batch
+        if self._pool is None:  # closed since the pages came: read here, as a page that comes after is
+            _settle(items, list(_analyse_each(tuple(page for page, _ in items), self.rules)))
+            return
         # A task per worker at least, so that a burst of pages keeps every worker busy, and at most BATCH
         # pages a task, so that results of a huge burst come back while its later pages are read.
         tasks = max(min(self.workers, len(items)), -(-len(items) // BATCH))
         for i in range(tasks):
-            self._submit(pool, items[i::tasks], loop)
+            self._submit(self._pool, items[i::tasks], loop)
 
-    def _submit(
-        self,
-        pool: ProcessPoolExecutor,
-        items: list[tuple[ArticlePage, asyncio.Future[Analysis]]],
-        loop: asyncio.AbstractEventLoop,
-    ) -> None:
-        pages = tuple(page for page, _ in items)
+    def _submit(self, pool: Pool, items: _Items, loop: asyncio.AbstractEventLoop) -> None:
         try:
-            task = pool.submit(_in_worker, pages)
-        except RuntimeError as err:  # BrokenProcessPool, or the pool was shut down since
-            if not self._closed or isinstance(err, BrokenProcessPool):
-                for _, future in items:
-                    if not future.done():
-                        future.set_exception(err)
-                return
-            # closed since the pages came: read here, as a page that comes after close() is
-            task = Future()
-            task.set_result(_analyse_each(pages, self.rules))
-        task.add_done_callback(lambda done: _settle_in(loop, items, done))
+            request = pickle.dumps(tuple(page for page, _ in items), protocol=pickle.HIGHEST_PROTOCOL)
+        except Exception as err:  # a page that does not pickle
+            _settle(items, [err] * len(items))
+            return
+        pool.run(request, functools.partial(_answered, loop, items))
 
-    def _start(self) -> ProcessPoolExecutor:
+    def _start(self) -> Pool:
         context = multiprocessing.get_context("forkserver")
         context.set_forkserver_preload([__name__, *_WORKER_MODULES])
         # Pickled here once, not for each worker the pool starts (with 10,000 rules a pickling takes
-        # most of a second, in the event loop's thread) nor again for a pool rebuilt after a death.
+        # most of a second, in the event loop's thread) nor again for a worker replaced after a death.
         if self._pickled is None:
             self._pickled = pickle.dumps(self.rules, protocol=pickle.HIGHEST_PROTOCOL)
-        self._pool = ProcessPoolExecutor(
+        pool = Pool(
             self.workers,
-            mp_context=context,
-            initializer=_start_worker,
-            initargs=(self._pickled, os.getpid(), _started(os.getpid())),
-            max_tasks_per_child=MAX_TASKS_PER_WORKER,
+            context,
+            _start_worker,
+            (self._pickled, os.getpid(), _started(os.getpid())),
+            _in_worker,
+            MAX_TASKS_PER_WORKER,
         )
-        return self._pool
+        pool.spawn()
+        return pool
 
     def close(self, *, wait: bool = True) -> None:
         """Stop the workers once the pages handed to them are done (without `wait`, in the background);
@@ -369,7 +378,7 @@ class Analyser:
             self._closed = True
             pool, self._pool = self._pool, None
         if pool is not None:
-            pool.shutdown(wait=wait)
+            pool.close(wait=wait)
 
     def __enter__(self) -> Analyser:
         return self

@@ -63,6 +63,7 @@ def test_pages_handed_over_together_each_get_their_own_result_or_error(rules: ob
     empty = ArticlePage(b"<html><body></body></html>", None, "http://demo.test/empty", "warta")
 
     async def scenario(analyser: Analyser) -> tuple[list[object], Analysis]:
+        await analyser(pages[2])  # the worker is up: pages asked for from here are handed over at once
         given_up = asyncio.ensure_future(analyser(pages[0]))
         kept = asyncio.ensure_future(analyser(pages[1]))
         await asyncio.sleep(0)  # both handed over
@@ -107,7 +108,7 @@ def test_workers_ignore_stop_signals_until_the_service_closes_them(rules: object
     async def scenario(analyser: Analyser) -> list[Analysis]:
         await analyser(pages[0])  # starts the workers
         assert analyser._pool is not None
-        workers = list(analyser._pool._processes)  # type: ignore[attr-defined]
+        workers = list(analyser._pool.pids)
         assert workers
         for pid in workers:  # what a terminal's Ctrl-C or systemd's stop sends to the whole group
             os.kill(pid, signal.SIGINT)
@@ -117,7 +118,7 @@ def test_workers_ignore_stop_signals_until_the_service_closes_them(rules: object
 
     with Analyser(rules, workers=1) as analyser:  # type: ignore[arg-type]
         after = asyncio.run(scenario(analyser))
-        pool_workers = list(analyser._pool._processes)  # type: ignore[union-attr]
+        pool_workers = list(analyser._pool.pids)  # type: ignore[union-attr]
     assert len(after) == len(pages)
     for pid in pool_workers:  # closing the analyser stops them
         with pytest.raises(ProcessLookupError):
@@ -152,7 +153,7 @@ from pantau.errors import ExtractError
 if __name__ == "__main__":
     analyser = Analyser(load_config(DEMO_CONFIG).ruleset, workers=1)
     asyncio.run(analyser(demo_pages()[0]))
-    print(*analyser._pool._processes, flush=True)
+    print(*analyser._pool.pids, flush=True)
     time.sleep(120)
 """
 
@@ -227,7 +228,7 @@ def test_a_reload_ends_the_old_workers_once_their_pages_are_done(rules: object) 
     analyser = Analyser(rules, workers=2)  # type: ignore[arg-type]
     asyncio.run(read_all(analyser, demo_pages()))
     assert analyser._pool is not None
-    workers = list(analyser._pool._processes)  # type: ignore[attr-defined]
+    workers = list(analyser._pool.pids)
     assert len(workers) == 2
     analyser.close(wait=False)
     deadline = time.monotonic() + 10
@@ -249,9 +250,9 @@ def test_workers_started_ahead_read_the_first_page(rules: object) -> None:
         assert analyser._starting is not None
         await analyser._starting
         assert analyser._pool is not None
-        before = list(analyser._pool._processes)  # type: ignore[attr-defined]
+        before = list(analyser._pool.pids)
         result = await analyser(page)
-        return before, list(analyser._pool._processes), result  # type: ignore[attr-defined]
+        return before, list(analyser._pool.pids), result
 
     with Analyser(rules, workers=1) as analyser:  # type: ignore[arg-type]
         before, after, result = asyncio.run(scenario(analyser))
