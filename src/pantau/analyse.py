@@ -26,6 +26,7 @@ import asyncio
 import contextlib
 import functools
 import gc
+import logging
 import multiprocessing
 import os
 import pickle
@@ -44,6 +45,8 @@ from pantau.extract.pager import is_pager_line, next_page
 from pantau.models import ArticleSelectors, Extracted, Match
 from pantau.rules import Document, RuleSet
 from pantau.workers import Pool
+
+log = logging.getLogger("pantau.analyse")
 
 if TYPE_CHECKING:
     from pantau.config import Config
@@ -236,7 +239,7 @@ def _sendable(outcome: Analysis | Exception) -> Analysis | Exception:
     return outcome
 
 
-# Pages handed over in one turn of the event loop, each with the future of its analysis.
+# Pages waiting for a worker, or held by one, each with the future of its analysis.
 _Items = list[tuple[ArticlePage, "asyncio.Future[Analysis]"]]
 
 
@@ -250,16 +253,14 @@ def _settle(items: _Items, outcomes: list[Analysis | BaseException]) -> None:
             future.set_result(outcome)
 
 
-def _answered(loop: asyncio.AbstractEventLoop, items: _Items, answer: bytes | None) -> None:
+def _answered(items: _Items, answer: bytes | None) -> None:
     """A worker's answer (None: it died holding these pages) settles the pages' futures, unless their
     loop has ended: nobody waits for them any more."""
-    if loop.is_closed():
+    if items[0][1].get_loop().is_closed():
         return
     outcomes: list[Analysis | BaseException]
     if answer is None:
-        outcomes = [
-            WorkerDied(f"extract: the analysis worker died while reading {page.url}") for page, _ in items
-        ]
+        outcomes = [_died(page) for page, _ in items]
     else:
         try:
             outcomes = pickle.loads(answer)
@@ -268,6 +269,10 @@ def _answered(loop: asyncio.AbstractEventLoop, items: _Items, answer: bytes | No
         if len(outcomes) != len(items):  # one error for the whole task
             outcomes = outcomes[:1] * len(items)
     _settle(items, outcomes)
+
+
+def _died(page: ArticlePage) -> WorkerDied:
+    return WorkerDied(f"extract: the analysis worker died while reading {page.url}")
 
 
 def analyser_for(config: Config) -> Analyser:
@@ -288,12 +293,13 @@ class Analyser:
             raise ValueError("workers must be 0 or more")
         self.rules = rules
         self.workers = workers
-        self._pool: Pool | None = None
+        self._pool: Pool | None = None  # also after close(), until the pages handed over are read
         self._pickled: bytes | None = None  # the rules as each worker receives them, pickled once
         self._closed = False  # a poll that outlives close() reads its last pages in its own process
         self._starting: asyncio.Future[None] | None = None  # the workers starting, in a thread
         self._lock = threading.Lock()  # between that thread and close()
-        self._batch: _Items | None = None  # pages handed over in this turn of the event loop
+        self._waiting: _Items = []  # handed over, for the next idle worker
+        self._flushing = False  # a flush is due at the end of this turn of the event loop
 
     def start(self) -> None:
         """Start the workers now, in the background, instead of with the first page: the main process
@@ -324,34 +330,55 @@ class Analyser:
 
     def _send(self, page: ArticlePage) -> asyncio.Future[Analysis]:
         """The page's analysis, to come: the pages handed over in this turn of the event loop go to the
-        workers together, when the turn ends."""
+        idle workers together, when the turn ends; those that come while every worker is busy wait, and
+        go to the next worker that turns idle, together."""
         loop = asyncio.get_running_loop()
         future: asyncio.Future[Analysis] = loop.create_future()
-        if self._batch is None:
-            self._batch = []
-            loop.call_soon(self._flush, self._batch, loop)
-        self._batch.append((page, future))
+        if not self._flushing:
+            self._flushing = True
+            loop.call_soon(self._flush)
+        self._waiting.append((page, future))
         return future
 
-    def _flush(self, items: _Items, loop: asyncio.AbstractEventLoop) -> None:
-        if self._batch is items:
-            self._batch = None
-        if self._pool is None:  # closed since the pages came: read here, as a page that comes after is
-            _settle(items, list(_analyse_each(tuple(page for page, _ in items), self.rules)))
-            return
-        # A task per worker at least, so that a burst of pages keeps every worker busy, and at most BATCH
-        # pages a task, so that results of a huge burst come back while its later pages are read.
-        tasks = max(min(self.workers, len(items)), -(-len(items) // BATCH))
-        for i in range(tasks):
-            self._submit(self._pool, items[i::tasks], loop)
+    def _flush(self) -> None:
+        self._flushing = False
+        if self._pool is not None and not self._closed:
+            try:
+                self._pool.spawn()  # in place of workers that died in their setup
+            except Exception:  # out of memory or processes: read by the workers still there, if any
+                log.exception("analyse: could not start a worker process")
+        self._feed()
 
-    def _submit(self, pool: Pool, items: _Items, loop: asyncio.AbstractEventLoop) -> None:
+    def _feed(self) -> None:
+        """Hand the waiting pages to the idle workers: a task each (of BATCH pages at most), so that a
+        burst keeps every worker busy and the results of a huge one come back while its later pages
+        are read."""
+        pool = self._pool
+        if pool is None:
+            return
+        waiting = [(page, f) for page, f in self._waiting if not f.done() and not f.get_loop().is_closed()]
+        if waiting and not pool.live:  # every worker died in its setup
+            _settle(waiting, [_died(page) for page, _ in waiting])
+            waiting = []
+        if waiting:
+            pool.bind(waiting[0][1].get_loop())
+        while waiting and (idle := pool.idle):
+            take = min(BATCH, -(-len(waiting) // idle))
+            if self._submit(pool, waiting[:take]):
+                waiting = waiting[take:]
+        self._waiting = waiting
+        if self._closed and not waiting:
+            pool.close(wait=False)
+            self._pool = None
+
+    def _submit(self, pool: Pool, items: _Items) -> bool:
+        """False if the worker was found dead: the pages wait for another."""
         try:
             request = pickle.dumps(tuple(page for page, _ in items), protocol=pickle.HIGHEST_PROTOCOL)
         except Exception as err:  # a page that does not pickle
             _settle(items, [err] * len(items))
-            return
-        pool.run(request, functools.partial(_answered, loop, items))
+            return True
+        return pool.run(request, functools.partial(_answered, items))
 
     def _start(self) -> Pool:
         context = multiprocessing.get_context("forkserver")
@@ -360,13 +387,9 @@ class Analyser:
         # most of a second, in the event loop's thread) nor again for a worker replaced after a death.
         if self._pickled is None:
             self._pickled = pickle.dumps(self.rules, protocol=pickle.HIGHEST_PROTOCOL)
+        setup = (self._pickled, os.getpid(), _started(os.getpid()))
         pool = Pool(
-            self.workers,
-            context,
-            _start_worker,
-            (self._pickled, os.getpid(), _started(os.getpid())),
-            _in_worker,
-            MAX_TASKS_PER_WORKER,
+            self.workers, context, (_start_worker, setup, _in_worker), MAX_TASKS_PER_WORKER, self._feed
         )
         pool.spawn()
         return pool
@@ -376,9 +399,15 @@ class Analyser:
         safe to call more than once."""
         with self._lock:  # a start() still in its thread sees _closed and starts nothing
             self._closed = True
-            pool, self._pool = self._pool, None
-        if pool is not None:
-            pool.close(wait=wait)
+            pool = self._pool
+        if pool is None:
+            return
+        self._feed()  # closes the pool now if no page waits, else once the last has gone to a worker
+        while wait and pool.live and (pool.busy or self._waiting):
+            pool.wait()  # each answer hands the worker more of the waiting pages
+        if wait:
+            pool.close()
+            self._pool = None
 
     def __enter__(self) -> Analyser:
         return self

@@ -1,26 +1,27 @@
 """A few worker processes, each behind one socket that the event loop watches: no thread in the main process.
 
-A task is one message each way (bytes the caller pickled, bytes the worker's handler returned), sent to an
-idle worker only, so neither side ever writes while the other is writing too. The event loop reads an
-answer when the worker's socket turns readable (`loop.add_reader`); end of file on it means the worker is
-gone, and only the task it held is lost (its callback gets None). A dead worker, or one retired after
-`max_tasks`, is replaced when the next task needs it. Compared with concurrent.futures' process pool this
-spares the main process two threads (the manager's and the queue feeder's), their wake-ups and hand-offs
-of the interpreter lock, and a wrapper object per task.
+A task is one message each way (bytes the caller pickled, bytes the worker's handler returned), handed
+to an idle worker only, so neither side ever writes while the other is writing too, and the event loop
+never waits on a worker that is busy (a worker says when it is ready, after its setup). The loop reads an
+answer when the worker's socket turns readable (`loop.add_reader`); end of file there means the worker is
+gone, and only the task it held is lost (its callback gets None). A worker that dies after its setup, or
+is retired after `max_tasks`, is replaced at once. Whenever a worker turns idle the pool calls `on_idle`,
+so that the caller hands it what has come meanwhile, as one task. Compared with concurrent.futures' process
+pool this spares the main process two threads (the manager's and the queue feeder's), their wake-ups and
+hand-offs of the interpreter lock, and a wrapper object per task.
 
-A pool serves one event loop at a time: the first task binds it, and a loop that is not running (say a
-finished `asyncio.run`) can hand it on to the next.
+A pool serves one event loop at a time (`bind`); a loop that is not running (a finished `asyncio.run`)
+can hand it on to the next.
 """
 
 from __future__ import annotations
 
 import asyncio
-import collections
 import contextlib
 import logging
 from collections.abc import Callable
 from multiprocessing import util
-from multiprocessing.connection import Connection
+from multiprocessing.connection import Connection, wait
 from multiprocessing.context import ForkServerContext
 from multiprocessing.process import BaseProcess
 from typing import Any
@@ -59,8 +60,8 @@ class _Worker:
             raise
         finally:
             theirs.close()  # the worker holds its own copy: its end of file is ours closing
-        self.ready = False  # it has said so: the event loop never waits on a worker still starting
-        self.task: tuple[bytes, Done] | None = None
+        self.ready = False  # it has said so
+        self.task: Done | None = None
         self.tasks = 0  # answered so far
 
 
@@ -69,46 +70,52 @@ class Pool:
         self,
         size: int,
         context: ForkServerContext,
-        setup: Callable[..., None],
-        args: tuple[Any, ...],
-        handle: Callable[[bytes], bytes],
+        worker: tuple[Callable[..., None], tuple[Any, ...], Callable[[bytes], bytes]],
         max_tasks: int,
+        on_idle: Callable[[], None],
     ) -> None:
+        """`worker` is (setup, its arguments, handler): each worker calls setup(*arguments) once, then
+        handler(request) -> answer for each task; all three must pickle."""
         self.size = size
         self._context = context
-        self._target_args = (setup, args, handle)
+        self._target_args = worker
         self._max_tasks = max_tasks
+        self._on_idle = on_idle
         self._workers: list[_Worker] = []
         self._retired: list[BaseProcess] = []  # hung up on, perhaps still ending
-        self._waiting: collections.deque[tuple[bytes, Done]] = collections.deque()
         self._loop: asyncio.AbstractEventLoop | None = None
         self._closing = False
-        # At the interpreter's exit, before multiprocessing joins its children, close our ends so that no
-        # worker waits for a request (or to write an answer) that will never come; also when the pool is
-        # dropped without close().
+        # At the interpreter's exit, before multiprocessing joins its children, hang up on the workers so
+        # that none waits for a request that will never come; also when the pool is dropped unclosed.
         util.Finalize(self, _hang_up, (self._workers,), exitpriority=10)
 
     @property
     def pids(self) -> list[int]:
         return [w.process.pid for w in self._workers if w.process.pid is not None]
 
+    @property
+    def live(self) -> int:
+        return len(self._workers)
+
+    @property
+    def idle(self) -> int:
+        return sum(w.ready and w.task is None for w in self._workers)
+
+    @property
+    def busy(self) -> int:
+        return sum(w.task is not None for w in self._workers)
+
     def spawn(self) -> None:
         """Start the missing workers now. Blocks while the fork server starts (about half a second the
         first time), so it may run in a thread, before the pool is bound to its event loop."""
-        while len(self._workers) < self.size:
+        while len(self._workers) < self.size and not self._closing:
             worker = _Worker(self._context, self._target_args)
             self._workers.append(worker)
             if self._loop is not None:
                 self._loop.add_reader(worker.conn.fileno(), self._readable, worker)
 
-    def run(self, request: bytes, done: Done) -> None:
-        """Hand `request` to a worker; `done` is called from the event loop with the answer. Call it from
-        the event loop."""
-        self._bind(asyncio.get_running_loop())
-        self._waiting.append((request, done))
-        self._dispatch()
-
-    def _bind(self, loop: asyncio.AbstractEventLoop) -> None:
+    def bind(self, loop: asyncio.AbstractEventLoop) -> None:
+        """Serve `loop` from now on: its callbacks read the answers."""
         if self._loop is loop:
             return
         if self._loop is not None and self._loop.is_running():
@@ -119,25 +126,23 @@ class Pool:
             loop.add_reader(worker.conn.fileno(), self._readable, worker)
         self._loop = loop
 
-    def _dispatch(self) -> None:
-        if self._waiting and not self._closing:
-            try:
-                self.spawn()
-            except Exception:  # out of memory or processes: the workers still there go on, if any
-                log.exception("workers: could not start a worker process")
-        if not self._workers:  # none could start, or closing and the last one died
-            self._fail_waiting()
-        for worker in self._workers:
-            if not self._waiting:
-                break
-            if worker.ready and worker.task is None:
-                worker.task = self._waiting.popleft()
-                with contextlib.suppress(OSError):  # it died since its last answer: the reader hears of it
-                    worker.conn.send_bytes(worker.task[0])
+    def run(self, request: bytes, done: Done) -> bool:
+        """Hand `request` to an idle worker (see `idle`); `done` is told its answer from the bound loop.
+        False if that worker turns out to have died since its last answer (it is replaced): try again."""
+        worker = next(w for w in self._workers if w.ready and w.task is None)
+        try:
+            worker.conn.send_bytes(request)
+        except OSError:
+            self._retire(worker)
+            self._replace()
+            return False
+        worker.task = done
+        return True
 
-    def _fail_waiting(self) -> None:
-        while self._waiting:
-            self._waiting.popleft()[1](None)
+    def wait(self) -> None:
+        """Block until a worker answers, says it is ready or dies, and deal with that."""
+        readable = wait([w.conn for w in self._workers])
+        self._readable(next(w for w in self._workers if w.conn in readable))
 
     def _readable(self, worker: _Worker) -> None:
         try:
@@ -147,19 +152,23 @@ class Pool:
         task, worker.task = worker.task, None
         if answer is None:
             self._retire(worker)
-            if not worker.ready:  # it died starting: so may the next, so these are not kept waiting
-                self._fail_waiting()
-        elif not worker.ready:
-            worker.ready = True
+            if worker.ready:  # one that dies in its setup is not replaced: so would the next
+                self._replace()
         else:
-            worker.tasks += 1
-            if worker.tasks >= self._max_tasks:
+            worker.tasks += worker.ready
+            worker.ready = True
+            if self._closing or worker.tasks >= self._max_tasks:
                 self._retire(worker)
-        if self._closing and not self._waiting and worker in self._workers:
-            self._retire(worker)
+                self._replace()
         if task is not None:
-            task[1](answer)
-        self._dispatch()
+            task(answer)
+        self._on_idle()
+
+    def _replace(self) -> None:
+        try:
+            self.spawn()
+        except Exception:  # out of memory or processes: the workers still there go on, if any
+            log.exception("workers: could not start a worker process")
 
     def _retire(self, worker: _Worker) -> None:
         """Hang up on a worker: it ends once it has answered what it holds (and our end is gone)."""
@@ -171,12 +180,11 @@ class Pool:
         self._retired.append(worker.process)
 
     def close(self, *, wait: bool = True) -> None:
-        """Retire the workers once the tasks handed over are answered: with `wait`, before returning
+        """Retire the workers once the tasks they hold are answered: with `wait`, before returning
         (reading the answers here), else as the answers come in."""
         self._closing = True
-        if wait:
-            while busy := [w for w in self._workers if w.task is not None]:
-                self._readable(busy[0])  # blocks until it answers or dies
+        while wait and self.busy:
+            self.wait()
         for worker in [w for w in self._workers if w.task is None]:
             self._retire(worker)
         if wait:

@@ -271,3 +271,169 @@ def test_closing_while_workers_start_leaves_no_worker_behind(rules: object) -> N
         assert (await analyser(demo_pages()[0])).extracted.body
 
     asyncio.run(scenario(Analyser(rules, workers=1)))  # type: ignore[arg-type]
+
+
+def test_a_worker_that_dies_costs_only_the_pages_it_held(rules: object) -> None:
+    """With two workers, a burst goes out as two tasks: the one with the deadly page fails, page by page;
+    the other worker's pages are read as ever."""
+    pages = demo_pages()[:3]
+    deadly = ArticlePage(pages[0].body, None, "http://demo.test/deadly", "warta", _KillsTheWorker())  # type: ignore[arg-type]
+
+    async def scenario(analyser: Analyser) -> list[object]:
+        await read_all(analyser, pages)
+        assert analyser._pool is not None
+        while analyser._pool.idle < 2:  # both workers up
+            await asyncio.sleep(0.01)
+        burst = [deadly, *pages]  # as two tasks: [deadly, pages[0]] and [pages[1], pages[2]]
+        return await asyncio.gather(*(analyser(page) for page in burst), return_exceptions=True)
+
+    with Analyser(rules, workers=2) as analyser:  # type: ignore[arg-type]
+        died, first, second, third = asyncio.run(scenario(analyser))
+    inline = asyncio.run(read_all(Analyser(rules, workers=0), pages))  # type: ignore[arg-type]
+    assert isinstance(died, WorkerDied) and isinstance(first, WorkerDied)
+    assert str(first) == f"extract: the analysis worker died while reading {pages[0].url}"
+    assert [second, third] == inline[1:]
+
+
+def test_a_worker_killed_while_idle_costs_no_page(rules: object) -> None:
+    pages = demo_pages()
+
+    async def scenario(analyser: Analyser) -> tuple[list[int], list[Analysis]]:
+        await analyser(pages[0])
+        assert analyser._pool is not None
+        killed = analyser._pool.pids
+        for pid in killed:
+            os.kill(pid, signal.SIGKILL)  # as the OOM killer would, between two polls
+        while any(_running(pid) for pid in killed):
+            await asyncio.sleep(0.05)
+        return killed, await read_all(analyser, pages)
+
+    with Analyser(rules, workers=1) as analyser:  # type: ignore[arg-type]
+        killed, after = asyncio.run(scenario(analyser))
+        assert analyser._pool is not None
+        assert analyser._pool.pids and not set(analyser._pool.pids) & set(killed)
+    assert after == asyncio.run(read_all(Analyser(rules, workers=0), pages))  # type: ignore[arg-type]
+
+
+def test_a_worker_is_replaced_after_its_share_of_tasks(
+    rules: object, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("pantau.analyse.MAX_TASKS_PER_WORKER", 2)
+    pages = demo_pages()[:5]
+
+    async def scenario(analyser: Analyser) -> tuple[list[int], list[Analysis]]:
+        seen, results = [], []
+        for page in pages:  # one task each
+            results.append(await analyser(page))
+            assert analyser._pool is not None
+            seen += analyser._pool.pids
+        return seen, results
+
+    with Analyser(rules, workers=1) as analyser:  # type: ignore[arg-type]
+        seen, results = asyncio.run(scenario(analyser))
+    assert results == asyncio.run(read_all(Analyser(rules, workers=0), pages))  # type: ignore[arg-type]
+    assert len(set(seen)) == 3  # tasks 1-2, 3-4 and 5, each pair in a worker of its own
+    assert not any(_running(pid) for pid in seen)
+
+
+def test_a_burst_is_spread_over_the_idle_workers(rules: object) -> None:
+    pages = demo_pages()
+
+    async def scenario(analyser: Analyser) -> list[int]:
+        await read_all(analyser, pages)
+        assert analyser._pool is not None
+        while analyser._pool.idle < 2:  # both workers up
+            await asyncio.sleep(0.01)
+        before = [w.tasks for w in analyser._pool._workers]
+        await read_all(analyser, pages)
+        after = [w.tasks for w in analyser._pool._workers]
+        return [later - earlier for later, earlier in zip(after, before, strict=True)]
+
+    with Analyser(rules, workers=2) as analyser:  # type: ignore[arg-type]
+        assert asyncio.run(scenario(analyser)) == [1, 1]
+
+
+def test_an_analyser_serves_one_event_loop_after_another(rules: object) -> None:
+    """Its workers outlive the loop that started them: the next loop reads with the same ones."""
+    pages = demo_pages()
+    with Analyser(rules, workers=1) as analyser:  # type: ignore[arg-type]
+        first = asyncio.run(read_all(analyser, pages))
+        assert analyser._pool is not None
+        workers = analyser._pool.pids
+        second = asyncio.run(read_all(analyser, pages))
+        assert analyser._pool.pids == workers
+    assert first == second == asyncio.run(read_all(Analyser(rules, workers=0), pages))  # type: ignore[arg-type]
+
+
+def test_closing_without_waiting_still_reads_the_pages_handed_over(rules: object) -> None:
+    pages = demo_pages()
+
+    async def scenario(analyser: Analyser) -> tuple[list[int], list[Analysis]]:
+        await analyser(pages[0])
+        assert analyser._pool is not None
+        workers = analyser._pool.pids
+        reading = asyncio.gather(*(analyser(page) for page in pages))
+        await asyncio.sleep(0)  # handed over
+        analyser.close(wait=False)
+        return workers, await reading
+
+    workers, results = asyncio.run(scenario(Analyser(rules, workers=2)))  # type: ignore[arg-type]
+    assert results == asyncio.run(read_all(Analyser(rules, workers=0), pages))  # type: ignore[arg-type]
+    deadline = time.monotonic() + 10
+    while any(_running(pid) for pid in workers) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not any(_running(pid) for pid in workers)
+
+
+def test_an_analyser_leaves_no_file_descriptor_open(rules: object) -> None:
+    page = demo_pages()[0]
+    with Analyser(rules, workers=1) as warm:  # type: ignore[arg-type]
+        asyncio.run(warm(page))  # the fork server runs from here on, with its own descriptors
+    before = sorted(os.listdir("/proc/self/fd"))
+
+    async def scenario(analyser: Analyser) -> None:
+        await read_all(analyser, demo_pages())
+        assert analyser._pool is not None
+        for pid in analyser._pool.pids[:1]:
+            os.kill(pid, signal.SIGKILL)
+            while _running(pid):
+                await asyncio.sleep(0.05)
+        await read_all(analyser, demo_pages())  # with a replacement
+
+    with Analyser(rules, workers=2) as analyser:  # type: ignore[arg-type]
+        asyncio.run(scenario(analyser))
+    assert sorted(os.listdir("/proc/self/fd")) == before
+
+
+EXIT_SCRIPT = """
+import asyncio, sys
+sys.path[:0] = [{tests!r}]
+from support.demo import demo_pages, DEMO_CONFIG
+from pantau.analyse import Analyser
+from pantau.config import load_config
+
+async def main():
+    rules = load_config(DEMO_CONFIG).ruleset
+    closed, left = Analyser(rules, workers=2), Analyser(rules, workers=1)
+    for analyser in (closed, left):
+        await asyncio.gather(*(analyser(page) for page in demo_pages()))
+    closed.close(wait=False)
+    global kept
+    kept = left  # never closed: its workers must not keep the process from ending
+    print("read", flush=True)
+
+if __name__ == "__main__":
+    asyncio.run(main())
+"""
+
+
+def test_the_main_process_exits_at_once_and_cleanly(tmp_path: Path) -> None:
+    script = tmp_path / "main.py"
+    script.write_text(EXIT_SCRIPT.format(tests=str(Path(__file__).parent.parent)))
+    env = {**os.environ, "PANTAU_DEMO_URL": "http://127.0.0.1:9", "PANTAU_DEMO_DB": "sqlite:///x.db"}
+    began = time.monotonic()
+    done = subprocess.run(
+        [sys.executable, "-W", "always", str(script)], capture_output=True, text=True, env=env, timeout=60
+    )
+    assert (done.returncode, done.stdout, done.stderr) == (0, "read\n", "")
+    assert time.monotonic() - began < 20
