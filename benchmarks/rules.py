@@ -367,7 +367,8 @@ class Memory:
 
 def _memory(analyser: Analyser) -> Memory:
     assert analyser._pool is not None
-    workers = set(analyser._pool._processes)  # type: ignore[attr-defined]
+    running = analyser._pool  # pantau.workers.Pool, or concurrent.futures' in an older --compare tree
+    workers = set(running.pids if hasattr(running, "pids") else running._processes)
     names = _family()
     pss = {pid: _pss_mb(pid) for pid in names}
     pool = sum(mb for pid, mb in pss.items() if names[pid] not in ("main", "tracker"))
