@@ -12,12 +12,16 @@ the calling process. Each worker holds a copy of the rules of its own: forking t
 that holds them would not keep them shared, as matching touches (reference counts) most of the rules'
 objects within a few hundred articles, which copies their pages, so such a server only adds its own copy
 (measured with benchmarks/rules.py against the Analyser-owned rules server of commit 8abe64f).
-The pages handed over in one turn of the event loop go to the workers together, as few tasks as keep each
-worker busy: a task costs both sides the same (the executor's threads, a pipe each way) whatever it holds,
-and one per page cost `pantau once` over 1,000 pages a sixth of its main process's CPU and a quarter of
-its worker's (benchmarks/once_cpu.py). A worker that dies on a page (a parser crash, the OOM killer) costs the pages it held one attempt each
-(WorkerDied, retried on later polls like a failed fetch) and the pool is rebuilt; the poll goes on. Workers
-ignore SIGINT and SIGTERM: the service stops them itself, after the articles in flight are done.
+Pages wait in the main process for an idle worker (pantau.workers: a socket per worker that the event
+loop watches, no thread), and all those that came meanwhile go to it as one task, of BATCH pages at most;
+a burst handed over in one turn of the event loop is split over the idle workers. A task costs both sides
+the same whatever it holds: one per page cost `pantau once` over 1,000 pages a sixth of its main
+process's CPU and a quarter of its worker's, and concurrent.futures' process pool, with its two threads in
+the main process and its tasks fixed at submission, cost it FIGURES (benchmarks/once_cpu.py). A worker
+that dies on a page (a parser crash, the OOM killer) costs the pages it held one attempt each (WorkerDied,
+retried on later polls like a failed fetch) and is replaced; the poll goes on. Workers ignore SIGINT and
+SIGTERM: the service stops them itself, after the articles in flight are done; they end by themselves
+when pantau's main process is gone.
 """
 
 from __future__ import annotations
@@ -67,7 +71,7 @@ PARENT_CHECK = 1.0  # seconds between a worker's checks that pantau's main proce
 # What only the workers use, loaded once by the fork server rather than by pantau's main process, which
 # never extracts (unless it runs with no workers): its start-up and its memory stay smaller.
 _WORKER_MODULES = ("pantau.extract.article",)
-# Pages a worker reads as one task, at most (see Analyser._flush): a bound for a huge burst (`pantau once`
+# Pages a worker reads as one task, at most (see Analyser._feed): a bound for a huge burst (`pantau once`
 # over 1,000 pages hands over at most ~20 in a turn; a bound of 8 cost it a tenth of the CPU batching saves).
 BATCH = 32
 MAX_TASKS_PER_WORKER = 20_000  # a worker is replaced now and then, so a slow leak in a parser stays bounded
@@ -179,8 +183,9 @@ def _start_worker(rules: bytes, parent: int, parent_started: str | None) -> None
 def _exit_with(parent: int, started: str | None) -> None:
     """End this worker soon after the process that started it ends, however it ended (kill -9 included).
 
-    A worker waits on a queue whose writing end it holds itself, so it would never see its parent go; and
-    while it lives, so does the fork server it came from."""
+    An idle worker sees its parent go (end of file on its socket), but not while it reads a page, nor if a
+    process forked from the main one holds a copy of the main's end; and while it lives, so does the fork
+    server it came from."""
     while True:
         time.sleep(PARENT_CHECK)
         if _started(parent) != started:

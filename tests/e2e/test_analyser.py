@@ -295,6 +295,31 @@ def test_a_worker_that_dies_costs_only_the_pages_it_held(rules: object) -> None:
     assert [second, third] == inline[1:]
 
 
+class _FailsToUnpickle:
+    """Unpickling this in a worker raises, as a page from a newer pantau might."""
+
+    def __reduce__(self) -> tuple[object, tuple[str]]:
+        return int, ("not a number",)
+
+
+def test_a_page_the_worker_cannot_unpickle_fails_alone_and_the_worker_goes_on(rules: object) -> None:
+    page = demo_pages()[0]
+    odd = ArticlePage(page.body, None, "http://demo.test/odd", "warta", _FailsToUnpickle())  # type: ignore[arg-type]
+
+    async def scenario(analyser: Analyser) -> tuple[BaseException, Analysis, list[int], list[int]]:
+        await analyser(page)
+        assert analyser._pool is not None
+        before = analyser._pool.pids
+        with pytest.raises(ValueError) as failed:
+            await analyser(odd)
+        return failed.value, await analyser(page), before, analyser._pool.pids
+
+    with Analyser(rules, workers=1) as analyser:  # type: ignore[arg-type]
+        error, after, before, workers = asyncio.run(scenario(analyser))
+    assert "not a number" in str(error)
+    assert after.extracted.body and workers == before
+
+
 def test_a_worker_killed_while_idle_costs_no_page(rules: object) -> None:
     pages = demo_pages()
 
