@@ -16,8 +16,10 @@ Pages wait in the main process for an idle worker (pantau.workers: a socket per 
 loop watches, no thread), and all those that came meanwhile go to it as one task, of BATCH pages at most;
 a burst handed over in one turn of the event loop is split over the idle workers. A task costs both sides
 the same whatever it holds: one per page cost `pantau once` over 1,000 pages a sixth of its main
-process's CPU and a quarter of its worker's, and concurrent.futures' process pool, with its two threads in
-the main process and its tasks fixed at submission, cost it FIGURES (benchmarks/once_cpu.py). A worker
+process's CPU and a quarter of its worker's; concurrent.futures' process pool, with its two threads in the
+main process and its tasks fixed when handed over (about 125 tasks, against 60 now), cost the main process
+0.12-0.22 s more CPU (1.87-1.93 s against 1.67-1.81 s, medians of 5 runs) and the worker 0.04-0.07 s more
+(benchmarks/once_cpu.py --runs 5 --compare, three runs on the loaded 2-core machine). A worker
 that dies on a page (a parser crash, the OOM killer) costs the pages it held one attempt each (WorkerDied,
 retried on later polls like a failed fetch) and is replaced; the poll goes on. Workers ignore SIGINT and
 SIGTERM: the service stops them itself, after the articles in flight are done; they end by themselves
@@ -72,7 +74,8 @@ PARENT_CHECK = 1.0  # seconds between a worker's checks that pantau's main proce
 # never extracts (unless it runs with no workers): its start-up and its memory stay smaller.
 _WORKER_MODULES = ("pantau.extract.article",)
 # Pages a worker reads as one task, at most (see Analyser._feed): a bound for a huge burst (`pantau once`
-# over 1,000 pages hands over at most ~20 in a turn; a bound of 8 cost it a tenth of the CPU batching saves).
+# over 1,000 pages hands over ~20-30 at a time; bounds of 12 and 8 cost its main process 0.09 and 0.16 s of
+# CPU, and its wall time more, in once_cpu.py's comparison).
 BATCH = 32
 MAX_TASKS_PER_WORKER = 20_000  # a worker is replaced now and then, so a slow leak in a parser stays bounded
 

@@ -329,8 +329,9 @@ def test_a_worker_killed_while_idle_costs_no_page(rules: object) -> None:
         killed = analyser._pool.pids
         for pid in killed:
             os.kill(pid, signal.SIGKILL)  # as the OOM killer would, between two polls
-        while any(_running(pid) for pid in killed):
-            await asyncio.sleep(0.05)
+        deadline = time.monotonic() + 10
+        while set(killed) & set(analyser._pool.pids) and time.monotonic() < deadline:
+            await asyncio.sleep(0.05)  # the next poll comes later, when the pool has seen its end
         return killed, await read_all(analyser, pages)
 
     with Analyser(rules, workers=1) as analyser:  # type: ignore[arg-type]
@@ -421,7 +422,8 @@ def test_an_analyser_leaves_no_file_descriptor_open(rules: object) -> None:
         assert analyser._pool is not None
         for pid in analyser._pool.pids[:1]:
             os.kill(pid, signal.SIGKILL)
-            while _running(pid):
+            deadline = time.monotonic() + 10
+            while pid in analyser._pool.pids and time.monotonic() < deadline:
                 await asyncio.sleep(0.05)
         await read_all(analyser, demo_pages())  # with a replacement
 
