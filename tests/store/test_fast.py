@@ -60,3 +60,16 @@ def test_postgres_restart_while_idle_is_survived(pg_store_url: str, monkeypatch:
         time.sleep(0.1)
         assert place(store, sample_article("https://wire.test/1")).article_id is None  # known: read back
         assert place(store, sample_article("https://wire.test/2")).article_id is not None
+
+
+def test_a_rule_planned_twice_for_one_article_alerts_once_with_its_first_channels(store: Store) -> None:
+    # The second alert row is refused by uq_alert_article_rule: it has no id, so no outbox row of its
+    # own, and none is added to the first alert either.
+    planned = [
+        (sample_match(), [Outgoing("nato", "desk", T0)]),
+        (sample_match(), [Outgoing("nato", "pager", T0)]),
+    ]
+    placed = place(store, sample_article(), planned)
+    assert placed.article_id is not None
+    assert store.counts() == {"articles": 1, "alerts": 1, "pending": 1}
+    assert [due.channel for due in store.claim_due(T0)] == ["desk"]
