@@ -373,7 +373,7 @@ def _wire_url(url: str) -> str:
     """The URL as it goes out: as given, byte for byte, but for what cannot go on the wire (a non-ASCII
     host in IDNA; non-ASCII, spaces, controls and `"<>`{}` elsewhere percent-encoded as UTF-8). Escapes
     already there stay as they are: re-quoting them could ask the server for another page."""
-    if url.isascii() and _UNSAFE.isdisjoint(url):
+    if url.isascii() and _UNSAFE_CHARACTER.search(url) is None:
         return url
     parts = urlsplit(url)
     netloc = parts.netloc
@@ -391,6 +391,7 @@ def _wire_url(url: str) -> str:
 
 
 _UNSAFE = frozenset(' "<>`{}\x7f') | {chr(c) for c in range(0x20)}
+_UNSAFE_CHARACTER = re.compile("[" + re.escape("".join(sorted(_UNSAFE))) + "]")
 _SAFE = "".join(chr(c) for c in range(0x21, 0x7F) if chr(c) not in _UNSAFE)
 
 
@@ -414,6 +415,8 @@ class _Decoder:
 
     @classmethod
     def for_encoding(cls, header: str, url: str) -> _Decoder | None:
+        if not header:
+            return None
         named = [name.strip().lower() for name in header.split(",")]
         refused = [name for name in named if name in _REFUSED]
         if refused:
