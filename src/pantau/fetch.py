@@ -138,8 +138,9 @@ class Fetcher:
         self._per_host = per_host
         self._respect_robots = respect_robots
         self._slots: dict[str, asyncio.Semaphore] = {}
-        # The session's read timeout (the longest silence while reading) never fires before a deadline
-        # that is no longer: such requests go without it, and without its timer rescheduled per read.
+        # A request whose deadline is no longer than the session's read timeout (the longest silence
+        # while reading) meets that deadline before the read timeout could fire: it goes without the read
+        # timeout, and so without the timer that aiohttp sets again at every read.
         session = client.timeout
         self._read_bound = session.sock_read if session.sock_read is not None else math.inf
         self._unbounded_reads = aiohttp.ClientTimeout(
