@@ -97,6 +97,7 @@ class Notifier:
         environment into them); they are scrubbed from every reason and apprise log line too."""
         self._channels: dict[str, tuple[str, ...]] = {}
         self._secrets = frozenset(secrets)
+        self._stdout: set[str] = set()  # the URLs of the built-in stdout:// channel, printed here
         for name, urls in channels.items():
             urls = tuple(u.strip() for u in ((urls,) if isinstance(urls, str) else urls))
             for url in urls:
@@ -104,6 +105,7 @@ class Notifier:
                 if problem is not None:
                     raise ConfigError(f"channels.{name}: {problem}")
             self._channels[name] = urls
+            self._stdout |= {url for url in urls if url.lower().startswith("stdout://")}
             self._secrets |= set().union(*(secrets_of(url) for url in urls))
         SCRUBBER.add(self._secrets)
 
@@ -117,24 +119,25 @@ class Notifier:
         if urls is None:
             known = ", ".join(sorted(self._channels)) or "none"
             raise DeliveryError(f"notify: unknown channel '{channel}' (configured: {known})")
-        headers = {DELIVERY_HEADER: _header_value(key)} if key else None
         if len(urls) == 1:  # the common case, without a task per URL
-            reasons = [await self._send_one(urls[0], message, headers)]
+            reasons = [await self._send_one(urls[0], message, key)]
         else:
-            reasons = await asyncio.gather(*(self._send_one(url, message, headers) for url in urls))
+            reasons = await asyncio.gather(*(self._send_one(url, message, key) for url in urls))
         failed = [reason for reason in reasons if reason is not None]
         if failed:
             raise DeliveryError(f"notify: channel '{channel}' failed: " + "; ".join(failed))
 
-    async def _send_one(self, url: str, message: Message, headers: Mapping[str, str] | None) -> str | None:
+    async def _send_one(self, url: str, message: Message, key: str | None) -> str | None:
         """None on success, else the redacted reason (prefixed with the redacted URL)."""
-        if url.lower().startswith("stdout://"):
+        if url in self._stdout:
             try:
                 await _print(message)
             except (OSError, ValueError) as exc:  # standard output closed or gone
                 return f"{redact_url(url)}: {str(exc) or type(exc).__name__}"
             return None
         import apprise  # only now: see the module's docstring
+
+        headers = {DELIVERY_HEADER: _header_value(key)} if key else None
 
         where = redact_url(url)
 

@@ -24,7 +24,7 @@ from operator import itemgetter
 from typing import Any, NamedTuple
 
 from sqlalchemy import Engine
-from sqlalchemy.exc import DBAPIError, InvalidRequestError
+from sqlalchemy.exc import DBAPIError, InvalidRequestError, StatementError
 from sqlalchemy.sql import ClauseElement
 from sqlalchemy.types import TypeDecorator
 
@@ -279,9 +279,7 @@ class FastPath:
             yield FastCursor(self, cursor)
             dbapi.commit()
         except error as exc:
-            disconnected = self._engine.dialect.is_disconnect(exc, dbapi, cursor)
-            self._end(dbapi, cursor, drop=disconnected)
-            raise DBAPIError.instance(None, None, exc, error, connection_invalidated=disconnected) from exc
+            raise self._failed(exc, dbapi, cursor) from exc
         except BaseException:
             self._end(dbapi, cursor, drop=False)
             raise
@@ -289,6 +287,39 @@ class FastPath:
             cursor.close()
         finally:
             self._last_used = clock.monotonic()
+
+    def run(self, stmt: ClauseElement, values: Mapping[str, Any]) -> None:
+        """One statement that writes, as a transaction of its own. On SQLite it runs in autocommit mode,
+        where a statement is a transaction by itself and takes the write lock as BEGIN IMMEDIATE would
+        (waiting for it as long as the busy timeout says), without the BEGIN and COMMIT around it."""
+        if not self._sqlite:
+            with self.transaction(write=True) as cur:
+                cur.execute(stmt, values)
+            return
+        dbapi = self._checkout()
+        cursor = dbapi.cursor()
+        try:
+            compiled = self.compiled(stmt, values)
+            cursor.execute(compiled.sql, compiled.binds(values))
+        except self._engine.dialect.loaded_dbapi.Error as exc:
+            raise self._failed(exc, dbapi, cursor) from exc
+        except BaseException:
+            self._end(dbapi, cursor, drop=False)
+            raise
+        else:
+            cursor.close()
+        finally:
+            self._last_used = clock.monotonic()
+
+    def _failed(self, exc: Any, dbapi: Any, cursor: Any) -> StatementError:
+        """After a driver error: the connection rolled back (or given up), and the error to raise."""
+        disconnected = self._engine.dialect.is_disconnect(exc, dbapi, cursor)
+        self._end(dbapi, cursor, drop=disconnected)
+        error = self._engine.dialect.loaded_dbapi.Error
+        failure: StatementError = DBAPIError.instance(
+            None, None, exc, error, connection_invalidated=disconnected
+        )
+        return failure
 
     def _end(self, dbapi: Any, cursor: Any, *, drop: bool) -> None:
         """After a failure: roll back, and give up the connection if it is gone or cannot roll back."""
