@@ -18,6 +18,7 @@ import stat
 import sys
 import threading
 from collections.abc import Iterable, Mapping, Sequence
+from functools import cache
 from typing import IO, Any
 
 from pantau.channels import instantiate, validate_channel_url
@@ -58,15 +59,26 @@ def _cannot_block(stream: IO[str], text: str) -> bool:
     except (AttributeError, OSError, ValueError):
         return True  # no descriptor: an in-memory stream
     try:
-        if stat.S_ISREG(os.fstat(fd).st_mode):
-            return True
+        found = os.fstat(fd)
     except OSError:
         return False
+    if stat.S_ISREG(found.st_mode) or (stat.S_ISCHR(found.st_mode) and found.st_rdev == _null_device()):
+        return True  # without asking poll(), a system call more per message
     if not hasattr(select, "poll") or len(text.encode(errors="replace")) > select.PIPE_BUF:
         return False
     poller = select.poll()
     poller.register(fd, select.POLLOUT)
     return any(events & select.POLLOUT for _fd, events in poller.poll(0))
+
+
+@cache
+def _null_device() -> int | None:
+    """The device number of /dev/null (a character device, like a terminal, but one that never blocks)."""
+    try:
+        found = os.stat(os.devnull)
+    except OSError:
+        return None
+    return found.st_rdev if stat.S_ISCHR(found.st_mode) else None
 
 
 async def _print(message: Message) -> None:
