@@ -25,7 +25,7 @@ from typing import Any, NamedTuple
 
 from sqlalchemy import Engine
 from sqlalchemy.exc import DBAPIError, InvalidRequestError, StatementError
-from sqlalchemy.sql import ClauseElement
+from sqlalchemy.sql import ClauseElement, ColumnElement
 from sqlalchemy.types import TypeDecorator
 
 PING_AFTER = 1.0  # seconds idle before the held PostgreSQL connection is checked
@@ -269,12 +269,15 @@ class FastPath:
         return found
 
     @contextmanager
-    def transaction(self, *, write: bool) -> Iterator[FastCursor]:
+    def transaction(self, *, write: bool, one_statement: bool = False) -> Iterator[FastCursor]:
+        """`one_statement`: the block runs a single statement, which SQLite then runs in autocommit mode,
+        as a transaction by itself: it takes the write lock as BEGIN IMMEDIATE would (waiting for it as
+        long as the busy timeout says), without a BEGIN and a COMMIT around it."""
         dbapi = self._checkout()
         cursor = dbapi.cursor()
         error = self._engine.dialect.loaded_dbapi.Error
         try:
-            if self._sqlite:
+            if self._sqlite and not one_statement:
                 cursor.execute("BEGIN IMMEDIATE" if write else "BEGIN")
             yield FastCursor(self, cursor)
             dbapi.commit()
@@ -288,28 +291,14 @@ class FastPath:
         finally:
             self._last_used = clock.monotonic()
 
-    def run(self, stmt: ClauseElement, values: Mapping[str, Any]) -> None:
-        """One statement that writes, as a transaction of its own. On SQLite it runs in autocommit mode,
-        where a statement is a transaction by itself and takes the write lock as BEGIN IMMEDIATE would
-        (waiting for it as long as the busy timeout says), without the BEGIN and COMMIT around it."""
-        if not self._sqlite:
-            with self.transaction(write=True) as cur:
-                cur.execute(stmt, values)
-            return
-        dbapi = self._checkout()
-        cursor = dbapi.cursor()
-        try:
-            compiled = self.compiled(stmt, values)
-            cursor.execute(compiled.sql, compiled.binds(values))
-        except self._engine.dialect.loaded_dbapi.Error as exc:
-            raise self._failed(exc, dbapi, cursor) from exc
-        except BaseException:
-            self._end(dbapi, cursor, drop=False)
-            raise
-        else:
-            cursor.close()
-        finally:
-            self._last_used = clock.monotonic()
+    def reader(self, column: ColumnElement[Any]) -> Callable[[Any], Any]:
+        """What SQLAlchemy makes of a value of `column` as the driver returns it: results on the fast path
+        are left as they come (a datetime is text on SQLite)."""
+        dialect = self._engine.dialect
+        process: Callable[[Any], Any] | None = column.type.dialect_impl(dialect).result_processor(
+            dialect, None
+        )
+        return process or _as_is
 
     def _failed(self, exc: Any, dbapi: Any, cursor: Any) -> StatementError:
         """After a driver error: the connection rolled back (or given up), and the error to raise."""
@@ -363,3 +352,7 @@ class FastPath:
         if self._connection is not None:
             self._connection.close()
             self._connection = None
+
+
+def _as_is(value: Any) -> Any:
+    return value

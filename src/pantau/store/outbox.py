@@ -19,11 +19,10 @@ from __future__ import annotations
 import json
 import os
 import socket
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
-from functools import cached_property
-from typing import Any, cast
+from typing import Any
 
 from sqlalchemy import Engine, and_, bindparam, exists, func, or_, select, update
 from sqlalchemy.exc import DBAPIError
@@ -80,6 +79,17 @@ _CLAIM = (
     .values(lease_until=bindparam("until"), lease_owner=bindparam("owner"))
     .returning(DELIVERY.c.id)
 )
+ALERT_COLUMNS = (
+    ALERT.c.id.label("alert_id"),
+    ALERT.c.rule,
+    ALERT.c.terms,
+    ALERT.c.snippet,
+    ALERT.c.created_at,
+    ARTICLE.c.source,
+    ARTICLE.c.url,
+    ARTICLE.c.title,
+    ARTICLE.c.published,
+)
 _OTHER = ARTICLE.alias("other")
 # The rows just claimed, read back by their lease (through the index the claim used), with their alerts.
 # The lease alone could also match rows this sender claimed earlier with the very same clock reading:
@@ -90,15 +100,7 @@ _CLAIMED = (
         DELIVERY.c.channel,
         DELIVERY.c.digest,
         DELIVERY.c.attempts,
-        ALERT.c.id,
-        ALERT.c.rule,
-        ALERT.c.terms,
-        ALERT.c.snippet,
-        ALERT.c.created_at,
-        ARTICLE.c.source,
-        ARTICLE.c.url,
-        ARTICLE.c.title,
-        ARTICLE.c.published,
+        *ALERT_COLUMNS,
         ARTICLE.c.story_id,
         # whether another outlet reported the story: only those alerts ask which outlets did
         exists().where(_OTHER.c.story_id == ARTICLE.c.story_id, _OTHER.c.source != ARTICLE.c.source),
@@ -197,7 +199,7 @@ class OutboxQueries:
             del binds["limit"]
             rows = [row for row in cur.all(_CLAIMED, binds) if row[0] in claimed]
         others = self.also_reported_by([row[4] for row in rows if row[14]])
-        when = self._read_when
+        when = self._fast.reader(ALERT.c.created_at)  # text on SQLite -> an aware UTC datetime
         parsed: dict[str, tuple[str, ...]] = {}  # the matched terms, as stored: alerts share a few
         due = []
         for row_id, channel, digest, attempts, alert_id, rule, terms, snippet, *rest in rows:
@@ -219,15 +221,6 @@ class OutboxQueries:
             )
             due.append(DueDelivery(row_id, channel, bool(digest), attempts, alert))
         return due
-
-    @cached_property
-    def _read_when(self) -> Callable[[Any], datetime]:
-        """A datetime column's value as the driver returns it -> an aware UTC datetime (the fast path
-        leaves result values as they come: text on SQLite)."""
-        dialect = self.engine.dialect
-        process = ALERT.c.created_at.type.dialect_impl(dialect).result_processor(dialect, None)
-        assert process is not None, "UTCDateTime always processes what it reads"
-        return cast(Callable[[Any], datetime], process)
 
     def _set(self, ids: Sequence[int], **values: Any) -> None:
         with self.engine.begin() as conn:
@@ -280,8 +273,9 @@ class OutboxQueries:
         message_key: str | None,
         renewals: Sequence[dict[str, Any]] = (),
     ) -> None:
-        if len(ids) == 1 and not renewals:  # most messages: one row, one statement, its own transaction
-            self._fast.run(_DELIVERED, {"row_id": ids[0], "at": at, "key": message_key})
+        if len(ids) == 1 and not renewals:  # most messages: one row, one statement
+            with self._fast.transaction(write=True, one_statement=True) as cur:
+                cur.execute(_DELIVERED, {"row_id": ids[0], "at": at, "key": message_key})
             return
         with self._fast.transaction(write=True) as cur:
             # a digest or a rate-limit summary (one message, many rows), or a lease renewed with it
@@ -482,19 +476,6 @@ class OutboxQueries:
             values["close_sent"] = True
         with self.engine.begin() as conn:
             conn.execute(update(INCIDENT).where(INCIDENT.c.id == incident_id).values(**values))
-
-
-ALERT_COLUMNS = (
-    ALERT.c.id.label("alert_id"),
-    ALERT.c.rule,
-    ALERT.c.terms,
-    ALERT.c.snippet,
-    ALERT.c.created_at,
-    ARTICLE.c.source,
-    ARTICLE.c.url,
-    ARTICLE.c.title,
-    ARTICLE.c.published,
-)
 
 
 def alert_from_row(row: Any) -> Alert:
