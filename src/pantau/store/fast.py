@@ -270,14 +270,18 @@ class FastPath:
 
     @contextmanager
     def transaction(self, *, write: bool, one_statement: bool = False) -> Iterator[FastCursor]:
-        """`one_statement`: the block runs a single statement, which SQLite then runs in autocommit mode,
-        as a transaction by itself: it takes the write lock as BEGIN IMMEDIATE would (waiting for it as
-        long as the busy timeout says), without a BEGIN and a COMMIT around it."""
+        """`one_statement`: the block runs a single statement, which then runs in the driver's autocommit
+        mode, as a transaction by itself, without a BEGIN and a COMMIT around it (on PostgreSQL one round
+        trip instead of three). On SQLite it takes the write lock as BEGIN IMMEDIATE would, waiting for
+        it as long as the busy timeout says."""
         dbapi = self._checkout()
         cursor = dbapi.cursor()
         error = self._engine.dialect.loaded_dbapi.Error
+        alone = one_statement and not self._sqlite  # SQLite's connections are in autocommit mode already
         try:
-            if self._sqlite and not one_statement:
+            if alone:
+                dbapi.autocommit = True
+            elif self._sqlite and not one_statement:
                 cursor.execute("BEGIN IMMEDIATE" if write else "BEGIN")
             yield FastCursor(self, cursor)
             dbapi.commit()
@@ -289,7 +293,19 @@ class FastPath:
         else:
             cursor.close()
         finally:
+            if alone:
+                self._transactions_again(dbapi)
             self._last_used = clock.monotonic()
+
+    def _transactions_again(self, dbapi: Any) -> None:
+        """Out of autocommit mode after a one-statement transaction; a connection that cannot leave it is
+        given up, so that no later transaction commits statement by statement."""
+        if self._connection is None or self._connection.driver_connection is not dbapi:
+            return  # given up already
+        try:
+            dbapi.autocommit = False
+        except self._engine.dialect.loaded_dbapi.Error:
+            self._drop()
 
     def reader(self, column: ColumnElement[Any]) -> Callable[[Any], Any]:
         """What SQLAlchemy makes of a value of `column` as the driver returns it: results on the fast path
