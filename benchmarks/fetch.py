@@ -5,7 +5,9 @@
 A server process answers on 20 loopback addresses (keep-alive) with ~3 KB article pages, plain and gzipped.
 Each measurement is a fresh client process that makes --requests GETs, --in-flight at a time (Fetcher: 2 per
 host, robots.txt respected, as in `pantau once`), and reports its own CPU time per request: the server's
-CPU is not counted. "aiohttp" is a plain ClientSession.get + read of the same URLs, the floor for any
+CPU is not counted. The clock starts after a first GET to each host, so what is counted is the steady cost of
+a page: connections already open, each host's robots.txt already read (as `pantau once` asks for them
+before the first pages, Fetcher.robots_ahead), the interpreter and the event loop already started. "aiohttp" is a plain ClientSession.get + read of the same URLs, the floor for any
 client on aiohttp. With --compare, Fetcher also runs from another source tree (e.g. /work/main/src or a
 worktree at main, put first on PYTHONPATH) in the same run. Runs are interleaved and the best of --runs is
 shown (the machine is shared; the minimum is the least disturbed figure), with the median beside it.
@@ -41,7 +43,7 @@ def serve(port: int, ready: multiprocessing.synchronize.Event) -> None:
     zipped = [gzip.compress(body) for body in plain]
 
     async def article(request: web.Request) -> web.Response:
-        i = int(request.match_info["n"]) % len(plain)
+        i = int(request.match_info["n"].removeprefix("warm-")) % len(plain)
         if request.match_info["kind"] == "gz":
             return web.Response(
                 body=zipped[i], headers={"Content-Encoding": "gzip"}, content_type="text/html"
@@ -65,17 +67,20 @@ def urls(port: int, kind: str, n: int) -> list[str]:
     return [f"http://{HOSTS[i % len(HOSTS)]}:{port}/{kind}/{i}" for i in range(n)]
 
 
-async def with_fetcher(targets: list[str]) -> int:
+async def with_fetcher(warm: list[str], targets: list[str]) -> tuple[float, int]:
     from pantau.clock import utc_now
     from pantau.fetch import Fetcher, make_client
 
     async with make_client() as client:
         fetcher = Fetcher(client, clock=utc_now)
+        async with fetcher.robots_ahead((url, "bench") for url in warm):
+            await asyncio.gather(*(fetcher.get(url, user_agent="bench") for url in warm))
+        start = time.process_time()
         pages = await asyncio.gather(*(fetcher.get(url, user_agent="bench") for url in targets))
-    return sum(len(p.body) for p in pages)
+        return time.process_time() - start, sum(len(p.body) for p in pages)
 
 
-async def with_aiohttp(targets: list[str], in_flight: int) -> int:
+async def with_aiohttp(warm: list[str], targets: list[str], in_flight: int) -> tuple[float, int]:
     import aiohttp
 
     slots = asyncio.Semaphore(in_flight)
@@ -85,17 +90,21 @@ async def with_aiohttp(targets: list[str], in_flight: int) -> int:
             return len(await resp.read())
 
     async with aiohttp.ClientSession() as session:
-        return sum(await asyncio.gather(*(one(session, url) for url in targets)))
+        await asyncio.gather(*(one(session, url) for url in warm))
+        start = time.process_time()
+        size = sum(await asyncio.gather(*(one(session, url) for url in targets)))
+        return time.process_time() - start, size
 
 
 def client(mode: str, port: int, kind: str, n: int, in_flight: int) -> None:
-    import pantau.fetch  # imported before the clock starts, as aiohttp is through it
+    import pantau.fetch
 
+    warm = [url.replace(f"/{kind}/", f"/{kind}/warm-") for url in urls(port, kind, 2 * len(HOSTS))]
     targets = urls(port, kind, n)
-
-    start = time.process_time()
-    size = asyncio.run(with_aiohttp(targets, in_flight) if mode == "aiohttp" else with_fetcher(targets))
-    cpu = time.process_time() - start
+    if mode == "aiohttp":
+        cpu, size = asyncio.run(with_aiohttp(warm, targets, in_flight))
+    else:
+        cpu, size = asyncio.run(with_fetcher(warm, targets))
     print(json.dumps({"cpu_ms": 1000 * cpu / n, "bytes": size, "fetch": pantau.fetch.__file__}))
 
 

@@ -16,7 +16,9 @@ from __future__ import annotations
 
 import asyncio
 import email.utils
+import functools
 import math
+import re
 import zlib
 from collections.abc import AsyncIterator, Iterable, Iterator, Mapping
 from contextlib import asynccontextmanager
@@ -136,6 +138,17 @@ class Fetcher:
         self._per_host = per_host
         self._respect_robots = respect_robots
         self._slots: dict[str, asyncio.Semaphore] = {}
+        # A request whose deadline is no longer than the session's read timeout (the longest silence
+        # while reading) meets that deadline before the read timeout could fire: it goes without the read
+        # timeout, and so without the timer that aiohttp sets again at every read.
+        session = client.timeout
+        self._read_bound = session.sock_read if session.sock_read is not None else math.inf
+        self._unbounded_reads = aiohttp.ClientTimeout(
+            total=session.total,
+            connect=session.connect,
+            sock_connect=session.sock_connect,
+            ceil_threshold=session.ceil_threshold,
+        )
         self._robots: dict[str, _Robots] = {}
         self._robots_locks: dict[str, asyncio.Lock] = {}
 
@@ -210,7 +223,7 @@ class Fetcher:
         async with slot:
             try:
                 async with asyncio.timeout(deadline):
-                    return await self._stream(url, headers, cap, follow)
+                    return await self._stream(url, headers, cap, follow, deadline)
             except aiohttp.ClientError as exc:  # first: aiohttp's own timeouts are TimeoutErrors too
                 raise _fetch_error(exc, url, host) from None
             except ValueError as exc:  # yarl's or IDNA's verdict on the host ("label empty or too long")
@@ -221,10 +234,16 @@ class Fetcher:
                     what=f"did not answer within {deadline:g}s",
                 ) from None
 
-    async def _stream(self, url: str, headers: dict[str, str], cap: int, follow: bool) -> _Response:
+    async def _stream(
+        self, url: str, headers: dict[str, str], cap: int, follow: bool, deadline: float
+    ) -> _Response:
         wire = _wire_url(url)
         async with self._client.get(
-            URL(wire, encoded=True), headers=headers, allow_redirects=follow, max_redirects=MAX_REDIRECTS
+            URL(wire, encoded=True),
+            headers=headers,
+            allow_redirects=follow,
+            max_redirects=MAX_REDIRECTS,
+            timeout=self._unbounded_reads if deadline <= self._read_bound else self._client.timeout,
         ) as resp:
             chunks: list[bytes] = []
             size = 0
@@ -264,7 +283,7 @@ class Fetcher:
                 origin, host = _check_url(url)
             except FetchError:
                 continue  # the get() of that URL reports it
-            if self._respect_robots and urlsplit(url).path != "/robots.txt":
+            if self._respect_robots and not _is_robots_txt(url):
                 wanted.setdefault(origin, (host, user_agent))
         tasks = [
             asyncio.create_task(self._robots_for(origin, host, user_agent))
@@ -278,6 +297,9 @@ class Fetcher:
             await asyncio.gather(*tasks, return_exceptions=True)
 
     async def _robots_for(self, origin: str, host: str, user_agent: str) -> _Robots:
+        robots = self._robots.get(origin)
+        if robots is not None and robots.expires > self._clock():
+            return robots  # what the lock below would find: no need to queue for it
         lock = self._robots_locks.setdefault(origin, asyncio.Lock())
         async with lock:  # one robots.txt request per origin, however many pages are waiting for it
             robots = self._robots.get(origin)
@@ -286,7 +308,7 @@ class Fetcher:
         return robots
 
     async def _check_robots(self, url: str, origin: str, host: str, user_agent: str) -> None:
-        if urlsplit(url).path == "/robots.txt":
+        if _is_robots_txt(url):
             return
         robots = await self._robots_for(origin, host, user_agent)
         if robots.parser is not None:
@@ -352,7 +374,7 @@ def _wire_url(url: str) -> str:
     """The URL as it goes out: as given, byte for byte, but for what cannot go on the wire (a non-ASCII
     host in IDNA; non-ASCII, spaces, controls and `"<>`{}` elsewhere percent-encoded as UTF-8). Escapes
     already there stay as they are: re-quoting them could ask the server for another page."""
-    if url.isascii() and _UNSAFE.isdisjoint(url):
+    if url.isascii() and _UNSAFE_CHARACTER.search(url) is None:
         return url
     parts = urlsplit(url)
     netloc = parts.netloc
@@ -370,6 +392,7 @@ def _wire_url(url: str) -> str:
 
 
 _UNSAFE = frozenset(' "<>`{}\x7f') | {chr(c) for c in range(0x20)}
+_UNSAFE_CHARACTER = re.compile("[" + re.escape("".join(sorted(_UNSAFE))) + "]")
 _SAFE = "".join(chr(c) for c in range(0x21, 0x7F) if chr(c) not in _UNSAFE)
 
 
@@ -393,6 +416,8 @@ class _Decoder:
 
     @classmethod
     def for_encoding(cls, header: str, url: str) -> _Decoder | None:
+        if not header:
+            return None
         named = [name.strip().lower() for name in header.split(",")]
         refused = [name for name in named if name in _REFUSED]
         if refused:
@@ -446,6 +471,27 @@ def _wbits(coding: str, start: bytes) -> int:
 
 def _check_url(url: str) -> tuple[str, str]:
     """(origin, host) of a URL that Fetcher may request, else FetchError."""
+    head = _SCHEME_AND_AUTHORITY.match(url)
+    if head is not None:
+        try:
+            return _checked_origin(head.group())
+        except FetchError:
+            pass  # said again below, naming the whole URL
+    return _checked_url(url)
+
+
+# A URL's scheme and authority, as far as urlsplit takes them to go (a tab or a line break in them it
+# removes from them alone as from the whole URL): _checked_url's verdict depends on these alone, so it is
+# worked out once per host, not once per page. Other URLs (a space in front, an odd scheme) are read whole.
+_SCHEME_AND_AUTHORITY = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://[^/?#]*")
+
+
+@functools.lru_cache(maxsize=4096)
+def _checked_origin(head: str) -> tuple[str, str]:
+    return _checked_url(head)
+
+
+def _checked_url(url: str) -> tuple[str, str]:
     try:
         parts = urlsplit(url)
         port = parts.port
@@ -460,6 +506,14 @@ def _check_url(url: str) -> tuple[str, str]:
         raise FetchError(f"fetch: invalid URL {url!r}: {problem}")
     host = parts.hostname if port is None else f"{parts.hostname}:{port}"
     return f"{scheme}://{parts.netloc.rpartition('@')[2].lower()}", host
+
+
+def _is_robots_txt(url: str) -> bool:
+    """Whether urlsplit(url).path is "/robots.txt". A URL without that text is not split, unless it holds
+    a tab or a line break: urlsplit removes those before it reads the path."""
+    if "/robots.txt" in url or "\t" in url or "\r" in url or "\n" in url:
+        return urlsplit(url).path == "/robots.txt"
+    return False
 
 
 def _host_problem(host: str) -> str:

@@ -149,17 +149,7 @@ async def poll_source(source: SourceConfig, ctx: Context) -> PollResult:
         by_identity = {url: Link(url=url) for url in state.unfinished}
         todo = list(by_identity)
     todo = todo[:MAX_ARTICLES_PER_POLL]
-    outcomes: list[_ArticleOutcome] = []
-    if todo:
-        # A few articles of a source in flight at a time: the host allows two requests anyway, and
-        # thousands of waiting tasks only cost memory and scheduling.
-        slots = asyncio.Semaphore(ARTICLES_IN_FLIGHT)
-
-        async def one(key: str) -> _ArticleOutcome:
-            async with slots:
-                return await _process_link(source, by_identity[key], key, ctx)
-
-        outcomes = await asyncio.gather(*(one(key) for key in todo))
+    outcomes = await _process_links(source, todo, by_identity, ctx)
     rechecks = await recheck_source(source, ctx, due=state.recheck_due)
     store.record_poll(
         source.name,
@@ -225,10 +215,30 @@ async def _child_sitemaps(source: SourceConfig, ctx: Context, index: Discovery) 
     return links
 
 
-async def _process_link(source: SourceConfig, link: Link, identity: str, ctx: Context) -> _ArticleOutcome:
+async def _process_links(
+    source: SourceConfig, todo: list[str], by_identity: dict[str, Link], ctx: Context
+) -> list[_ArticleOutcome]:
+    """The outcome of each link in `todo`, in its order. A few articles of a source are in flight at a
+    time (the host allows two requests anyway), each of a few tasks taking the next link when it is done:
+    a task and a wait per link would only cost scheduling."""
+    outcomes: list[_ArticleOutcome | None] = [None] * len(todo)
+    links = iter(enumerate(todo))  # shared by the tasks: each link is taken once
+    reader = ctx.reader(source)
+
+    async def take() -> None:
+        for index, key in links:
+            outcomes[index] = await _process_link(source, reader, by_identity[key], key, ctx)
+
+    await asyncio.gather(*(take() for _ in range(min(ARTICLES_IN_FLIGHT, len(todo)))))
+    return [outcome for outcome in outcomes if outcome is not None]
+
+
+async def _process_link(
+    source: SourceConfig, reader: Reader, link: Link, identity: str, ctx: Context
+) -> _ArticleOutcome:
     store = ctx.store
     try:
-        read = await read_article(ctx.reader(source), link.url, link_title=link.title)
+        read = await read_article(reader, link.url, link_title=link.title)
     except (FetchError, WorkerDied) as exc:
         store.mark_link(source.name, identity, ctx.clock(), done=False, error=_shown(exc, ctx))
         return _ArticleOutcome(error=_shown(exc, ctx))
