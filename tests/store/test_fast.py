@@ -7,12 +7,15 @@ import time
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, insert, text
 from sqlalchemy.exc import IntegrityError
 from support.store import T0, place, sample_article, sample_match
 
-from pantau.store import Outgoing, Store
+from pantau.dedupe import StoryView, fingerprint
+from pantau.models import Match
+from pantau.store import Outgoing, Placed, Store
 from pantau.store import fast as fast_module
+from pantau.store.tables import ARTICLE
 
 
 @pytest.mark.parametrize("failure", ["python", "database"])
@@ -60,3 +63,43 @@ def test_postgres_restart_while_idle_is_survived(pg_store_url: str, monkeypatch:
         time.sleep(0.1)
         assert place(store, sample_article("https://wire.test/1")).article_id is None  # known: read back
         assert place(store, sample_article("https://wire.test/2")).article_id is not None
+
+
+def test_a_rule_planned_twice_for_one_article_alerts_once_with_its_first_channels(store: Store) -> None:
+    # The second alert row is refused by uq_alert_article_rule: it has no id, so no outbox row of its
+    # own, and none is added to the first alert either.
+    planned = [
+        (sample_match(), [Outgoing("nato", "desk", T0)]),
+        (sample_match(), [Outgoing("nato", "pager", T0)]),
+    ]
+    placed = place(store, sample_article(), planned)
+    assert placed.article_id is not None
+    assert store.counts() == {"articles": 1, "alerts": 1, "pending": 1}
+    assert [due.channel for due in store.claim_due(T0)] == ["desk"]
+
+
+def test_an_article_another_process_stored_meanwhile_is_not_stored_again(pg_store_url: str) -> None:
+    # Between this placement's duplicate check and its insert another writer stores the same URL (PostgreSQL
+    # only: on SQLite the placement holds the write lock throughout): nothing of it is written, not even
+    # the new story it was to start, nor its index rows.
+    body = " ".join(f"Jakarta port handled {n} containers of rice and sugar on day {n}." for n in range(30))
+    article = sample_article(body=body)
+    with Store.open(pg_store_url) as store:
+
+        def plan(story: StoryView | None) -> list[tuple[Match, list[Outgoing]]]:
+            with store.engine.begin() as conn:  # the other writer, committed at once
+                conn.execute(insert(ARTICLE).values(**article.__dict__, story_id=None))
+            return [(sample_match(), [Outgoing("nato", "desk", T0)])]
+
+        fp = fingerprint(article.body, article.title)
+        assert fp.signature  # it would enter the near-duplicate index
+        placed = store.place_article(
+            article, article.url, fp, since=T0 - timedelta(hours=72), cited=False, plan=plan
+        )
+        assert placed == Placed(None, 0)
+        with store.engine.connect() as conn:
+            counted = [
+                conn.execute(text(f"SELECT count(*) FROM {table}")).scalar_one()
+                for table in ("article", "story", "story_signature", "story_band", "alert")
+            ]
+        assert counted == [1, 0, 0, 0, 0]

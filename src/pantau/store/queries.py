@@ -107,14 +107,9 @@ class Store(StoryQueries, RecheckQueries, OutboxQueries, ViewQueries, ScheduleQu
         self._fast = FastPath(engine)
         self._unrecorded = []
         # The hot path's statements, built once: an article, its alerts and outbox rows, the link it came from.
-        self._add_article = (
-            self._insert(ARTICLE).on_conflict_do_nothing(index_elements=["url"]).returning(ARTICLE.c.id)
-        )
-        self._add_alert = (
-            self._insert(ALERT)
-            .on_conflict_do_nothing(index_elements=["article_id", "rule"])
-            .returning(ALERT.c.id)
-        )
+        # (FastCursor.insert_id reads the new rows' ids)
+        self._add_article = self._insert(ARTICLE).on_conflict_do_nothing(index_elements=["url"])
+        self._add_alert = self._insert(ALERT).on_conflict_do_nothing(index_elements=["article_id", "rule"])
         self._add_delivery = self._insert(DELIVERY).on_conflict_do_nothing(
             index_elements=["alert_id", "channel"]
         )
@@ -392,6 +387,9 @@ class Store(StoryQueries, RecheckQueries, OutboxQueries, ViewQueries, ScheduleQu
         with self._fast.transaction(write=True) as cur:
             self._one_placement_at_a_time(cur)
             placed = [self._place(cur, placement) for placement in placements]
+            # Written once for the batch (nothing placed reads them): every link is done, known or new.
+            links = [self._done_link(p.article, p.link_url) for p in placements]
+            cur.executemany(self._link_done, links)
             stored = [
                 p.article for p, done in zip(placements, placed, strict=True) if done.article_id is not None
             ]
@@ -399,25 +397,25 @@ class Store(StoryQueries, RecheckQueries, OutboxQueries, ViewQueries, ScheduleQu
             return placed
 
     def _count_articles(self, cur: FastCursor, stored: Sequence[Article]) -> None:
-        """Add the new articles to their sources' counts: one statement per source, not per article; a
-        source's last new article is the last one placed."""
+        """Add the new articles to their sources' counts: one row per source, not per article; a source's
+        last new article is the last one placed."""
         counts: dict[str, int] = {}
         last: dict[str, datetime] = {}
         for article in stored:
             counts[article.source] = counts.get(article.source, 0) + 1
             last[article.source] = article.fetched_at
-        for source, n in counts.items():
-            cur.execute(self._count_article, {"source_name": source, "n": n, "at": last[source]})
+        rows = [{"source_name": source, "n": n, "at": last[source]} for source, n in counts.items()]
+        cur.executemany(self._count_article, rows)
 
     def _place(self, cur: FastCursor, p: Placement) -> Placed:
+        """One placement of a batch; its link and its source's count are left to _place_together."""
         article = p.article
         if self._known(cur, article.url, article.content_hash, article.source):
-            self._mark_done(cur, article, p.link_url)
             return Placed(None, 0)
         story = self._find_story(cur, p.fingerprint, p.since, lang=article.lang, cited=p.cited)
         planned = p.plan(story)
         placement = StoryLink(story.id if story else None, p.fingerprint if p.indexed else None)
-        article_id = self._save(cur, article, planned, p.link_url, placement, count=False)
+        article_id = self._save(cur, article, planned, p.link_url, placement, batched=True)
         if article_id is not None and (p.watch is not None or p.held):
             self._watch_and_hold(cur, article_id, article, p.watch, p.held)
         return Placed(article_id, len(planned) if article_id is not None else 0)
@@ -430,15 +428,15 @@ class Store(StoryQueries, RecheckQueries, OutboxQueries, ViewQueries, ScheduleQu
         link_url: str,
         story: StoryLink | None,
         *,
-        count: bool = True,
+        batched: bool = False,
     ) -> int | None:
-        """Store a new article with its alerts and outbox rows, and mark its link done; with `count`, add it
-        to its source's count (place_articles counts a batch's articles at its end instead)."""
+        """Store a new article with its alerts and outbox rows, add it to its source's count and mark its
+        link done; `batched`: leave those two to the caller (place_articles writes them for the batch)."""
         now = article.fetched_at
         article_id = self._add_article_in_story(cur, article, story)
         if article_id is not None:
             for match, outgoing in matches:
-                alert_id = cur.scalar(
+                alert_id = cur.insert_id(
                     self._add_alert,
                     {
                         "article_id": article_id,
@@ -462,14 +460,21 @@ class Store(StoryQueries, RecheckQueries, OutboxQueries, ViewQueries, ScheduleQu
                         for out in outgoing
                     ]
                     cur.executemany(self._add_delivery, rows)
-            if count:
+        if not batched:
+            if article_id is not None:
                 self._count_articles(cur, [article])
-        self._mark_done(cur, article, link_url)
+            cur.execute(self._link_done, self._done_link(article, link_url))
         return article_id
 
-    def _mark_done(self, cur: FastCursor, article: Article, link_url: str) -> None:
-        link = {"source": article.source, "url": link_url, "first_seen_at": article.fetched_at}
-        cur.execute(self._link_done, {**link, "done": True, "attempts": 1})
+    @staticmethod
+    def _done_link(article: Article, link_url: str) -> dict[str, Any]:
+        return {
+            "source": article.source,
+            "url": link_url,
+            "first_seen_at": article.fetched_at,
+            "done": True,
+            "attempts": 1,
+        }
 
     def article(self, key: int | str) -> StoredArticle | None:
         column = ARTICLE.c.id if isinstance(key, int) else ARTICLE.c.url

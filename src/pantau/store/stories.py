@@ -12,7 +12,8 @@ from datetime import datetime, timedelta
 from functools import cache, lru_cache
 from typing import Any
 
-from sqlalchemy import Engine, and_, bindparam, delete, func, insert, select, union_all
+from sqlalchemy import BigInteger, Engine, and_, bindparam, delete, func, insert, select, true, union_all
+from sqlalchemy.dialects import postgresql
 
 from pantau.dedupe import Candidate, Fingerprint, PriorAlert, StoryView, choose_story
 from pantau.models import Article
@@ -78,7 +79,7 @@ class StoryQueries:
 
     engine: Engine
     _fast: FastPath
-    _add_article: Any  # Store's prebuilt article insert (ON CONFLICT (url) DO NOTHING RETURNING id)
+    _add_article: Any  # Store's prebuilt article insert (ON CONFLICT (url) DO NOTHING)
 
     def _read(self) -> Any:
         raise NotImplementedError
@@ -124,10 +125,13 @@ class StoryQueries:
     def _add_article_in_story(self, cur: FastCursor, article: Article, story: StoryLink | None) -> int | None:
         """Insert the article into its story (a new one unless given); None if the URL was stored already."""
         story_id = story.story_id if story else None
+        if not self._fast.sqlite:
+            fp = story.fingerprint if story else None
+            return self._add_article_at_once(cur, article, story_id, fp if fp and _indexed(fp) else None)
         new_story = story_id is None
         if new_story:
-            story_id = cur.scalar(self._add_story, {"first_seen_at": article.fetched_at})
-        article_id: int | None = cur.scalar(self._add_article, {**article.__dict__, "story_id": story_id})
+            story_id = cur.insert_id(self._add_story, {"first_seen_at": article.fetched_at})
+        article_id = cur.insert_id(self._add_article, {**article.__dict__, "story_id": story_id})
         if article_id is None:
             if new_story:
                 cur.execute(self._drop_story, {"story_id": story_id})
@@ -141,7 +145,7 @@ class StoryQueries:
         self, cur: FastCursor, article_id: int, story_id: int | None, article: Article, fp: Fingerprint
     ) -> None:
         at = article.fetched_at
-        if not (fp.signature or fp.entities):
+        if not _indexed(fp):
             return
         signature = {
             "article_id": article_id,
@@ -158,6 +162,29 @@ class StoryQueries:
         bands, figures = _index_keys(fp)
         rows = [(key, article_id) for key in dict.fromkeys([*bands, *figures])]
         cur.executemany_rows(self._add_bands, ("band", "article_id"), rows)
+
+    def _add_article_at_once(
+        self, cur: FastCursor, article: Article, story_id: int | None, fp: Fingerprint | None
+    ) -> int | None:
+        """PostgreSQL: what _add_article_in_story and _index write, in one statement (see _placed_pg):
+        each statement is a round trip and ~0.1 ms of the driver's CPU."""
+        values = dict(article.__dict__)
+        if story_id is None:
+            values["first_seen_at"] = article.fetched_at
+        else:
+            values["story_id"] = story_id
+        if fp is not None:
+            bands, figures = _index_keys(fp)
+            values["exact"], values["signature"], values["size"] = fp.exact, fp.signature, fp.size
+            values["entities"] = "\n".join(fp.entities)
+            values["bands"] = list(dict.fromkeys([*bands, *figures]))
+        row = cur.execute(_placed_pg(story_id is None, fp is not None), values).fetchone()
+        if story_id is not None:
+            return None if row is None else int(row[0])
+        new_story, article_id = row
+        if article_id is None:  # the URL was stored meanwhile: no story of its own
+            cur.execute(self._drop_story, {"story_id": new_story})
+        return None if article_id is None else int(article_id)
 
     def prune_story_index(self, before: datetime, slack: timedelta = timedelta(0)) -> int:
         """Forget index entries older than `before`; stories and articles stay. Returns rows removed.
@@ -242,7 +269,7 @@ class StoryQueries:
     # Statements built once: building one per call cost more than running it.
     _add_signature = insert(STORY_SIGNATURE)
     _add_bands = insert(STORY_BAND)
-    _add_story = insert(STORY).values(first_seen_at=bindparam("first_seen_at")).returning(STORY.c.id)
+    _add_story = insert(STORY).values(first_seen_at=bindparam("first_seen_at"))
     _placement_lock = select(func.pg_advisory_xact_lock(bindparam("key")))
     _drop_story = delete(STORY).where(STORY.c.id == bindparam("story_id"))
     _oldest_before = (
@@ -297,6 +324,51 @@ def _band_candidates(keys: int) -> Any:
         .order_by(shared.c.n.desc(), STORY_SIGNATURE.c.article_id)
         .limit(MAX_CANDIDATES)
     )
+
+
+@cache
+def _placed_pg(new_story: bool, indexed: bool) -> Any:
+    """PostgreSQL's one statement for a new article: its story (when new), the article (unless its URL is
+    stored: ON CONFLICT DO NOTHING), and with `indexed` its signature and band keys (an array, unnested),
+    as data-modifying WITH queries that read the article's new id from its RETURNING. Returns (story id,
+    article id or NULL) for a new story, else the article id (no row when not stored)."""
+    article: dict[str, Any] = {name: bindparam(name) for name in Article.__dataclass_fields__}
+    ctes = []
+    if new_story:
+        story = insert(STORY).values(first_seen_at=bindparam("first_seen_at")).returning(STORY.c.id).cte("s")
+        ctes.append(story)
+        article["story_id"] = select(story.c.id).scalar_subquery()
+    else:
+        article["story_id"] = bindparam("story_id")
+    stored = (
+        postgresql.insert(ARTICLE)
+        .values(**article)
+        .on_conflict_do_nothing(index_elements=["url"])
+        .returning(ARTICLE.c.id, ARTICLE.c.story_id, ARTICLE.c.source, ARTICLE.c.lang, ARTICLE.c.fetched_at)
+        .cte("a")
+    )
+    ctes.append(stored)
+    if indexed:
+        sig = STORY_SIGNATURE.c
+        fields = [
+            bindparam(name, type_=sig[name].type) for name in ("exact", "signature", "size", "entities")
+        ]
+        row = select(
+            stored.c.id, stored.c.story_id, stored.c.source, stored.c.lang, *fields, stored.c.fetched_at
+        )
+        ctes.append(insert(STORY_SIGNATURE).from_select(list(sig.keys()), row).cte("sig"))
+        keys = func.unnest(bindparam("bands", type_=postgresql.ARRAY(BigInteger())))
+        ctes.append(
+            insert(STORY_BAND).from_select(["band", "article_id"], select(keys, stored.c.id)).cte("bands")
+        )
+    if new_story:
+        return select(story.c.id, stored.c.id).select_from(story.outerjoin(stored, true())).add_cte(*ctes)
+    return select(stored.c.id).add_cte(*ctes)
+
+
+def _indexed(fp: Fingerprint) -> bool:
+    """Whether an article with this fingerprint has anything to enter the near-duplicate index with."""
+    return bool(fp.signature or fp.entities)
 
 
 @lru_cache(maxsize=8)

@@ -146,7 +146,7 @@ ARTICLE = Table(
     METADATA,
     _id(),
     _text("url", unique=True),
-    _text("source", index=True),
+    _text("source"),  # looked up through ix_article_source_fetched, which it leads
     _long("title"),
     _long("body"),
     _when("published"),
