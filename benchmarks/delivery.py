@@ -15,7 +15,8 @@ Each measurement runs in a fresh process so that its peak RSS and its imports ar
 The outbox claims up to 1,000 rows a pass, so `--n 1000` is exactly one pass. Printed per measurement:
 the time to load the notifier and send its first message ("first send": the import of pantau's notify
 modules and whatever they load, e.g. apprise and its plugin table), then the passes over the N alerts
-and their cost in ms per delivered alert. With `--compare OTHER/src` (e.g. a worktree of an older
+and their cost in ms per delivered alert: wall time, and the CPU time of the sending process (user +
+system, what the machine's other load moves least; the json receiver runs in a process of its own). With `--compare OTHER/src` (e.g. a worktree of an older
 commit) the outbox is also measured with that tree first on PYTHONPATH, in the same run, alternating;
 with `--runs R` each figure is the median of R runs.
 """
@@ -124,9 +125,9 @@ def child(mode: str, url: str, n: int) -> dict[str, float]:
                     await notifier.send("hook", message)
                 return n
 
-            start = time.perf_counter()
+            start, cpu = time.perf_counter(), time.process_time()
             count, passes = asyncio.run(loop()), 0
-            elapsed = time.perf_counter() - start
+            elapsed, cpu = time.perf_counter() - start, time.process_time() - cpu
         else:
 
             async def run() -> tuple[int, int]:
@@ -138,12 +139,12 @@ def child(mode: str, url: str, n: int) -> dict[str, float]:
                     sent += report.delivered
                     passes += 1
 
-            start = time.perf_counter()
+            start, cpu = time.perf_counter(), time.process_time()
             count, passes = asyncio.run(run())
-            elapsed = time.perf_counter() - start
+            elapsed, cpu = time.perf_counter() - start, time.process_time() - cpu
             store.close()
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    return {"count": count, "passes": passes, "seconds": elapsed, "first": first, "rss_mb": rss}
+    return {"count": count, "passes": passes, "seconds": elapsed, "cpu": cpu, "first": first, "rss_mb": rss}
 
 
 def measure(mode: str, url: str, n: int, src: Path | None) -> dict[str, float]:
@@ -197,17 +198,19 @@ def main() -> None:
         print(f"channel {url}, {args.n} alerts, median of {args.runs} run(s)")
         print(
             f"{'stage':<40} {'first send':>10} {'messages':>9} {'passes':>6} {'seconds':>8} "
-            f"{'ms/alert':>8} {'per s':>7} {'peak RSS':>9}"
+            f"{'ms/alert':>8} {'per s':>7} {'CPU s':>7} {'CPU ms/alert':>12} {'peak RSS':>9}"
         )
         for i, (_mode, label, _src) in enumerate(stages):
             runs = results[i]
             first = statistics.median(r["first"] for r in runs)
             seconds = statistics.median(r["seconds"] for r in runs)
+            cpu = statistics.median(r["cpu"] for r in runs)
             count = int(runs[0]["count"])
             rss = statistics.median(r["rss_mb"] for r in runs)
             print(
                 f"{label:<40} {first:>9.3f}s {count:>9} {int(runs[0]['passes']):>6} {seconds:>8.3f} "
-                f"{1000 * seconds / count:>8.3f} {count / seconds:>7.0f} {rss:>7.0f}MB"
+                f"{1000 * seconds / count:>8.3f} {count / seconds:>7.0f} {cpu:>7.3f} {1000 * cpu / count:>12.3f} "
+                f"{rss:>7.0f}MB"
             )
     finally:
         server.terminate()

@@ -7,6 +7,7 @@ import os
 import re
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, available_timezones
 
 import pytest
@@ -148,6 +149,24 @@ def test_only_http_links_become_links(url: str) -> None:
     page = markdown_to_html(render_alert(make_alert(url=url), JAKARTA).body)
     assert "href=" not in page
     assert clean_text(url) in _html_text(page)
+
+
+@given(
+    st.sampled_from(["http://", "HTTPS://", "https:", "http", "ftp://", "javascript:", " http://", ""]),
+    st.text(alphabet=st.sampled_from("a.b:/[]@?# \tç%")),
+)
+@example("http://", "[::1]/x")  # a bracketed IPv6 host
+@example("http://", "[x/y")  # a bracket that opens no host
+@example("https://", "bad]host/")
+def test_a_link_is_made_exactly_for_what_reads_as_an_http_url(scheme: str, rest: str) -> None:
+    url = scheme + rest
+    readable = clean_text(url).replace(" ", "%20")
+    try:
+        http = urlsplit(readable).scheme.lower() in ("http", "https")
+    except ValueError:  # a URL the standard library cannot read is shown, not linked
+        http = False
+    page = markdown_to_html(render_alert(make_alert(url=url), JAKARTA).body)
+    assert ("href=" in page) == http
 
 
 def test_title_is_one_line_and_bounded() -> None:

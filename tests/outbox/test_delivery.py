@@ -1,4 +1,5 @@
-"""The outbox as a user meets it: real webhook and SMTP receivers, alerts in a real store, a clock we move.
+"""The outbox as a user meets it: real webhook and SMTP receivers, alerts in a real store (SQLite, and
+PostgreSQL for the tests that take `store_url`), a clock we move.
 
 Alerts are stored the way the pipeline stores them (Store.place_article) and sent by `deliver_due`.
 """
@@ -93,12 +94,13 @@ def titles(sink: WebhookSink, skip: int = 0) -> list[str]:
 
 
 def test_a_channel_down_for_several_runs_gets_everything_once_in_order_and_never_delays_another(
-    tmp_path: Path, hook: WebhookSink, other: WebhookSink
+    tmp_path: Path, store_url: str, hook: WebhookSink, other: WebhookSink
 ) -> None:
     config = make_config(
         tmp_path,
         f"  down: {hook.url()}\n  up: {other.url()}",
         "  - {name: r, match: NATO, notify: [down, up]}",
+        database=store_url,
     )
     store = Store.open(config.database)
     clock = Clock(datetime(2026, 11, 25, 1, 0, tzinfo=UTC))
@@ -167,11 +169,14 @@ def test_deliveries_that_keep_failing_die_and_can_be_retried(
     assert titles(hook, skip=2) == ["[r] Story 1: NATO and Japan"]
 
 
-def test_a_digest_collects_the_day_and_goes_out_once_at_its_time(tmp_path: Path, hook: WebhookSink) -> None:
+def test_a_digest_collects_the_day_and_goes_out_once_at_its_time(
+    tmp_path: Path, store_url: str, hook: WebhookSink
+) -> None:
     config = make_config(
         tmp_path,
         f"  hook: {hook.url()}",
         "  - {name: daily, match: NATO, notify: hook, digest: daily 08:00}",
+        database=store_url,
     )
     store = Store.open(config.database)
     # 2026-11-25 20:00 WIB is 13:00 UTC; the digest is due at 08:00 WIB on the 26th = 01:00 UTC.
@@ -237,11 +242,14 @@ def test_quiet_hours_defer_across_a_dst_change_and_urgent_rules_ignore_them(
     store.close()
 
 
-def test_what_waited_out_quiet_hours_can_arrive_as_one_digest(tmp_path: Path, hook: WebhookSink) -> None:
+def test_what_waited_out_quiet_hours_can_arrive_as_one_digest(
+    tmp_path: Path, store_url: str, hook: WebhookSink
+) -> None:
     config = make_config(
         tmp_path,
         f"  hook: {{urls: {hook.url()}, quiet: '22:00-06:00', quiet_digest: true}}",
         "  - {name: r, match: NATO, notify: hook}",
+        database=store_url,
     )
     store = Store.open(config.database)
     clock = Clock(datetime(2026, 11, 25, 16, 0, tzinfo=UTC))  # 23:00 WIB
@@ -257,11 +265,14 @@ def test_what_waited_out_quiet_hours_can_arrive_as_one_digest(tmp_path: Path, ho
     store.close()
 
 
-def test_a_rate_limit_folds_the_excess_into_one_summary(tmp_path: Path, hook: WebhookSink) -> None:
+def test_a_rate_limit_folds_the_excess_into_one_summary(
+    tmp_path: Path, store_url: str, hook: WebhookSink
+) -> None:
     config = make_config(
         tmp_path,
         f"  hook: {{urls: {hook.url()}, max_per_hour: 3}}",
         "  - {name: r, match: NATO, notify: hook}",
+        database=store_url,
     )
     store = Store.open(config.database)
     clock = Clock(datetime(2026, 11, 25, 3, 0, tzinfo=UTC))
@@ -446,11 +457,14 @@ def test_mail_carries_the_idempotency_key(tmp_path: Path) -> None:
     assert mail["Subject"] == "[r] Story 1: NATO and Japan"
 
 
-def test_a_digest_names_the_other_outlets_that_reported_the_story(tmp_path: Path, hook: WebhookSink) -> None:
+def test_a_digest_names_the_other_outlets_that_reported_the_story(
+    tmp_path: Path, store_url: str, hook: WebhookSink
+) -> None:
     config = make_config(
         tmp_path,
         f"  hook: {hook.url()}",
         "  - {name: daily, match: NATO, notify: hook, digest: daily 08:00}",
+        database=store_url,
     )
     store = Store.open(config.database)
     clock = Clock(datetime(2026, 11, 25, 13, 0, tzinfo=UTC))

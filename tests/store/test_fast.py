@@ -39,6 +39,19 @@ def test_a_write_that_fails_half_way_leaves_nothing(store: Store, failure: str) 
     assert store.counts() == {"articles": 1, "alerts": 1, "pending": 1}
 
 
+def test_a_write_after_a_delivery_was_recorded_is_still_all_or_nothing(store: Store) -> None:
+    # A delivery is recorded as one statement in the driver's autocommit mode; what follows is a
+    # transaction again.
+    place(store, sample_article(), [(sample_match(), [Outgoing("nato", "desk", T0)])])
+    [due] = store.claim_due(T0)
+    store.mark_delivered([due.id], T0, "pantau-desk-1")
+    bad = [(sample_match(), [Outgoing("nato", "desk", datetime(2026, 11, 25, 8, 0))])]  # naive: refused
+    with pytest.raises(TypeError):
+        place(store, sample_article("https://wire.test/news/2"), bad)
+    assert store.counts() == {"articles": 1, "alerts": 1, "pending": 0}
+    assert store.messages_sent_since("desk", T0 - timedelta(seconds=1)) == (1, T0)
+
+
 def test_values_written_fast_read_back_through_sqlalchemy(store: Store) -> None:
     article = sample_article()
     article_id = place(store, article, [(sample_match(), [Outgoing("nato", "desk", T0)])]).article_id

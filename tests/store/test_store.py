@@ -53,6 +53,33 @@ def test_recording_a_delivery_renews_the_senders_own_lease_on_the_rows_named(sto
     assert store.messages_sent_since("desk", T0) == (1, later)
 
 
+def test_claims_at_the_same_moment_by_one_sender_never_hand_out_a_row_twice(store: Store) -> None:
+    for n in range(3):
+        url = f"https://wire.test/news/{n}"
+        place(store, sample_article(url), [(sample_match(), [Outgoing("nato", "desk", T0)])])
+    first = store.claim_due(T0, limit=2, owner="here:1")
+    second = store.claim_due(T0, limit=2, owner="here:1")  # the same lease, to the microsecond
+    assert [d.alert.url for d in first] == ["https://wire.test/news/0", "https://wire.test/news/1"]
+    assert [d.alert.url for d in second] == ["https://wire.test/news/2"]
+
+
+LONG_BODY = (
+    "NATO and Japan agreed on Tuesday to open a liaison office in Tokyo, the alliance said, the first of its "
+    "kind in Asia. The office will coordinate exercises, cyber defence and the exchange of liaison officers "
+    "between the two, and opens in the spring with a staff of four."
+)
+
+
+def test_a_claimed_alert_names_the_other_outlets_of_its_story(store: Store) -> None:
+    planned = [(sample_match(), [Outgoing("nato", "desk", T0)])]
+    place(store, sample_article("https://wire.test/news/1", body=LONG_BODY), planned)
+    place(store, sample_article("https://warta.test/p/1", source="warta", body=LONG_BODY))
+    place(store, sample_article("https://wire.test/news/2", body="Japan and NATO, briefly"), planned)
+    shared, alone = store.claim_due(T0)
+    assert (shared.alert.also_reported_by, alone.alert.also_reported_by) == (("warta",), ())
+    assert shared.alert.story_id is not None and shared.alert.story_id != alone.alert.story_id
+
+
 def test_a_digest_delivery_waits_for_its_time(store: Store) -> None:
     due_at = T0 + timedelta(hours=3)
     place(store, sample_article(), [(sample_match(), [Outgoing("nato", "desk", due_at)])])

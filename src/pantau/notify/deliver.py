@@ -18,6 +18,7 @@ import stat
 import sys
 import threading
 from collections.abc import Iterable, Mapping, Sequence
+from functools import cache
 from typing import IO, Any
 
 from pantau.channels import instantiate, validate_channel_url
@@ -58,15 +59,26 @@ def _cannot_block(stream: IO[str], text: str) -> bool:
     except (AttributeError, OSError, ValueError):
         return True  # no descriptor: an in-memory stream
     try:
-        if stat.S_ISREG(os.fstat(fd).st_mode):
-            return True
+        found = os.fstat(fd)
     except OSError:
         return False
+    if stat.S_ISREG(found.st_mode) or (stat.S_ISCHR(found.st_mode) and found.st_rdev == _null_device()):
+        return True  # without asking poll(), a system call more per message
     if not hasattr(select, "poll") or len(text.encode(errors="replace")) > select.PIPE_BUF:
         return False
     poller = select.poll()
     poller.register(fd, select.POLLOUT)
     return any(events & select.POLLOUT for _fd, events in poller.poll(0))
+
+
+@cache
+def _null_device() -> int | None:
+    """The device number of /dev/null (a character device, like a terminal, but one that never blocks)."""
+    try:
+        found = os.stat(os.devnull)
+    except OSError:
+        return None
+    return found.st_rdev if stat.S_ISCHR(found.st_mode) else None
 
 
 async def _print(message: Message) -> None:
@@ -97,6 +109,7 @@ class Notifier:
         environment into them); they are scrubbed from every reason and apprise log line too."""
         self._channels: dict[str, tuple[str, ...]] = {}
         self._secrets = frozenset(secrets)
+        self._stdout: set[str] = set()  # the URLs of the built-in stdout:// channel, printed here
         for name, urls in channels.items():
             urls = tuple(u.strip() for u in ((urls,) if isinstance(urls, str) else urls))
             for url in urls:
@@ -104,6 +117,7 @@ class Notifier:
                 if problem is not None:
                     raise ConfigError(f"channels.{name}: {problem}")
             self._channels[name] = urls
+            self._stdout |= {url for url in urls if url.lower().startswith("stdout://")}
             self._secrets |= set().union(*(secrets_of(url) for url in urls))
         SCRUBBER.add(self._secrets)
 
@@ -117,24 +131,25 @@ class Notifier:
         if urls is None:
             known = ", ".join(sorted(self._channels)) or "none"
             raise DeliveryError(f"notify: unknown channel '{channel}' (configured: {known})")
-        headers = {DELIVERY_HEADER: _header_value(key)} if key else None
         if len(urls) == 1:  # the common case, without a task per URL
-            reasons = [await self._send_one(urls[0], message, headers)]
+            reasons = [await self._send_one(urls[0], message, key)]
         else:
-            reasons = await asyncio.gather(*(self._send_one(url, message, headers) for url in urls))
+            reasons = await asyncio.gather(*(self._send_one(url, message, key) for url in urls))
         failed = [reason for reason in reasons if reason is not None]
         if failed:
             raise DeliveryError(f"notify: channel '{channel}' failed: " + "; ".join(failed))
 
-    async def _send_one(self, url: str, message: Message, headers: Mapping[str, str] | None) -> str | None:
+    async def _send_one(self, url: str, message: Message, key: str | None) -> str | None:
         """None on success, else the redacted reason (prefixed with the redacted URL)."""
-        if url.lower().startswith("stdout://"):
+        if url in self._stdout:
             try:
                 await _print(message)
             except (OSError, ValueError) as exc:  # standard output closed or gone
                 return f"{redact_url(url)}: {str(exc) or type(exc).__name__}"
             return None
         import apprise  # only now: see the module's docstring
+
+        headers = {DELIVERY_HEADER: _header_value(key)} if key else None
 
         where = redact_url(url)
 

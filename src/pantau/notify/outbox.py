@@ -74,6 +74,11 @@ class _Batch:
     def key(self) -> str:
         return f"pantau-{self.channel}-{self.items[0].id}"
 
+    @property
+    def digest(self) -> bool:
+        """Whether it carries rows that waited for a digest (their rule's digest period then restarts)."""
+        return any(item.digest for item in self.items)
+
 
 @dataclass(frozen=True)
 class _Outcome:
@@ -209,23 +214,26 @@ class _Sender:
 
     async def _send_in_order(self, batches: list[_Batch]) -> _Outcome:
         delays: list[float] = []
-        lease_until = self.lease_until
+        renew_from = self.lease_until - LEASE / 2  # from then on, half of the lease is used up
+        send, record = self.notifier.send, self.store.mark_delivered
         for index, batch in enumerate(batches):
+            key = batch.key
             try:
-                await self.notifier.send(batch.channel, batch.message, key=batch.key)
+                await send(batch.channel, batch.message, key=key)
             except DeliveryError as exc:
                 return replace(
                     self._failed(batch, batches[index + 1 :], str(exc), len(delays)), delays=tuple(delays)
                 )
             now = self.clock()
             renew: list[int] = []
-            if now >= lease_until - LEASE / 2:  # a slow channel: keep the rows still ahead of it
+            if now >= renew_from:  # a slow channel: keep the rows still ahead of it
                 renew = [i for later in batches[index + 1 :] for i in later.ids]
-                lease_until = now + LEASE
-            self.store.mark_delivered(batch.ids, now, batch.key, renew=renew)
+                renew_from = now + LEASE / 2
+            record(batch.ids, now, key, renew=renew)
             if not delays:
                 self._recovered(batch.channel, now)
-            self._digest_sent(batch, now)
+            if batch.digest:
+                self._digest_sent(batch, now)
             delays.extend((now - item.alert.created_at).total_seconds() for item in batch.items)
         return _Outcome(delivered=len(delays), delays=tuple(delays))
 

@@ -15,6 +15,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, tzinfo
+from functools import lru_cache
 from urllib.parse import unquote, urlsplit
 
 from pantau.models import Alert
@@ -32,6 +33,7 @@ _URL_UNSAFE = frozenset(" <>()\"'\\`[]*_{}|^")
 _URL_ESCAPES = str.maketrans({ch: f"%{ord(ch):02X}" for ch in _URL_UNSAFE})
 # Unicode's control characters (category Cc) but tab and line breaks, which split() turns into spaces.
 _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+_NUMBERED = re.compile(r"^(\d+)([.)])")  # what would start a numbered list
 
 
 @dataclass(frozen=True)
@@ -45,7 +47,9 @@ class Message:
 
 def clean_text(text: str) -> str:
     """Scraped text on one line: control characters dropped, runs of whitespace made one space."""
-    return " ".join(_CONTROL.sub("", text).split())
+    if not text.isprintable():  # printable text has no control character: most titles and snippets
+        text = _CONTROL.sub("", text)
+    return " ".join(text.split())
 
 
 def escape_markdown(text: str) -> str:
@@ -57,15 +61,24 @@ def _escape(text: str) -> str:
     return text.translate(_ESCAPES)
 
 
+# Rule names, source names and matched terms: a few values that come back in every alert of a pass.
+_escape_name = lru_cache(maxsize=512)(escape_markdown)
+
+
 def _safe_url(url: str) -> str | None:
     """The URL as a link destination, or None when it is not a plain http(s) URL worth linking."""
     url = clean_text(url).replace(" ", "%20")
-    try:
-        scheme = urlsplit(url).scheme.lower()
-    except ValueError:
-        return None
-    if scheme not in ("http", "https"):
-        return None
+    if url.isascii() and "[" not in url and "]" not in url:
+        # What urlsplit would say, without splitting: the scheme is what comes before the first colon, and
+        # only brackets (an IPv6 host) or non-ASCII characters in a host can make it refuse a URL.
+        if not url[:6].lower().startswith(("http:", "https:")):
+            return None
+    else:
+        try:
+            if urlsplit(url).scheme.lower() not in ("http", "https"):
+                return None
+        except ValueError:  # e.g. a bracketed host that is no IPv6 address
+            return None
     return url.translate(_URL_ESCAPES)
 
 
@@ -113,7 +126,7 @@ def _not_a_block(escaped: str) -> str:
     """Inside a quote the text starts a line: a leading '#', '>', '-', '+' or '1.' must stay literal."""
     if escaped[:1] in ("#", ">", "-", "+", "="):
         return "\\" + escaped
-    return re.sub(r"^(\d+)([.)])", r"\1\\\2", escaped)
+    return _NUMBERED.sub(r"\1\\\2", escaped) if escaped[:1].isdigit() else escaped
 
 
 def _title_line(text: str) -> str:
@@ -134,18 +147,16 @@ def render_alert(alert: Alert, tz: tzinfo) -> Message:
     lines = [
         f"**{escape_markdown(alert.title) or '(untitled)'}**",
         "",
-        f"Rule: {escape_markdown(alert.rule)}",
-        f"Source: {escape_markdown(alert.source)}",
+        f"Rule: {_escape_name(alert.rule)}",
+        f"Source: {_escape_name(alert.source)}",
         f"Published: {_when(alert, tz)}",
         f"Link: {_link(alert.url)}",
     ]
     if alert.terms:
-        lines.append("Matched: " + ", ".join(escape_markdown(term) for term in alert.terms))
+        lines.append("Matched: " + ", ".join(map(_escape_name, alert.terms)))
     if alert.also_reported_by:
         story = f" (story {alert.story_id})" if alert.story_id is not None else ""
-        lines.append(
-            "Also reported by: " + ", ".join(escape_markdown(s) for s in alert.also_reported_by) + story
-        )
+        lines.append("Also reported by: " + ", ".join(map(_escape_name, alert.also_reported_by)) + story)
     if clean_text(alert.snippet):
         lines += ["", f"> {_not_a_block(_snippet(alert.snippet))}"]
     title = _title_line(f"[{alert.rule}] {alert.title}")
@@ -167,9 +178,9 @@ def render_digest(rule: str, alerts: Sequence[Alert], tz: tzinfo, period: str) -
     lines = [f"**Digest for {escape_markdown(rule)}: {count} {noun}** ({escape_markdown(period)})", ""]
     for alert in _newest_first(alerts):
         lines.append(f"- **{escape_markdown(alert.title) or '(untitled)'}**")
-        detail = f"  {escape_markdown(alert.source)} · {_when(alert, tz)}"
+        detail = f"  {_escape_name(alert.source)} · {_when(alert, tz)}"
         if alert.also_reported_by:
-            detail += " · also: " + ", ".join(escape_markdown(s) for s in alert.also_reported_by)
+            detail += " · also: " + ", ".join(map(_escape_name, alert.also_reported_by))
         lines.append(detail)
         lines.append(f"  {_link(alert.url)}")
     if not alerts:
@@ -183,16 +194,21 @@ _PLAIN_TOKEN = re.compile(r"\\(.)|&(amp|lt|gt);|\*\*|\[((?:\\.|[^\]\\])*)\]\(([^
 
 def to_plain(body: str) -> str:
     """The text a reader sees in a body this module rendered, without markdown marks or escapes."""
+    return _PLAIN_TOKEN.sub(_plain_token, body)
 
-    def replace(match: re.Match[str]) -> str:
-        if match.group(1) is not None:
-            return match.group(1)
-        if match.group(2) is not None:
-            return {"amp": "&", "lt": "<", "gt": ">"}[match.group(2)]
-        if match.group(3) is not None:
-            label = to_plain(match.group(3))
-            target = match.group(4)
-            return label if unquote(label) == unquote(target) else f"{label} ({target})"
+
+_ENTITY_TEXT = {"amp": "&", "lt": "<", "gt": ">"}
+
+
+def _plain_token(match: re.Match[str]) -> str:
+    # The last group taken says which token this is: an escape (1), an entity (2), bold marks (none)
+    # or a link (its label 3 and target 4).
+    last = match.lastindex
+    if last is None:
         return ""
-
-    return _PLAIN_TOKEN.sub(replace, body)
+    if last == 1:
+        return match[1]
+    if last == 2:
+        return _ENTITY_TEXT[match[2]]
+    label, target = to_plain(match[3]), match[4]
+    return label if unquote(label) == unquote(target) else f"{label} ({target})"

@@ -9,7 +9,9 @@ that runs out, after which the row is sent again with the same idempotency key. 
 half its lease renews it for the rows still ahead of it, in the transaction that records a delivery.
 
 Each delivered message is committed on its own, right after the channel took it (one UPDATE per row, on
-the store's fast path): a kill -9 can cost at most the message in flight, never a batch of them.
+the store's fast path): a kill -9 can cost at most the message in flight, never a batch of them. The claim
+runs on the fast path too: one UPDATE ... RETURNING leases the rows, one SELECT reads them back with their
+alerts, their stories and whether another outlet reported the story (only those few ask who else did).
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Engine, Select, and_, bindparam, func, or_, select, update
+from sqlalchemy import Engine, and_, bindparam, exists, func, or_, select, update
 from sqlalchemy.exc import DBAPIError
 
 from pantau.models import Alert
@@ -54,6 +56,76 @@ _RENEWED = (
         DELIVERY.c.lease_owner == bindparam("owner"),  # a lease another sender took over stays theirs
     )
     .values(lease_until=bindparam("until"))
+)
+
+
+# The claim: lease up to `limit` due, unleased pending rows, oldest first, in one UPDATE.
+_FREE = or_(DELIVERY.c.lease_until.is_(None), DELIVERY.c.lease_until <= bindparam("now"))
+_CLAIM = (
+    update(DELIVERY)
+    .where(
+        DELIVERY.c.id.in_(
+            select(DELIVERY.c.id)
+            .where(DELIVERY.c.state == "pending", DELIVERY.c.next_attempt_at <= bindparam("now"), _FREE)
+            .order_by(DELIVERY.c.id)
+            .limit(bindparam("limit"))
+            # PostgreSQL: rows another sender is claiming right now are passed over, not waited for
+            # (several instances drain one outbox in cluster mode). SQLite ignores it: one writer at a time.
+            .with_for_update(skip_locked=True)
+            .scalar_subquery()
+        ),
+        _FREE,  # checked again row by row, so a row another sender claimed meanwhile is skipped
+    )
+    .values(lease_until=bindparam("until"), lease_owner=bindparam("owner"))
+    .returning(DELIVERY.c.id)
+)
+ALERT_COLUMNS = (
+    ALERT.c.id.label("alert_id"),
+    ALERT.c.rule,
+    ALERT.c.terms,
+    ALERT.c.snippet,
+    ALERT.c.created_at,
+    ARTICLE.c.source,
+    ARTICLE.c.url,
+    ARTICLE.c.title,
+    ARTICLE.c.published,
+)
+_OTHER = ARTICLE.alias("other")
+# The rows just claimed, read back by their lease (through the index the claim used), with their alerts.
+# The lease alone could also match rows this sender claimed earlier with the very same clock reading:
+# the ids the claim returned decide.
+_CLAIMED = (
+    select(
+        DELIVERY.c.id,
+        DELIVERY.c.channel,
+        DELIVERY.c.digest,
+        DELIVERY.c.attempts,
+        *ALERT_COLUMNS,
+        ARTICLE.c.story_id,
+        # whether another outlet reported the story: only those alerts ask which outlets did
+        exists().where(_OTHER.c.story_id == ARTICLE.c.story_id, _OTHER.c.source != ARTICLE.c.source),
+    )
+    .join(ALERT, ALERT.c.id == DELIVERY.c.alert_id)
+    .join(ARTICLE, ARTICLE.c.id == ALERT.c.article_id)
+    .where(
+        DELIVERY.c.state == "pending",
+        DELIVERY.c.next_attempt_at <= bindparam("now"),
+        DELIVERY.c.lease_owner == bindparam("owner"),
+        DELIVERY.c.lease_until == bindparam("until"),
+    )
+    .order_by(DELIVERY.c.id)
+)
+
+# The senders holding leases on this host. Only pending rows are ever leased (recording an outcome ends
+# the lease), so the outbox's index on state finds them without reading the delivered history.
+_LEASE_OWNERS = (
+    select(DELIVERY.c.lease_owner)
+    .where(
+        DELIVERY.c.state == "pending",
+        DELIVERY.c.lease_until > bindparam("now"),
+        DELIVERY.c.lease_owner.like(bindparam("pattern")),
+    )
+    .distinct()
 )
 
 
@@ -113,43 +185,42 @@ class OutboxQueries:
         others, stories = self.also_reported_by(ids), self.alert_stories(ids)
         return [replace(a, also_reported_by=others.get(a.id, ()), story_id=stories.get(a.id)) for a in alerts]
 
-    def _due(self, rows: Sequence[Any]) -> list[DueDelivery]:
-        alerts = self._with_others([alert_from_row(r) for r in rows])
-        return [
-            DueDelivery(r["id"], r["channel"], r["digest"], r["attempts"], alert)
-            for r, alert in zip(rows, alerts, strict=True)
-        ]
-
     # -- sending ------------------------------------------------------------------------------------------
 
     def claim_due(
         self, now: datetime, limit: int = 1000, lease: timedelta = LEASE, owner: str | None = None
     ) -> list[DueDelivery]:
         """Lease the due, unleased pending rows (oldest alert first) and return them with their alerts."""
-        free = or_(DELIVERY.c.lease_until.is_(None), DELIVERY.c.lease_until <= now)
-        due = (
-            select(DELIVERY.c.id)
-            .where(DELIVERY.c.state == "pending", DELIVERY.c.next_attempt_at <= now, free)
-            .order_by(DELIVERY.c.id)
-            .limit(limit)
-            # PostgreSQL: rows another sender is claiming right now are passed over, not waited for
-            # (several instances drain one outbox in cluster mode). SQLite ignores it: one writer at a time.
-            .with_for_update(skip_locked=True)
-        )
-        with self.engine.begin() as conn:
-            # The WHERE is checked again row by row, so a row another sender claimed meanwhile is skipped.
-            claimed = conn.execute(
-                update(DELIVERY)
-                .where(DELIVERY.c.id.in_(due.scalar_subquery()), free)
-                .values(lease_until=now + lease, lease_owner=owner or lease_owner())
-                .returning(DELIVERY.c.id)
-            )
-            ids = [r[0] for r in claimed]
-            if not ids:
+        binds = {"now": now, "limit": limit, "until": now + lease, "owner": owner or lease_owner()}
+        with self._fast.transaction(write=True) as cur:
+            claimed = {row_id for (row_id,) in cur.all(_CLAIM, binds)}
+            if not claimed:
                 return []
-            query = _deliveries_with_alerts().where(DELIVERY.c.id.in_(ids)).order_by(DELIVERY.c.id)
-            rows = conn.execute(query).mappings().all()
-        return self._due(rows)
+            del binds["limit"]
+            rows = [row for row in cur.all(_CLAIMED, binds) if row[0] in claimed]
+        others = self.also_reported_by([row[4] for row in rows if row[14]])
+        when = self._fast.reader(ALERT.c.created_at)  # text on SQLite -> an aware UTC datetime
+        parsed: dict[str, tuple[str, ...]] = {}  # the matched terms, as stored: alerts share a few
+        due = []
+        for row_id, channel, digest, attempts, alert_id, rule, terms, snippet, *rest in rows:
+            created_at, source, url, title, published, story_id, _other = rest
+            if (hits := parsed.get(terms)) is None:
+                hits = parsed[terms] = tuple(json.loads(terms))
+            alert = Alert(
+                alert_id,
+                rule,
+                source,
+                url,
+                title,
+                None if published is None else when(published),
+                when(created_at),
+                hits,
+                snippet,
+                others.get(alert_id, ()),
+                story_id,
+            )
+            due.append(DueDelivery(row_id, channel, bool(digest), attempts, alert))
+        return due
 
     def _set(self, ids: Sequence[int], **values: Any) -> None:
         with self.engine.begin() as conn:
@@ -175,8 +246,10 @@ class OutboxQueries:
         transaction. If the database is away at that moment, the record is kept in memory (and the error
         raised): `record_unrecorded` writes it once the database is back, before anything is claimed
         again, so the message is not sent a second time when its lease runs out."""
-        holder = owner or lease_owner()
-        renewals = [{"row_id": i, "owner": holder, "until": at + lease} for i in renew]
+        renewals: tuple[dict[str, Any], ...] = ()
+        if renew:
+            holder, until = owner or lease_owner(), at + lease
+            renewals = tuple({"row_id": i, "owner": holder, "until": until} for i in renew)
         try:
             self._delivered(tuple(ids), at, message_key, renewals)
         except DBAPIError as exc:
@@ -200,12 +273,13 @@ class OutboxQueries:
         message_key: str | None,
         renewals: Sequence[dict[str, Any]] = (),
     ) -> None:
-        rows = [{"row_id": i, "at": at, "key": message_key} for i in ids]
+        if len(ids) == 1 and not renewals:  # most messages: one row, one statement
+            with self._fast.transaction(write=True, one_statement=True) as cur:
+                cur.execute(_DELIVERED, {"row_id": ids[0], "at": at, "key": message_key})
+            return
         with self._fast.transaction(write=True) as cur:
-            if len(rows) == 1:
-                cur.execute(_DELIVERED, rows[0])
-            else:
-                cur.executemany(_DELIVERED, rows)  # a digest or a rate-limit summary: one message, many rows
+            # a digest or a rate-limit summary (one message, many rows), or a lease renewed with it
+            cur.executemany(_DELIVERED, [{"row_id": i, "at": at, "key": message_key} for i in ids])
             cur.executemany(_RENEWED, renewals)
 
     def mark_failed(
@@ -230,14 +304,10 @@ class OutboxQueries:
     def release_orphaned_leases(self, now: datetime) -> int:
         """Free the leases of senders on this host that no longer run (killed, crashed), so their rows go
         out now rather than when the lease would have run out. Returns how many rows were freed."""
-        host = socket.gethostname()
-        with self._read() as conn:
-            owners = conn.execute(
-                select(DELIVERY.c.lease_owner)
-                .where(DELIVERY.c.lease_until > now, DELIVERY.c.lease_owner.like(f"{host}:%"))
-                .distinct()
-            ).scalars()
-            dead = [owner for owner in owners if not _alive(int(owner.rsplit(":", 1)[1]))]
+        pattern = f"{socket.gethostname()}:%"
+        with self._fast.transaction(write=False) as cur:
+            owners = cur.all(_LEASE_OWNERS, {"now": now, "pattern": pattern})
+        dead = [owner for (owner,) in owners if not _alive(int(owner.rsplit(":", 1)[1]))]
         if not dead:
             return 0
         with self.engine.begin() as conn:
@@ -406,28 +476,6 @@ class OutboxQueries:
             values["close_sent"] = True
         with self.engine.begin() as conn:
             conn.execute(update(INCIDENT).where(INCIDENT.c.id == incident_id).values(**values))
-
-
-ALERT_COLUMNS = (
-    ALERT.c.id.label("alert_id"),
-    ALERT.c.rule,
-    ALERT.c.terms,
-    ALERT.c.snippet,
-    ALERT.c.created_at,
-    ARTICLE.c.source,
-    ARTICLE.c.url,
-    ARTICLE.c.title,
-    ARTICLE.c.published,
-)
-
-
-def _deliveries_with_alerts() -> Select[Any]:
-    """Outbox rows joined to what their alert says: the shape `_due` turns into DueDelivery values."""
-    return (
-        select(DELIVERY.c.id, DELIVERY.c.channel, DELIVERY.c.digest, DELIVERY.c.attempts, *ALERT_COLUMNS)
-        .join(ALERT, ALERT.c.id == DELIVERY.c.alert_id)
-        .join(ARTICLE, ARTICLE.c.id == ALERT.c.article_id)
-    )
 
 
 def alert_from_row(row: Any) -> Alert:

@@ -204,10 +204,7 @@ class RecheckQueries:
     def _when(self) -> Callable[[Any], datetime]:
         """A datetime column's value as the driver returns it -> an aware UTC datetime (the fast path
         leaves result values as they come: text on SQLite)."""
-        dialect = self.engine.dialect
-        process = RECHECK.c.until.type.dialect_impl(dialect).result_processor(dialect, None)
-        assert process is not None, "UTCDateTime always processes what it reads"
-        return cast(Callable[[Any], datetime], process)
+        return cast(Callable[[Any], datetime], self._fast.reader(RECHECK.c.until))
 
     @cached_property
     def _unwatch(self) -> Any:
