@@ -102,6 +102,19 @@ def run_cli(argv: Sequence[str] | None = None) -> int:
     if not args.command:
         parser.print_help()
         return EXIT_USAGE
+    # `once` loads with the collector off (its start-up leaves next to no garbage in cycles): service.once
+    # turns it on when the start-up heap is settled, and so does the end of the command, however it ends.
+    paused = args.command == "once" and gc.isenabled()
+    if paused:
+        gc.disable()
+    try:
+        return _run(args)
+    finally:
+        if paused:
+            gc.enable()
+
+
+def _run(args: argparse.Namespace) -> int:
     from pantau.cli import commands
 
     handler = getattr(commands, "cmd_" + args.command.replace("-", "_"))

@@ -12,7 +12,6 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from pantau.backtest import backtest, compile_query, document
 from pantau.cli.output import EXIT_FAILED, EXIT_OK, EXIT_USAGE, complain, err, out, print_json_line, say
 from pantau.cli.stories import cmd_stories  # noqa: F401  (dispatched by name)
 from pantau.clock import utc_now
@@ -29,7 +28,8 @@ if TYPE_CHECKING:
     from pantau.store import DeliveryState
 
 # Each command imports the heavy parts it uses (the store and SQLAlchemy, aiohttp, apprise, the extractor)
-# inside its function, so `check`, `test-rule` and `--help` start fast.
+# inside its function, so `check`, `test-rule` and `--help` start fast, and so do the parts only one command
+# uses (the backtest), so that `once` loads nothing it never calls.
 
 
 def _config(args: argparse.Namespace) -> Config:
@@ -294,6 +294,8 @@ def _print_extracted(e: Extracted, url: str) -> None:
 
 
 def cmd_test_rule(args: argparse.Namespace) -> int:
+    from pantau.backtest import compile_query
+
     config = _optional_config(args)
     concepts = config.concepts if config else {}
     try:
@@ -355,6 +357,7 @@ def _show_matches(matches: list[Match], label: str) -> None:
 
 
 def _test_rule_stored(args: argparse.Namespace, config: Config, ruleset: RuleSet) -> int:
+    from pantau.backtest import backtest, document
     from pantau.store import Store
 
     with Store.open(config.database) as store:

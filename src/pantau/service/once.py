@@ -2,15 +2,23 @@
 
 `open_and_run_once` (the `once` command) gets the first request out early: the HTTP client is all it loads
 before asking for the robots.txt of every source's origin, which no store is needed for. The pipeline's
-modules load and the store opens in a thread meanwhile, so the event loop goes on sending and reading;
-the analysis modules load first, so that the worker processes start (Analyser.start) while the rest of the
-pipeline loads and the store opens: the first pages do not wait for them.
+modules load and the store opens in a thread meanwhile, so the event loop goes on sending and reading.
+The workers' fork server is started first, before the analysis modules load here: it imports them on the
+other core while this process loads its own, and is ready before the first article page is. The analysis
+modules load next, so that the worker processes start (Analyser.start) while the rest of the pipeline
+loads and the store opens: the first pages do not wait for them.
 The notifier (apprise and its plugin table) loads only after the poll.
+
+`pantau once` runs its start-up with the cyclic garbage collector off (pantau.cli.run_cli): it would walk
+the growing start-up heap some 190 times, 60 ms of the main process's CPU, to find almost nothing (0.4 MB of
+import-time cycles, which pantau.heap.settle then keeps, frozen). It is on again once the heap is settled.
 """
 
 from __future__ import annotations
 
 import asyncio
+import gc
+import os
 from collections.abc import Callable
 from contextlib import AbstractContextManager, ExitStack, nullcontext
 from dataclasses import dataclass
@@ -58,6 +66,7 @@ async def _pass(
                 await asyncio.to_thread(_load_pipeline)
                 store = closing.enter_context(await asyncio.to_thread(opening))
                 settle()  # the collector leaves the start-up heap alone from here (pantau.heap)
+                gc.enable()  # `pantau once` loads with it off (see above)
                 polls = await _poll(config, store, fetcher, clock, only, analyser)
                 analyser.close(wait=False)  # its workers end while the alerts go out
         return PassResult(polls, await _deliver(config, store, clock))
@@ -70,10 +79,35 @@ def _first_pages(config: Config, only: str | None) -> list[tuple[str, str]]:
 
 
 def _analyser(config: Config) -> Analyser:
-    """The pass's analyser, loading only the analysis modules (a third of the pipeline's)."""
+    """The pass's analyser, loading only the analysis modules (a third of the pipeline's), after starting
+    the fork server that its workers will come from."""
+    _start_fork_server(config)
     from pantau.analyse import analyser_for
 
     return analyser_for(config)
+
+
+# What the workers' fork server preloads: pantau.analyse and its _WORKER_MODULES, named here so that starting
+# it does not wait for them to load in this process (tests/service/test_once_fork_server.py keeps them alike).
+FORK_SERVER_PRELOAD = ("pantau.analyse", "pantau.extract.article")
+
+
+def _start_fork_server(config: Config) -> None:
+    """Start the fork server of the workers that analyser_for(config) will have, if it has any. Analyser
+    would start it only once the analysis modules have loaded here (a tenth of a second): started first,
+    its own start-up (a new interpreter importing those modules) runs beside theirs on the other core."""
+    if not _has_workers(config):
+        return
+    import multiprocessing
+    from multiprocessing import forkserver
+
+    multiprocessing.get_context("forkserver").set_forkserver_preload(list(FORK_SERVER_PRELOAD))
+    forkserver.ensure_running()
+
+
+def _has_workers(config: Config) -> bool:
+    """`workers`, else analyse.default_workers() (one fewer than the CPUs, at most 3), is above 0."""
+    return config.workers > 0 if config.workers is not None else (os.cpu_count() or 1) > 1
 
 
 def _load_pipeline() -> None:
