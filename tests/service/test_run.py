@@ -155,3 +155,36 @@ def test_run_logs_a_periodic_summary_in_good_grammar_and_why_a_channel_failed(
     failures = [line for line in err.splitlines() if "notify: channel 'hook' failed" in line]
     assert failures and all("error=500" in line for line in failures), err
     assert not any(line.rstrip().endswith(": failure") for line in failures)
+
+
+def _catches(pid: int, sig: signal.Signals) -> bool:
+    """Whether the process has a handler of its own for `sig` (its SigCgt mask in /proc)."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("SigCgt:"):
+            return bool(int(line.split()[1], 16) >> (sig - 1) & 1)
+    return False
+
+
+def test_sighup_while_starting_reloads_once_running_instead_of_ending_it(
+    tmp_path: Path, site: ScriptedSite, hook: WebhookSink
+) -> None:
+    # A `systemctl reload` that lands while the service is still loading its modules and opening the store.
+    config = tmp_path / "config.yaml"
+    config.write_text(CONFIG.format(db=tmp_path / "p.db", hook=hook.url(), base=site.url))
+    service = start(config)
+    try:
+        deadline = time.monotonic() + 30
+        while not _catches(service.pid, signal.SIGTERM) and time.monotonic() < deadline:
+            time.sleep(0.001)  # the start-up SIGTERM handler is set: the command is starting, not running
+        service.send_signal(signal.SIGHUP)
+        [post] = hook.wait_for(1, timeout=30)
+        assert service.poll() is None
+        service.send_signal(signal.SIGTERM)
+        _out, err = service.communicate(timeout=30)
+    finally:
+        if service.poll() is None:
+            service.kill()
+    assert service.returncode == 0, err
+    assert post.json["title"].startswith("[nato] NATO chief seeks deeper ties")
+    assert "config reloaded" in err and "pantau running" in err
+    assert err.index("pantau running") < err.index("config reloaded")

@@ -119,7 +119,11 @@ def _run(args: argparse.Namespace) -> int:
 
     handler = getattr(commands, "cmd_" + args.command.replace("-", "_"))
     if args.command == "run":
-        # Until the service installs its own handlers, a stop request simply ends the start-up cleanly.
+        # Until the service installs its own handlers, a reload request is remembered, to be done once it
+        # runs (pantau.service.hangup), and a stop request simply ends the start-up cleanly.
+        from pantau.service import hangup
+
+        hangup.hold()
         signal.signal(signal.SIGTERM, _stop_during_startup)
     try:
         return int(handler(args))

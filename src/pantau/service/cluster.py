@@ -49,6 +49,7 @@ from pantau.heap import settle
 from pantau.notify.deliver import Notifier
 from pantau.notify.outbox import deliver_due
 from pantau.pipeline import Context, poll_source
+from pantau.service import hangup
 from pantau.service.metrics import Metrics
 from pantau.service.watch import digest, watch_file
 from pantau.service.webview import serve_web, store_problem
@@ -151,6 +152,8 @@ class Cluster:
             )
             self.publish()
             settle()  # the collector leaves the start-up heap alone from here (pantau.heap)
+            if hangup.arrived():  # SIGHUP came while starting: reload now that it can be done
+                self.reload()
             web_runner = await serve_web(
                 lambda: self.config,
                 self.store,

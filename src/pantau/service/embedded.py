@@ -34,6 +34,7 @@ from pantau.notify.outbox import deliver_due
 from pantau.notify.render import Message
 from pantau.pipeline import Context, poll_source
 from pantau.schedule import format_duration
+from pantau.service import hangup
 from pantau.service.metrics import Metrics
 from pantau.service.outage import StoreOutage
 from pantau.service.summary import Summary
@@ -88,6 +89,8 @@ class Service:
             self.scheduler.start()
             watcher = self._watch()
             settle()  # the collector leaves the start-up heap alone from here (pantau.heap)
+            if hangup.arrived():  # SIGHUP came while starting: reload now that it can be done
+                self.reload()
             log.info(
                 "pantau running: %s, %s",
                 count(len(self.config.sources), "source"),
