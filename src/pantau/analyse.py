@@ -50,7 +50,7 @@ from pantau.extract import decode_html
 from pantau.extract.pager import is_pager_line, next_page
 from pantau.models import ArticleSelectors, Extracted, Match
 from pantau.rules import Document, RuleSet
-from pantau.workers import Pool
+from pantau.workers import Pool, default_workers, workers_for
 
 log = logging.getLogger("pantau.analyse")
 
@@ -286,13 +286,7 @@ def _died(page: ArticlePage) -> WorkerDied:
 def analyser_for(config: Config) -> Analyser:
     """Worker processes for reading article pages, as many as `workers` asks (default: CPUs - 1, at most 3).
     The caller owns it: close() it when done."""
-    return Analyser(config.ruleset, default_workers() if config.workers is None else config.workers)
-
-
-def default_workers() -> int:
-    """One fewer than the CPUs (the main process fetches, places and writes), at most 3: past that the
-    main process is the bottleneck."""
-    return max(0, min(3, (os.cpu_count() or 1) - 1))
+    return Analyser(config.ruleset, workers_for(config.workers))
 
 
 class Analyser:

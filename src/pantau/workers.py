@@ -19,6 +19,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
 from collections.abc import Callable
 from multiprocessing import util
 from multiprocessing.connection import Connection, wait
@@ -26,11 +27,22 @@ from multiprocessing.context import ForkServerContext
 from multiprocessing.process import BaseProcess
 from typing import Any
 
-__all__ = ["Done", "Pool"]
+__all__ = ["Done", "Pool", "default_workers", "workers_for"]
 
 log = logging.getLogger("pantau.workers")
 
 Done = Callable[[bytes | None], None]  # told the answer, or None when the worker died holding the task
+
+
+def default_workers() -> int:
+    """One fewer than the CPUs (the main process fetches, places and writes), at most 3: past that the
+    main process is the bottleneck."""
+    return max(0, min(3, (os.cpu_count() or 1) - 1))
+
+
+def workers_for(asked: int | None) -> int:
+    """The workers a config's `workers` asks for; None: default_workers()."""
+    return default_workers() if asked is None else asked
 
 
 def _serve(

@@ -14,9 +14,7 @@ import pytest
 from support.site import ScriptedSite
 
 import pantau.analyse
-from pantau.analyse import analyser_for
 from pantau.cli import run_cli
-from pantau.config import load_config
 from pantau.service import once
 
 CONFIG = """\
@@ -53,16 +51,6 @@ def test_the_fork_server_preloads_what_the_analyser_would_have_it_preload() -> N
     # Started first, the server is the one every Analyser of the process uses: a list that drifted from
     # the analyser's would leave the workers importing the extractor themselves, each of them.
     assert (pantau.analyse.__name__, *pantau.analyse._WORKER_MODULES) == once.FORK_SERVER_PRELOAD
-
-
-@pytest.mark.parametrize("workers", ["", "workers: 0", "workers: 2"])
-@pytest.mark.parametrize("cpus", [1, 2, 8, None])
-def test_the_fork_server_starts_exactly_when_the_analyser_has_workers(
-    tmp_path: Path, site: ScriptedSite, monkeypatch: pytest.MonkeyPatch, workers: str, cpus: int | None
-) -> None:
-    monkeypatch.setattr("os.cpu_count", lambda: cpus)
-    config = load_config(_config(tmp_path, site, workers))
-    assert once._has_workers(config) == (analyser_for(config).workers > 0)
 
 
 def test_once_loads_without_collecting_and_leaves_the_collector_on(

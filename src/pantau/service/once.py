@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import asyncio
 import gc
-import os
 from collections.abc import Callable
 from contextlib import AbstractContextManager, ExitStack, nullcontext
 from dataclasses import dataclass
@@ -88,7 +87,7 @@ def _analyser(config: Config) -> Analyser:
 
 
 # What the workers' fork server preloads: pantau.analyse and its _WORKER_MODULES, named here so that starting
-# it does not wait for them to load in this process (tests/service/test_once_fork_server.py keeps them alike).
+# it does not wait for them to load in this process (tests/service/test_once_start_up.py keeps them alike).
 FORK_SERVER_PRELOAD = ("pantau.analyse", "pantau.extract.article")
 
 
@@ -96,18 +95,15 @@ def _start_fork_server(config: Config) -> None:
     """Start the fork server of the workers that analyser_for(config) will have, if it has any. Analyser
     would start it only once the analysis modules have loaded here (a tenth of a second): started first,
     its own start-up (a new interpreter importing those modules) runs beside theirs on the other core."""
-    if not _has_workers(config):
+    from pantau.workers import workers_for
+
+    if workers_for(config.workers) == 0:
         return
     import multiprocessing
     from multiprocessing import forkserver
 
     multiprocessing.get_context("forkserver").set_forkserver_preload(list(FORK_SERVER_PRELOAD))
     forkserver.ensure_running()
-
-
-def _has_workers(config: Config) -> bool:
-    """`workers`, else analyse.default_workers() (one fewer than the CPUs, at most 3), is above 0."""
-    return config.workers > 0 if config.workers is not None else (os.cpu_count() or 1) > 1
 
 
 def _load_pipeline() -> None:
