@@ -122,6 +122,27 @@ def test_a_channel_down_for_several_runs_gets_everything_once_in_order_and_never
     store.close()
 
 
+def test_an_alert_matched_while_its_channel_waits_to_retry_queues_behind_the_failed_one(
+    tmp_path: Path, store_url: str, hook: WebhookSink
+) -> None:
+    config = make_config(
+        tmp_path, f"  hook: {hook.url()}", "  - {name: r, match: NATO, notify: hook}", database=store_url
+    )
+    store = Store.open(config.database)
+    clock = Clock(datetime(2026, 11, 25, 1, 0, tzinfo=UTC))
+    hook.statuses = [500]
+    add_alert(store, config, 0, "r", clock.now)
+    assert deliver(store, config, clock).failed == 1
+    clock.advance(seconds=10)  # the next poll finds another alert before the first one's retry is due
+    add_alert(store, config, 1, "r", clock.now)
+    report = deliver(store, config, clock)
+    assert (report.delivered, len(hook.requests)) == (0, 1)  # not sent ahead of the alert it came after
+    clock.advance(hours=1)
+    assert deliver(store, config, clock).delivered == 2
+    assert titles(hook) == [f"[r] Story {n}: NATO and Japan" for n in (0, 0, 1)]
+    store.close()
+
+
 def test_deliveries_that_keep_failing_die_and_can_be_retried(
     tmp_path: Path, hook: WebhookSink, capsys: pytest.CaptureFixture[str]
 ) -> None:

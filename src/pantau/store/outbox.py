@@ -61,12 +61,29 @@ _RENEWED = (
 
 # The claim: lease up to `limit` due, unleased pending rows, oldest first, in one UPDATE.
 _FREE = or_(DELIVERY.c.lease_until.is_(None), DELIVERY.c.lease_until <= bindparam("now"))
+# Within a channel alerts go out in the order they were matched: a row that failed (or waits behind one
+# that did) and is not yet due again holds back every later row of its channel, alerts matched since
+# included, so none of them overtakes it. Quiet hours and rate limits postpone without an error: they
+# hold back nothing (an urgent rule still goes out in quiet hours).
+_EARLIER = DELIVERY.alias("earlier")
+_HELD_BACK = exists().where(
+    _EARLIER.c.channel == DELIVERY.c.channel,
+    _EARLIER.c.state == "pending",
+    _EARLIER.c.next_attempt_at > bindparam("now"),
+    _EARLIER.c.last_error.is_not(None),
+    _EARLIER.c.id < DELIVERY.c.id,
+)
 _CLAIM = (
     update(DELIVERY)
     .where(
         DELIVERY.c.id.in_(
             select(DELIVERY.c.id)
-            .where(DELIVERY.c.state == "pending", DELIVERY.c.next_attempt_at <= bindparam("now"), _FREE)
+            .where(
+                DELIVERY.c.state == "pending",
+                DELIVERY.c.next_attempt_at <= bindparam("now"),
+                _FREE,
+                ~_HELD_BACK,
+            )
             .order_by(DELIVERY.c.id)
             .limit(bindparam("limit"))
             # PostgreSQL: rows another sender is claiming right now are passed over, not waited for
