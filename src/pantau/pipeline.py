@@ -43,7 +43,7 @@ log = logging.getLogger(__name__)
 MAX_LINK_ATTEMPTS = 3  # an article page that fails this many polls in a row is given up on
 MAX_ARTICLES_PER_POLL = 200  # a huge first listing is worked through over several polls, newest first
 MAX_CHILD_SITEMAPS = 5  # the newest children of a sitemap index
-ARTICLES_IN_FLIGHT = 4  # per source
+ARTICLES_IN_FLIGHT = 8  # per source
 # Sources polled at once by poll_all: many more than the HTTP client's 64 connections, so slow hosts do not
 # hold the others up, but not 10,000 polls in flight, each with its task, its request and its stack.
 POLLS_IN_FLIGHT = 500
