@@ -28,7 +28,6 @@ when pantau's main process is gone.
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import functools
 import gc
@@ -55,6 +54,8 @@ from pantau.workers import Pool, default_workers, workers_for
 log = logging.getLogger("pantau.analyse")
 
 if TYPE_CHECKING:
+    import asyncio  # only the main process's Analyser uses it: the workers and their fork server go without
+
     from pantau.config import Config
 
 __all__ = [
@@ -308,6 +309,8 @@ class Analyser:
         waits about half a second for the fork server to import this module, and meanwhile the event loop
         goes on fetching robots.txt, listings and the first pages. Call it from the event loop."""
         if self.workers and not self._closed and self._pool is None and self._starting is None:
+            import asyncio  # see the module's imports
+
             self._starting = asyncio.get_running_loop().run_in_executor(None, self._start_in_thread)
 
     def _start_in_thread(self) -> None:
@@ -319,6 +322,8 @@ class Analyser:
         if self.workers and not self._closed and self._pool is None:
             self.start()  # the first page waits for the workers, the event loop does not
         if self._starting is not None:
+            import asyncio  # see the module's imports
+
             starting = self._starting
             with contextlib.suppress(Exception):  # then started below as without start(), raising again
                 await asyncio.shield(starting)  # a caller that gives up leaves it to the others
@@ -334,6 +339,8 @@ class Analyser:
         """The page's analysis, to come: the pages handed over in this turn of the event loop go to the
         idle workers together, when the turn ends; those that come while every worker is busy wait, and
         go to the next worker that turns idle, together."""
+        import asyncio  # see the module's imports
+
         loop = asyncio.get_running_loop()
         future: asyncio.Future[Analysis] = loop.create_future()
         if not self._flushing:

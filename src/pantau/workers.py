@@ -16,7 +16,6 @@ can hand it on to the next.
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import logging
 import os
@@ -25,7 +24,10 @@ from multiprocessing import util
 from multiprocessing.connection import Connection, wait
 from multiprocessing.context import ForkServerContext
 from multiprocessing.process import BaseProcess
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import asyncio  # a worker, which imports this module too, never needs it
 
 __all__ = ["Done", "Pool", "default_workers", "workers_for"]
 

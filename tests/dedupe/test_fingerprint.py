@@ -88,6 +88,16 @@ def test_signatures_are_the_same_in_every_process() -> None:
     assert len(outs) == 1 and len(outs.pop()) > 100
 
 
+def test_the_written_out_permutations_are_the_seeded_draws_that_stored_signatures_were_made_with() -> None:
+    import numpy as np
+
+    rng = np.random.Generator(np.random.PCG64(20261125))
+    multipliers = rng.integers(1, 2**63, size=FP.PERMUTATIONS, dtype=np.uint64) * np.uint64(2) + np.uint64(1)
+    offsets = rng.integers(0, 2**63, size=FP.PERMUTATIONS, dtype=np.uint64)
+    assert FP._A.dtype == FP._B.dtype == np.uint64
+    assert FP._A.tolist() == multipliers.tolist() and FP._B.tolist() == offsets.tolist()
+
+
 # Fingerprints are stored and compared with those of articles read after a restart or an upgrade: the same
 # text must keep its fingerprint (the exact hash, the signature, the entities) and its content hash.
 _STORED = [

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from pantau.models import Hit
 from pantau.rules import Concept, Document, RuleSpec, compile_rules
+from pantau.rules.snippet import sentences
 
 CONCEPTS = {"japan": Concept("japan", {"en": ("Japan", "Tokyo"), "id": ("Jepang",)})}
 BODY = (
@@ -89,3 +94,26 @@ def test_sources_restrict_a_rule() -> None:
 
 def test_empty_rule_set_matches_nothing() -> None:
     assert compile_rules([], {}).match(Document("NATO", "NATO", "s")) == []
+
+
+# The sentence rule as first written (a lookahead, then the three endings): the faster pattern must split
+# every text where it did, since snippets are stored with alerts and compared in tests of their own.
+_FIRST_SENTENCE_END = re.compile(r"(?=[.!?。！？\n])(?:([.!?]+[\"”’)\]]*)(?:\s+|$)|([。！？]+)|\n\s*\n\s*)")
+
+
+def _sentences_as_first_written(text: str) -> list[tuple[int, int]]:
+    out, start = [], 0
+    for m in _FIRST_SENTENCE_END.finditer(text):
+        end = m.end(1) if m.group(1) else m.end(2) if m.group(2) else m.start()
+        if end > start:
+            out.append((start, end))
+        start = m.end()
+    if start < len(text):
+        out.append((start, len(text)))
+    return out
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.text(alphabet=st.sampled_from('ab3 .!?。！？\n\r\t\u3000"”’)]'), max_size=40))
+def test_sentences_end_where_they_always_did(text: str) -> None:
+    assert sentences(text) == _sentences_as_first_written(text)

@@ -78,3 +78,19 @@ def test_the_collector_is_on_again_after_once_fails_before_its_pass(
     assert run_cli(["once", "--source", "nope", "-c", str(_config(tmp_path, site))]) == 2
     assert gc.isenabled()
     assert "no source named 'nope'" in capsys.readouterr().err
+
+
+def test_the_fork_server_loads_nothing_a_worker_never_calls() -> None:
+    # The server's start-up runs beside the main process's on a 2-core machine: the event loop, the query
+    # parser and numpy's random generators are the main process's business, never a worker's.
+    code = (
+        "import json, sys\n"
+        f"for name in {list(once.FORK_SERVER_PRELOAD)!r}:\n"
+        "    __import__(name)\n"
+        "asked = ['asyncio', 'ssl', 'numpy.random', 'pantau.rules.syntax', 'pantau.rules.compile']\n"
+        "print(json.dumps([m for m in asked if m in sys.modules]))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60
+    )
+    assert json.loads(done.stdout) == []

@@ -9,15 +9,16 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import cast
+from typing import TYPE_CHECKING, cast
 
 from pantau.errors import RuleError
 from pantau.models import Hit, Match
-from pantau.rules.compile import Compiler, bind, first_not_column, matches_nothing_required
 from pantau.rules.match import DocContext, FieldText, Scanner, TermDef
 from pantau.rules.nodes import HitRef, Node
 from pantau.rules.snippet import SentenceCache, make_snippet
-from pantau.rules.syntax import parse
+
+if TYPE_CHECKING:
+    from pantau.rules.compile import Compiler
 
 
 @dataclass(frozen=True)
@@ -150,6 +151,10 @@ def _evidence(rule: _Rule, ctx: DocContext, doc: Document, cache: SentenceCache)
 
 def compile_rules(specs: Sequence[RuleSpec], concepts: Mapping[str, Concept]) -> RuleSet:
     """Raises RuleError whose `.rule` attribute names the failing rule."""
+    # Loaded here, not with this module: the analysis workers only unpickle compiled rules and match.
+    from pantau.rules.compile import Compiler, bind, first_not_column, matches_nothing_required
+    from pantau.rules.syntax import parse
+
     compiler = Compiler(concepts)
     rules: list[_Rule] = []
     warnings: list[str] = []

@@ -14,14 +14,19 @@ from pantau.models import Hit
 MAX_LEN = 240
 # A Latin full stop ends a sentence only before whitespace (so 3.5 and example.org stay whole).
 # A blank line (paragraph break) always ends one; a single line break is just wrapping.
-# The lookahead lets the regex engine skip quickly to candidate characters (twice as fast).
-_SENTENCE_END = re.compile(r"(?=[.!?。！？\n])(?:([.!?]+[\"”’)\]]*)(?:\s+|$)|([。！？]+)|\n\s*\n\s*)")
+# Opening with a character class lets the regex engine scan for candidate characters at C speed (a lookahead
+# there took 1.6 times as long); the lookbehinds pick the branch that the first character starts. Group 1 or 2
+# ends the sentence; the blank-line branch ends it where the match starts.
+_SENTENCE_END = re.compile(
+    r"[.!?。！？\n](?:(?<=[.!?])([.!?]*[\"”’)\]]*)(?:\s+|$)|(?<=[。！？])([。！？]*)|(?<=\n)\s*\n\s*)"
+)
 
 
 def sentences(text: str) -> list[tuple[int, int]]:
     out, start = [], 0
     for m in _SENTENCE_END.finditer(text):
-        end = m.end(1) if m.group(1) else m.end(2) if m.group(2) else m.start()
+        group = m.lastindex
+        end = m.end(group) if group else m.start()
         if end > start:
             out.append((start, end))
         start = m.end()
