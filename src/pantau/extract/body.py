@@ -116,7 +116,8 @@ def clean_paragraphs(blocks: Iterable[_Block], title: str) -> list[str]:
         # A bare URL (a share box's "copy link") is no prose, and its slug must not feed matching.
         if not _WORD_CHAR.search(text) or _BARE_URL.match(text):
             continue
-        if block.tag == "h1" or (title_key and text.casefold() == title_key):
+        # Casefolding never shortens a text: a longer one cannot be the headline (and needs no folding).
+        if block.tag == "h1" or (title_key and len(text) <= len(title_key) and text.casefold() == title_key):
             continue
         density = block.link_chars / len(text)
         if density > 0.5 and len(text) < 400:

@@ -240,9 +240,13 @@ _CREDIT_WORDS = ("getty", "shutterstock", "imago", "photo", "press", "reuters", 
 
 def is_credit_line(text: str) -> bool:
     """Is this short line a photo credit ("Name/Agency/Getty Images") or a contributor note?"""
-    if len(text) > 250 or not may_be_credit(text) or _CREDIT.search(text) is None:
+    if len(text) > 250:
         return False
-    return "contributed" in text or (len(text) <= 160 and text[-1:] != ".")
+    # A sentence (a line ending in a full stop, or long) is a contributor note or nothing: most paragraphs
+    # are out before the search, which would find "epa" in "repaired" and then try every position.
+    if "contributed" not in text and (len(text) > 160 or text[-1:] == "."):
+        return False
+    return may_be_credit(text) and _CREDIT.search(text) is not None
 
 
 def may_be_credit(text: str) -> bool:
