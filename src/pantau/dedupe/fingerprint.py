@@ -246,12 +246,10 @@ def _shingles(tokens: list[str]) -> npt.NDArray[np.uint64]:
         known = [_word_hash(t) if h is None else h for t, h in zip(tokens, known, strict=True)]
     hashes = np.array(known, dtype=np.uint64)
     width = min(SHINGLE, len(hashes))  # a text shorter than a shingle is one shingle
-    n = len(hashes) - width + 1
-    # Each row of the (n, width) view is a shingle's word hashes; the product with the weights sums them in
-    # one call (a sum mod 2^64 in any order: array arithmetic on uint64 wraps around silently, as hashing
-    # wants). For articles of a few hundred words numpy's cost per call outweighs its cost per element.
-    windows = np.lib.stride_tricks.as_strided(hashes, (n, width), (8, 8), writeable=False)
-    mixed = _mix(windows @ _W[SHINGLE - width :])
+    # shingle i = sum of hashes[i + k] * weight k, as one correlation (a sum mod 2^64: array arithmetic on
+    # uint64 wraps around silently, as hashing wants); for articles of a few hundred words numpy's cost per
+    # call outweighs its cost per element, so the fewer calls the better.
+    mixed = _mix(np.correlate(hashes, _W[SHINGLE - width :], "valid"))
     mixed.sort()  # cheaper than np.unique; repeats are dropped by the caller
     return mixed
 
