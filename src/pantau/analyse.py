@@ -40,7 +40,6 @@ import threading
 import time
 from dataclasses import dataclass, replace
 from datetime import datetime
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 from pantau.dedupe import Fingerprint, canonical_url, cites_wire, content_hash, fingerprint
@@ -69,7 +68,7 @@ __all__ = [
     "default_workers",
 ]
 
-_PROC = Path("/proc")
+_PROC = "/proc"  # a plain path: pathlib is a module the workers' fork server would load for it alone
 PARENT_CHECK = 1.0  # seconds between a worker's checks that pantau's main process is still there
 # What only the workers use, loaded once by the fork server rather than by pantau's main process, which
 # never extracts (unless it runs with no workers): its start-up and its memory stay smaller.
@@ -198,9 +197,10 @@ def _exit_with(parent: int, started: str | None) -> None:
 
 def _started(pid: int) -> str | None:
     """When the process `pid` started (so a recycled pid is not taken for it), or None if there is none."""
-    if _PROC.is_dir():
+    if os.path.isdir(_PROC):
         try:
-            return (_PROC / str(pid) / "stat").read_text().rsplit(")", 1)[1].split()[19]
+            with open(f"{_PROC}/{pid}/stat") as stat:
+                return stat.read().rsplit(")", 1)[1].split()[19]
         except (OSError, IndexError):
             return None
     try:  # no /proc here: whether the pid exists must do

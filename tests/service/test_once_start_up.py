@@ -87,7 +87,7 @@ def test_the_fork_server_loads_nothing_a_worker_never_calls() -> None:
         "import json, sys\n"
         f"for name in {list(once.FORK_SERVER_PRELOAD)!r}:\n"
         "    __import__(name)\n"
-        "asked = ['asyncio', 'ssl', 'numpy.random', 'pantau.rules.syntax', 'pantau.rules.compile']\n"
+        "asked = ['asyncio', 'ssl', 'pathlib', 'numpy.random', 'pantau.rules.syntax', 'pantau.rules.compile']\n"
         "print(json.dumps([m for m in asked if m in sys.modules]))\n"
     )
     done = subprocess.run(
