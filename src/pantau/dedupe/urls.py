@@ -215,6 +215,8 @@ def _is_tracking(key: str) -> bool:
 
 def _pct(text: str, safe: frozenset[str]) -> str:
     """One spelling of percent-encoding: unreserved decoded, other escapes upper-case, the rest encoded."""
+    if "%" not in text and safe.issuperset(text):
+        return text  # what most URLs are: every character kept as it is (the loop below, at C speed)
     out: list[str] = []
     i, n = 0, len(text)
     while i < n:
