@@ -72,7 +72,7 @@ _PROC = Path("/proc")
 PARENT_CHECK = 1.0  # seconds between a worker's checks that pantau's main process is still there
 # What only the workers use, loaded once by the fork server rather than by pantau's main process, which
 # never extracts (unless it runs with no workers): its start-up and its memory stay smaller.
-_WORKER_MODULES = ("pantau.extract.article",)
+_WORKER_MODULES = ("pantau.extract.article", "pantau.dedupe.minhash")
 # Pages a worker reads as one task, at most (see Analyser._feed): a bound for a huge burst (`pantau once`
 # over 1,000 pages hands over ~20-30 at a time; bounds of 12 and 8 cost its main process 0.09 and 0.16 s of
 # CPU, and its wall time more, in once_cpu.py's comparison).

@@ -50,6 +50,33 @@ def test_similarity_is_symmetric_and_bounded(a: list[str], b: list[str]) -> None
     assert 0.0 <= jaccard <= containment <= 1.0
 
 
+_values = st.lists(st.integers(0, 2**32 - 1), min_size=0, max_size=130)
+
+
+@given(_values, st.data())
+def test_equal_values_counts_the_positions_where_two_signatures_agree(
+    a: list[int], data: st.DataObject
+) -> None:
+    # b keeps some of a's values and changes others, by one bit or wholly, so every kind of difference occurs
+    b = [
+        data.draw(
+            st.sampled_from(
+                [v, v ^ (1 << data.draw(st.integers(0, 31))), data.draw(st.integers(0, 2**32 - 1))]
+            )
+        )
+        for v in a
+    ]
+    packed_a, packed_b = (b"".join(v.to_bytes(4, "little") for v in values) for values in (a, b))
+    assert FP.equal_values(packed_a, packed_b) == sum(x == y for x, y in zip(a, b, strict=True))
+
+
+@given(_words)
+def test_band_keys_are_the_first_signature_values_under_their_band_numbers(words: list[str]) -> None:
+    fp = fingerprint(" ".join(words))
+    values = [int.from_bytes(fp.signature[i : i + 4], "little") for i in range(0, 4 * FP.BANDS, 4)]
+    assert fp.bands == tuple((band << 32) | value for band, value in enumerate(values))
+
+
 @settings(max_examples=50, deadline=None)
 @given(st.lists(_word, min_size=120, max_size=300, unique=True), st.sampled_from([0.3, 0.5, 0.7]))
 def test_a_copy_trimmed_to_its_start_or_with_a_footer_is_the_same_story(

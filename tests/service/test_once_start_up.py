@@ -38,7 +38,15 @@ print(json.dumps({
     "loaded": sorted(m for m in sys.modules if m.split(".")[0] in asked or m in asked),
 }), file=sys.stderr)
 """
-NEVER_IN_ONCE = ["pantau.backtest", "pantau.extract.article", "alembic", "apprise"]
+# numpy: only computing a signature needs it (the workers); placing articles compares them without it.
+NEVER_IN_ONCE = [
+    "pantau.backtest",
+    "pantau.extract.article",
+    "pantau.dedupe.minhash",
+    "numpy",
+    "alembic",
+    "apprise",
+]
 
 
 def _config(tmp_path: Path, site: ScriptedSite, workers: str = "") -> Path:

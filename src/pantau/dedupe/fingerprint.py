@@ -13,11 +13,12 @@ A fingerprint holds three things about an article body:
   bulletin filled in again from one template (the same words, other figures and places); the title's own
   figures and names are kept apart (marked `^`), since a headline names what makes a bulletin news.
 
-MinHash is computed with numpy (multiply-shift hashing over 64-bit shingle hashes) rather than datasketch:
-the same estimate, about 2x faster per article including normalisation (benchmarks/dedupe.py measures
-both). Hashes are stable
-across processes and machines (crc32 and fixed constants, never Python's salted `hash()`), because
-signatures are stored and compared across restarts.
+MinHash is computed with numpy (multiply-shift hashing over 64-bit shingle hashes, in dedupe.minhash) rather
+than datasketch: the same estimate, about 2x faster per article including normalisation (benchmarks/dedupe.py
+measures both). Hashes are stable across processes and machines (crc32 and fixed constants, never Python's
+salted `hash()`), because signatures are stored and compared across restarts. Only computing a signature
+needs numpy, and it is loaded then: comparing signatures and reading their band keys is plain Python, so
+pantau's main process, which only places articles in stories, never loads it (a tenth of a second of CPU).
 
 Pure functions: no I/O, no clock, never an exception for any text.
 """
@@ -26,12 +27,12 @@ from __future__ import annotations
 
 import hashlib
 import re
+import struct
 import unicodedata
 import zlib
 from dataclasses import dataclass
-
-import numpy as np
-import numpy.typing as npt
+from functools import cache
+from typing import cast
 
 from pantau.invisible import drop_format
 
@@ -41,13 +42,7 @@ SHINGLE = 5  # words per shingle: long enough that unrelated texts share almost 
 PERMUTATIONS = 128  # signature length: the Jaccard estimate's standard error is at most ~0.045
 BANDS = 16  # one-value bands: a copy sharing 18% of its shingles is still a candidate 96% of the time
 
-_U64 = np.uint64
-_rng = np.random.Generator(np.random.PCG64(20261125))  # fixed seed: signatures must not change between runs
-_A = _rng.integers(1, 2**63, size=PERMUTATIONS, dtype=np.uint64) * _U64(2) + _U64(1)  # odd multipliers
-_B = _rng.integers(0, 2**63, size=PERMUTATIONS, dtype=np.uint64)
-# Position weights that turn 5 word hashes into one shingle hash (order matters: "a b" != "b a").
-_W = [_U64(c) for c in (0x9E3779B97F4A7C15, 0xC2B2AE3D27D4EB4F, 0x165667B19E3779F9, 0xD6E8FEB86659FD93, 1)]
-
+_BAND_VALUES = struct.Struct(f"<{BANDS}I")  # the first BANDS values of a signature
 _WORD = re.compile(r"\w+")
 # In ASCII text `\w` is [A-Za-z0-9_]: with every other character turned into a space, split() finds the words.
 _ASCII_NON_WORD = str.maketrans({c: " " for c in map(chr, range(128)) if not (c.isalnum() or c == "_")})
@@ -126,8 +121,7 @@ class Fingerprint:
         """Index keys: band number in the high bits, one signature value in the low 32 (fits a BIGINT)."""
         if not self.signature:
             return ()
-        values = np.frombuffer(self.signature, dtype="<u4")[:BANDS]
-        return tuple((i << 32) | int(v) for i, v in enumerate(values))
+        return tuple((i << 32) | v for i, v in enumerate(_BAND_VALUES.unpack_from(self.signature)))
 
 
 def words(text: str) -> list[str]:
@@ -150,9 +144,15 @@ def fingerprint(body: str, title: str = "") -> Fingerprint:
     if not tokens:
         return Fingerprint("", b"", 0, entities)
     exact = hashlib.blake2b(" ".join(tokens).encode("utf-8", "surrogatepass"), digest_size=8).hexdigest()
-    shingles = _shingles(tokens)
-    distinct = 1 + int(np.count_nonzero(shingles[1:] != shingles[:-1]))
-    return Fingerprint(exact, _minhash(shingles).astype("<u4").tobytes(), distinct, entities)
+    from pantau.dedupe.minhash import signature  # numpy: loaded by whatever computes signatures, only
+
+    found = list(map(_WORD_HASHES.get, tokens))
+    if None in found:
+        known = [_word_hash(t) if h is None else h for t, h in zip(tokens, found, strict=True)]
+    else:
+        known = cast(list[int], found)  # every word's hash was remembered
+    values, distinct = signature(known)
+    return Fingerprint(exact, values, distinct, entities)
 
 
 def _word_hash(word: str) -> int:
@@ -164,50 +164,35 @@ def _word_hash(word: str) -> int:
     return found
 
 
-def _shingles(tokens: list[str]) -> npt.NDArray[np.uint64]:
-    # 32-bit word hashes are plenty for a vocabulary; the shingle hash below spreads them over 64 bits.
-    known = list(map(_WORD_HASHES.get, tokens))
-    if None in known:
-        known = [_word_hash(t) if h is None else h for t, h in zip(tokens, known, strict=True)]
-    hashes = np.array(known, dtype=np.uint64)
-    width = min(SHINGLE, len(hashes))  # a text shorter than a shingle is one shingle
-    n = len(hashes) - width + 1
-    acc = np.zeros(n, dtype=np.uint64)
-    # Array arithmetic on uint64 wraps around silently (only scalar overflow warns), as hashing wants.
-    for i, weight in enumerate(_W[SHINGLE - width :]):
-        acc += hashes[i : i + n] * weight
-    mixed = _mix(acc)
-    mixed.sort()  # cheaper than np.unique; repeats are dropped below only for the count
-    return mixed
-
-
-def _mix(x: npt.NDArray[np.uint64]) -> npt.NDArray[np.uint64]:
-    """splitmix64's finaliser: every input bit reaches every output bit."""
-    x = (x ^ (x >> _U64(30))) * _U64(0xBF58476D1CE4E5B9)
-    x = (x ^ (x >> _U64(27))) * _U64(0x94D049BB133111EB)
-    return x ^ (x >> _U64(31))
-
-
-def _minhash(shingles: npt.NDArray[np.uint64]) -> npt.NDArray[np.uint64]:
-    # Multiply-shift: the top 32 bits of a*x+b (mod 2^64) for random odd a: one permutation per row.
-    # The shift commutes with min, so it runs on 128 values instead of the whole table.
-    table = np.multiply.outer(_A, shingles)
-    table += _B[:, None]
-    result: npt.NDArray[np.uint64] = table.min(axis=1) >> _U64(32)
-    return result
-
-
 def similarity(a: Fingerprint, b: Fingerprint) -> tuple[float, float]:
     """(estimated Jaccard, estimated containment of the smaller text in the larger), both 0..1."""
     if not a.signature or not b.signature:
         return 0.0, 0.0
     if a.exact == b.exact:
         return 1.0, 1.0
-    sa = np.frombuffer(a.signature, dtype="<u4")
-    sb = np.frombuffer(b.signature, dtype="<u4")
-    jaccard = float(np.count_nonzero(sa == sb)) / PERMUTATIONS
+    jaccard = equal_values(a.signature, b.signature) / PERMUTATIONS
     shared = jaccard / (1.0 + jaccard) * (a.size + b.size)
     return jaccard, min(1.0, shared / max(1, min(a.size, b.size)))
+
+
+def equal_values(a: bytes, b: bytes) -> int:
+    """How many of two signatures' 32-bit values are equal, position by position. Without numpy: the two as
+    integers XORed (an equal value becomes 32 zero bits), each value's bits ORed down into its lowest bit,
+    and the values whose lowest bit stayed 0 counted (~1 us for 128 values)."""
+    lanes = min(len(a), len(b)) // 4
+    x = int.from_bytes(a[: lanes * 4], "little") ^ int.from_bytes(b[: lanes * 4], "little")
+    x |= x >> 16
+    x |= x >> 8
+    x |= x >> 4
+    x |= x >> 2
+    x |= x >> 1
+    return lanes - (x & _lowest_bits(lanes)).bit_count()
+
+
+@cache
+def _lowest_bits(lanes: int) -> int:
+    """An integer with the lowest bit of each of `lanes` 32-bit values set."""
+    return int.from_bytes(b"\x01\x00\x00\x00" * lanes, "little")
 
 
 def _figures(text: str) -> set[str]:

@@ -20,9 +20,7 @@ from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, replace
 from functools import lru_cache
 
-import numpy as np
-
-from pantau.dedupe.fingerprint import PERMUTATIONS, Fingerprint, similarity
+from pantau.dedupe.fingerprint import Fingerprint, similarity
 from pantau.models import Match
 
 __all__ = [
@@ -202,24 +200,8 @@ def _disagreement(a: _Facets, b: _Facets) -> str | None:
 
 
 def _containments(fp: Fingerprint, others: Sequence[Fingerprint]) -> list[float]:
-    """`similarity(fp, other)[1]` for each of `others`, with the signatures compared in one array operation
-    (one numpy call per candidate cost more than the comparing)."""
-    width = len(fp.signature)
-    stacked = [i for i, b in enumerate(others) if width and len(b.signature) == width and b.exact != fp.exact]
-    out = [0.0] * len(others)
-    for i in set(range(len(others))).difference(stacked):  # no signature, or an exact copy
-        out[i] = similarity(fp, others[i])[1]
-    if stacked:
-        table = np.frombuffer(b"".join(others[i].signature for i in stacked), dtype="<u4")
-        equal = np.count_nonzero(
-            table.reshape(len(stacked), -1) == np.frombuffer(fp.signature, "<u4"), axis=1
-        )
-        for i, count in zip(stacked, equal.tolist(), strict=True):
-            size = others[i].size
-            jaccard = count / PERMUTATIONS  # as similarity() works it out, to the last bit
-            shared = jaccard / (1.0 + jaccard) * (fp.size + size)
-            out[i] = min(1.0, shared / max(1, min(fp.size, size)))
-    return out
+    """`similarity(fp, other)[1]` for each of `others`."""
+    return [similarity(fp, other)[1] for other in others]
 
 
 def _figures_differing(fa: frozenset[str], fb: frozenset[str]) -> float:

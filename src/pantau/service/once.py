@@ -88,7 +88,7 @@ def _analyser(config: Config) -> Analyser:
 
 # What the workers' fork server preloads: pantau.analyse and its _WORKER_MODULES, named here so that starting
 # it does not wait for them to load in this process (tests/service/test_once_start_up.py keeps them alike).
-FORK_SERVER_PRELOAD = ("pantau.analyse", "pantau.extract.article")
+FORK_SERVER_PRELOAD = ("pantau.analyse", "pantau.extract.article", "pantau.dedupe.minhash")
 
 
 def _start_fork_server(config: Config) -> None:
