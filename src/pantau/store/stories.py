@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import zlib
+from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -13,7 +14,6 @@ from functools import cache, cached_property, lru_cache
 from itertools import islice
 from typing import Any, cast
 
-import numpy as np
 from sqlalchemy import BigInteger, Engine, and_, bindparam, delete, func, insert, select, true, union_all
 from sqlalchemy.dialects import postgresql
 
@@ -134,15 +134,14 @@ class StoryQueries:
     def _ranked_candidates(self, cur: FastCursor, keys: dict[str, Any], since: datetime) -> list[Candidate]:
         """SQLite: what _band_candidates selects, in fewer steps. SQLite groups by sorting the ~keys x
         PER_KEY hits in temporary B-trees, which cost more than reading them: one statement reads them as a
-        string and numpy counts them. The best ranked come from `_indexed_rows` (this process wrote or read
+        string and Python counts them. The best ranked come from `_indexed_rows` (this process wrote or read
         most of them before: the articles of a busy story come up again and again), the others are read
         SIGNATURES_READ at a time in rank order; the window is checked here, on the time as stored, as the
         SQL compares it."""
         hits = cur.execute(_band_hits(len(keys)), keys).fetchone()[0]
         if not hits:
             return []
-        ids, counts = np.unique(np.fromstring(hits, dtype=np.int64, sep=","), return_counts=True)
-        ranked: list[int] = ids[np.lexsort((ids, -counts))[: MAX_CANDIDATES + UNRANKED]].tolist()
+        ranked = _ranked(hits, MAX_CANDIDATES + UNRANKED)
         after = self._at_text(since)
         known = self._indexed_rows
         fresh: dict[int, tuple[str, Candidate]] = {}
@@ -390,6 +389,21 @@ def _band_hits(keys: int) -> Any:
     """SQLite: the hits of _newest as one comma-separated string (NULL for none)."""
     hits = _newest(keys)
     return select(func.group_concat(hits.c.article_id))
+
+
+def _ranked(hits: str, limit: int) -> list[int]:
+    """The article ids of comma-separated hits, most hits first and then the lowest id (as ORDER BY
+    count(*) DESC, article_id), at most `limit`. Most articles are hit once: only the ids of the counts
+    needed are sorted."""
+    by_hits: dict[int, list[str]] = {}
+    for article_id, n in Counter(hits.split(",")).items():
+        by_hits.setdefault(n, []).append(article_id)
+    ranked: list[int] = []
+    for n in sorted(by_hits, reverse=True):
+        ranked += sorted(map(int, by_hits[n]))
+        if len(ranked) >= limit:
+            break
+    return ranked[:limit]
 
 
 @cache
