@@ -92,19 +92,25 @@ def test_extract_still_extracts(tmp_path: Path) -> None:
 
 def test_once_loads_only_the_http_client_before_its_first_request(tmp_path: Path) -> None:
     """What `once` imports before asking for robots.txt: the command table, the config and the HTTP
-    client. The pipeline and the store load in a thread meanwhile (tests/cli/test_once_first_request.py)."""
+    client, and before the HTTP client nothing heavy, so that the workers' fork server starts first. The
+    pipeline and the store load in a thread meanwhile (tests/cli/test_once_first_request.py)."""
     probe = (
         "import json, sys\n"
+        "def loaded():\n"
+        f"    heavy = sorted({{m.split('.')[0] for m in sys.modules}} & set({HEAVY!r}))\n"
+        "    pipeline = [m for m in ('pantau.pipeline', 'pantau.store', 'pantau.extract.article') if m in sys.modules]\n"
+        "    return {'heavy': heavy, 'pipeline': pipeline}\n"
         "import pantau.cli.commands, pantau.service.once\n"
-        f"heavy = sorted({{m.split('.')[0] for m in sys.modules}} & set({HEAVY!r}))\n"
-        "pipeline = sorted(m for m in ('pantau.pipeline', 'pantau.store', 'pantau.extract.article') "
-        "if m in sys.modules)\n"
-        "print(json.dumps({'heavy': heavy, 'pipeline': pipeline}))\n"
+        "before = loaded()\n"
+        "import pantau.fetch\n"
+        "print(json.dumps([before, loaded()]))\n"
     )
     done = subprocess.run(
         [sys.executable, "-c", probe], cwd=tmp_path, capture_output=True, text=True, timeout=120
     )
-    assert json.loads(done.stdout) == {"heavy": ["aiohttp"], "pipeline": []}, done.stderr
+    before, with_client = json.loads(done.stdout)
+    assert before == {"heavy": [], "pipeline": []}, done.stderr
+    assert with_client == {"heavy": ["aiohttp"], "pipeline": []}, done.stderr
 
 
 def test_the_pipeline_leaves_extraction_and_feed_parsing_to_where_they_are_used(tmp_path: Path) -> None:

@@ -70,6 +70,17 @@ def test_equal_values_counts_the_positions_where_two_signatures_agree(
     assert FP.equal_values(packed_a, packed_b) == sum(x == y for x, y in zip(a, b, strict=True))
 
 
+@given(_words, st.lists(st.lists(_word, min_size=0, max_size=60), max_size=6), st.data())
+def test_containments_are_what_similarity_estimates_for_each(
+    words: list[str], others: list[list[str]], data: st.DataObject
+) -> None:
+    # others: unrelated texts, empty ones, the same text, and excerpts of it (alike, not equal)
+    texts = [" ".join(w) for w in others] + [" ".join(words), " ".join(words[: len(words) // 2])]
+    prints = [fingerprint(text) for text in data.draw(st.permutations(texts))]
+    fp = fingerprint(" ".join(words))
+    assert FP.containments(fp, prints) == [similarity(fp, other)[1] for other in prints]
+
+
 @given(_words)
 def test_band_keys_are_the_first_signature_values_under_their_band_numbers(words: list[str]) -> None:
     fp = fingerprint(" ".join(words))

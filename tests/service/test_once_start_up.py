@@ -102,3 +102,37 @@ def test_the_fork_server_loads_nothing_a_worker_never_calls() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60
     )
     assert json.loads(done.stdout) == []
+
+
+# Records, each time the fork server is asked to run, whether the HTTP client had loaded by then.
+ORDER_PROBE = """
+import json, sys
+from multiprocessing import forkserver
+asked = []
+ensure_running = forkserver.ensure_running
+def ensure():
+    asked.append("aiohttp" in sys.modules)
+    ensure_running()
+forkserver.ensure_running = ensure
+from pantau.cli import run_cli
+status = run_cli(sys.argv[1:])
+print(json.dumps({"status": status, "aiohttp loaded at each start": asked}), file=sys.stderr)
+"""
+
+
+def test_once_starts_the_fork_server_before_it_loads_the_http_client(
+    tmp_path: Path, site: ScriptedSite
+) -> None:
+    # Started once the HTTP client had loaded, the server's first worker was ready a tenth of a second
+    # after the first article page had come, and those pages waited for it.
+    config = _config(tmp_path, site, "workers: 1")
+    done = subprocess.run(
+        [sys.executable, "-c", ORDER_PROBE, "once", "-c", str(config)],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    seen = json.loads(done.stderr.strip().splitlines()[-1])
+    assert seen["status"] == 0, done.stderr
+    assert seen["aiohttp loaded at each start"][0] is False, done.stderr

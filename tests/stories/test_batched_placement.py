@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -90,6 +91,31 @@ def test_one_failing_placement_costs_only_itself(store: Store) -> None:
     # the failed one can be placed later, as a retry would
     [again] = store.place_articles([placement("warta", UNRELATED, 2)])
     assert isinstance(again, Placed) and again.article_id is not None
+
+
+def test_a_copy_finds_the_article_stored_where_a_rolled_back_one_was(store: Store) -> None:
+    """A batch that fails is placed again article by article; an article that fails on its second try
+    too leaves its place (its id) to the next one. A copy of that next article, in the same batch, joins
+    it: nothing of the rolled-back article is taken for it."""
+    tries: list[str] = []
+    flaky = placement("warta", UNRELATED, 1)
+
+    def first_try_only(story: StoryView | None) -> Planned:
+        tries.append("warta")
+        if len(tries) > 1:
+            raise LookupError("planner failed on the second try")
+        return flaky.plan(story)
+
+    failed = store.place_articles(
+        [replace(flaky, plan=first_try_only), placement("inakoran", UNRELATED + " Kini.", 2, fail=True)]
+    )
+    assert [type(r) for r in failed] == [LookupError, LookupError] and len(tries) == 2
+    results = store.place_articles(
+        [placement("kyodo", WIRE, 3), placement("inakoran", "SEOUL (Kyodo) -- " + WIRE, 4)]
+    )
+    assert alerts_of(results) == [1, 0]
+    original, copy = (r.article_id for r in results if isinstance(r, Placed))
+    assert story_of(store, copy) == story_of(store, original)
 
 
 def test_articles_ready_together_share_one_transaction(store: Store) -> None:

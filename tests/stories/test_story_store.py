@@ -88,6 +88,37 @@ def test_a_copy_after_the_window_starts_a_new_story(store: Store) -> None:
     assert save(store, "feedsite", STORY, T0 + WINDOW + timedelta(hours=1), 2) != first
 
 
+def test_a_copy_joins_the_windows_story_though_more_older_copies_not_pruned_yet_rank_first(
+    store: Store,
+) -> None:
+    """25 copies from before the window, still indexed, share as many keys with a new copy as this
+    window's story does and rank before it (older first): more than the 20 candidates a lookup keeps. The
+    copy still finds this window's story and joins it instead of starting a third."""
+    old = {save(store, f"old{n}", STORY, T0 - timedelta(days=5, minutes=-n), n) for n in range(25)}
+    assert len(old) == 1
+    current = save(store, "wire", STORY, T0, 100)
+    assert current not in old
+    assert save(store, "feedsite", "TOKYO (Kyodo) -- " + STORY, T0 + timedelta(hours=1), 101) == current
+
+
+def test_the_process_that_stored_the_articles_and_a_new_one_find_the_same_candidates(
+    store_url: str,
+) -> None:
+    """The process that placed the articles looks up what it remembers of them; a process that has just
+    opened the store reads them: both find the same candidates for a copy, in the same order."""
+    with Store.open(store_url) as placing:
+        for n in range(30):
+            body = STORY if n % 3 else OTHER
+            save(placing, f"outlet{n}", body[: 120 + 4 * n], T0 + timedelta(hours=2 * n), n)
+        at = T0 + timedelta(hours=80)
+        with placing._fast.transaction(write=False) as cur:
+            remembered = placing._candidates(cur, fingerprint(STORY), at - WINDOW, False)
+        with Store.open(store_url) as opened, opened._fast.transaction(write=False) as cur:
+            read = opened._candidates(cur, fingerprint(STORY), at - WINDOW, False)
+    assert 5 < len(read) < 20  # some of the copies are out of the window
+    assert remembered == read
+
+
 def test_pruning_forgets_old_index_entries_but_keeps_stories(store: Store) -> None:
     first = save(store, "wire", STORY, T0, 1)
     save(store, "wire", OTHER, T0 + timedelta(hours=80), 2)

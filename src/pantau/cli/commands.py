@@ -118,8 +118,9 @@ def cmd_once(args: argparse.Namespace) -> int:
     if args.source is not None and args.source not in {s.name for s in config.sources}:
         names = ", ".join(s.name for s in config.sources) or "none"
         raise ConfigError(f"--source: no source named '{args.source}'", hint=f"known sources: {names}")
-    from pantau.service.once import open_and_run_once
+    from pantau.service.once import open_and_run_once, start_fork_server
 
+    start_fork_server(config)  # the workers' start-up runs on the other core while this one loads
     result = asyncio.run(open_and_run_once(config, utc_now, only=args.source))
     _report_pass(result)
     failed = any(p.errors for p in result.polls)

@@ -20,7 +20,7 @@ from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, replace
 from functools import lru_cache
 
-from pantau.dedupe.fingerprint import Fingerprint, similarity
+from pantau.dedupe.fingerprint import Fingerprint, containments, similarity
 from pantau.models import Match
 
 __all__ = [
@@ -199,11 +199,6 @@ def _disagreement(a: _Facets, b: _Facets) -> str | None:
     return None
 
 
-def _containments(fp: Fingerprint, others: Sequence[Fingerprint]) -> list[float]:
-    """`similarity(fp, other)[1]` for each of `others`."""
-    return [similarity(fp, other)[1] for other in others]
-
-
 def _figures_differing(fa: frozenset[str], fb: frozenset[str]) -> float:
     """The share of the figures of the side with fewer that are missing from the other (0.0 without any)."""
     smaller = min(len(fa), len(fb))
@@ -256,7 +251,7 @@ def choose_story(
     prints = [cand.fingerprint for cand in candidates]
     verdicts = [
         (cand, *_judged(fp, other, containment))
-        for cand, other, containment in zip(candidates, prints, _containments(fp, prints), strict=True)
+        for cand, other, containment in zip(candidates, prints, containments(fp, prints), strict=True)
     ]
     vetoed = {cand.story_id for cand, verdict, _ in verdicts if verdict == "other figures"}
     best: tuple[float, int] | None = None

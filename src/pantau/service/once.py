@@ -3,10 +3,12 @@
 `open_and_run_once` (the `once` command) gets the first request out early: the HTTP client is all it loads
 before asking for the robots.txt of every source's origin, which no store is needed for. The pipeline's
 modules load and the store opens in a thread meanwhile, so the event loop goes on sending and reading.
-The workers' fork server is started first, before the analysis modules load here: it imports them on the
-other core while this process loads its own, and is ready before the first article page is. The analysis
-modules load next, so that the worker processes start (Analyser.start) while the rest of the pipeline
-loads and the store opens: the first pages do not wait for them.
+The workers' fork server is started first of all (`start_fork_server`, which the `once` command calls as
+soon as the config is read, before even the HTTP client loads): it imports the analysis modules on the
+other core while this process loads its own, and its first worker is ready before the first article page
+is (started once the HTTP client had loaded, it kept the first pages waiting a tenth of a second). The
+analysis modules load next, so that the worker processes start (Analyser.start) while the rest of the
+pipeline loads and the store opens: the first pages do not wait for them.
 The notifier (apprise and its plugin table) loads only after the poll.
 
 `pantau once` runs its start-up with the cyclic garbage collector off (pantau.cli.run_cli): it would walk
@@ -25,11 +27,11 @@ from typing import TYPE_CHECKING
 
 from pantau.clock import Clock
 from pantau.config import Config
-from pantau.fetch import Fetcher, make_client
 from pantau.heap import settle
 
 if TYPE_CHECKING:
     from pantau.analyse import Analyser
+    from pantau.fetch import Fetcher
     from pantau.notify.outbox import DeliveryReport
     from pantau.pipeline import PollResult
     from pantau.store import Store
@@ -54,6 +56,8 @@ async def open_and_run_once(config: Config, clock: Clock, *, only: str | None = 
 async def _pass(
     config: Config, clock: Clock, only: str | None, opening: Callable[[], AbstractContextManager[Store]]
 ) -> PassResult:
+    from pantau.fetch import Fetcher, make_client  # aiohttp: after the fork server has started
+
     with ExitStack() as closing:
         async with make_client() as client:
             fetcher = Fetcher(client, clock=clock)
@@ -79,8 +83,8 @@ def _first_pages(config: Config, only: str | None) -> list[tuple[str, str]]:
 
 def _analyser(config: Config) -> Analyser:
     """The pass's analyser, loading only the analysis modules (a third of the pipeline's), after starting
-    the fork server that its workers will come from."""
-    _start_fork_server(config)
+    the fork server that its workers will come from (unless it runs already)."""
+    start_fork_server(config)
     from pantau.analyse import analyser_for
 
     return analyser_for(config)
@@ -91,10 +95,11 @@ def _analyser(config: Config) -> Analyser:
 FORK_SERVER_PRELOAD = ("pantau.analyse", "pantau.extract.article", "pantau.dedupe.minhash")
 
 
-def _start_fork_server(config: Config) -> None:
-    """Start the fork server of the workers that analyser_for(config) will have, if it has any. Analyser
-    would start it only once the analysis modules have loaded here (a tenth of a second): started first,
-    its own start-up (a new interpreter importing those modules) runs beside theirs on the other core."""
+def start_fork_server(config: Config) -> None:
+    """Start the fork server of the workers that analyser_for(config) will have, if it has any and it is
+    not running yet. Analyser would start it only once the analysis modules have loaded here: started
+    first, its own start-up (a new interpreter importing those modules) runs beside this process's on the
+    other core."""
     from pantau.workers import workers_for
 
     if workers_for(config.workers) == 0:

@@ -116,6 +116,8 @@ class Store(StoryQueries, RecheckQueries, OutboxQueries, ViewQueries, ScheduleQu
         self.instance = lease_owner()  # recorded as who polled a source last (host:pid)
         self._fast = FastPath(engine)
         self._unrecorded = []
+        self._indexed_rows = {}
+        self._written = {}
         # The hot path's statements, built once: an article, its alerts and outbox rows, the link it came from.
         # (FastCursor.insert_id reads the new rows' ids)
         self._add_article = self._insert(ARTICLE).on_conflict_do_nothing(index_elements=["url"])
@@ -391,6 +393,7 @@ class Store(StoryQueries, RecheckQueries, OutboxQueries, ViewQueries, ScheduleQu
         return results
 
     def _place_together(self, placements: Sequence[Placement]) -> list[Placed]:
+        self._written.clear()
         with self._fast.transaction(write=True) as cur:
             self._one_placement_at_a_time(cur)
             placed = [self._place(cur, placement) for placement in placements]
@@ -401,7 +404,8 @@ class Store(StoryQueries, RecheckQueries, OutboxQueries, ViewQueries, ScheduleQu
                 p.article for p, done in zip(placements, placed, strict=True) if done.article_id is not None
             ]
             self._count_articles(cur, stored)
-            return placed
+        self._settle_index()
+        return placed
 
     def _count_articles(self, cur: FastCursor, stored: Sequence[Article]) -> None:
         """Add the new articles to their sources' counts: one row per source, not per article; a source's

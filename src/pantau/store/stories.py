@@ -6,13 +6,28 @@ from __future__ import annotations
 
 import json
 import zlib
-from collections.abc import Sequence
+from collections import Counter
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from functools import cache, lru_cache
-from typing import Any
+from functools import cache, cached_property, lru_cache
+from itertools import islice
+from typing import Any, cast
 
-from sqlalchemy import BigInteger, Engine, and_, bindparam, delete, func, insert, select, true, union_all
+from sqlalchemy import (
+    BigInteger,
+    Engine,
+    Text,
+    and_,
+    bindparam,
+    delete,
+    func,
+    insert,
+    select,
+    true,
+    union_all,
+)
+from sqlalchemy import cast as cast_
 from sqlalchemy.dialects import postgresql
 
 from pantau.dedupe import Candidate, Fingerprint, PriorAlert, StoryView, choose_story
@@ -65,6 +80,7 @@ MAX_CANDIDATES = 20  # articles sharing the most band keys; enough since a true 
 # grow with the store. A copy shares many keys, so the keys that are not that common still find it.
 PER_KEY = 32
 UNRANKED = 20  # places for index entries older than the window (not pruned yet) among the best-sharing
+SIGNATURES_READ = 20  # index rows of ranked candidates that one statement reads at most
 CANDIDATES_KEPT = 1024  # index rows whose Candidate is remembered (a few KB each)
 _CANDIDATE_COLUMNS = ("story_id", "article_id", "source", "lang", "exact", "signature", "size", "entities")
 
@@ -80,6 +96,10 @@ class StoryQueries:
     engine: Engine
     _fast: FastPath
     _add_article: Any  # Store's prebuilt article insert (ON CONFLICT (url) DO NOTHING)
+    # Index rows known to be stored, by article id, each as (its time as stored, its Candidate);
+    # and those the open write transaction stored, not kept until it commits (see _settle_index).
+    _indexed_rows: dict[int, tuple[Any, Candidate]]
+    _written: dict[int, tuple[Any, tuple[Any, ...]]]
 
     def _read(self) -> Any:
         raise NotImplementedError
@@ -118,9 +138,84 @@ class StoryQueries:
         keys = list(dict.fromkeys([*bands, *figures])) if cited else list(dict.fromkeys(bands))
         if not keys:
             return []
-        params: dict[str, Any] = {f"k{i}": key for i, key in enumerate(keys)}
-        params["since"] = since
-        return [_candidate(r) for r in cur.all(_band_candidates(len(keys)), params)]
+        return self._ranked_candidates(cur, {f"k{i}": key for i, key in enumerate(keys)}, since)
+
+    def _ranked_candidates(self, cur: FastCursor, keys: dict[str, Any], since: datetime) -> list[Candidate]:
+        """The articles among the newest PER_KEY of each key (see _newest) that share the most keys with
+        the new one (most hits first, then the oldest), then those indexed since `since`: at most
+        MAX_CANDIDATES. The window is checked on those few: older entries are pruned after every poll, and
+        an older article only takes one of the places kept for the window (UNRANKED) when it shares more
+        keys than a copy.
+
+        The database only reads the hits, as one string: grouping and sorting them took it more than the
+        reading (temporary B-trees on SQLite), and returning the best ranked articles' index rows took the
+        driver more than the rest. Python ranks the hits; the index rows come from `_indexed_rows` (this
+        process wrote or read most of them before: the articles of a busy story come up again and again),
+        the others are read SIGNATURES_READ at a time in rank order; the window is checked on each
+        article's time as stored, as SQL compares it."""
+        hits = cur.execute(_band_hits(len(keys), postgresql=not self._fast.sqlite), keys).fetchone()[0]
+        if not hits:
+            return []
+        ranked = _ranked(hits, MAX_CANDIDATES + UNRANKED)
+        after = self._as_stored(since)
+        known = self._indexed_rows
+        fresh: dict[int, tuple[Any, Candidate]] = {}
+        read: set[int] = set()
+        found: list[Candidate] = []
+        written = self._written  # by this transaction, as a read in it would return them
+        for i, article_id in enumerate(ranked):
+            entry = known.get(article_id) or fresh.get(article_id)
+            if entry is None and article_id in written:
+                at, row = written[article_id]
+                entry = fresh[article_id] = (at, _candidate(row))
+            elif entry is None and article_id not in read:
+                unknown = [a for a in ranked[i:] if a not in known and a not in written and a not in read][
+                    :SIGNATURES_READ
+                ]
+                read.update(unknown)
+                fresh.update(self._read_indexed(cur, unknown))
+                entry = fresh.get(article_id)
+            if entry is not None and entry[0] >= after:
+                found.append(entry[1])
+                if len(found) == MAX_CANDIDATES:
+                    break
+        return found
+
+    def _read_indexed(self, cur: FastCursor, article_ids: list[int]) -> dict[int, tuple[Any, Candidate]]:
+        """The index rows of these articles (those that have one) by article id, each with its time as
+        stored; kept in `_indexed_rows` unless the open transaction wrote them."""
+        params = {f"a{i}": article_id for i, article_id in enumerate(article_ids)}
+        rows: dict[int, tuple[Any, Candidate]] = {}
+        for at, *row in cur.execute(_indexed_rows_of(len(article_ids)), params).fetchall():
+            candidate = _candidate(tuple(row))
+            rows[candidate.article_id] = (at, candidate)
+            if candidate.article_id not in self._written:
+                self._keep_indexed(candidate.article_id, at, candidate)
+        return rows
+
+    def _keep_indexed(self, article_id: int, at: Any, candidate: Candidate) -> None:
+        """Remember a stored index row. Index rows never change (pruning removes an article's band keys
+        with its row, so it is not ranked again) and article ids are not reused but after a rollback,
+        which the rows of the open transaction wait for. The oldest half goes when it is full."""
+        known = self._indexed_rows
+        if len(known) >= CANDIDATES_KEPT:
+            for old in list(islice(known, CANDIDATES_KEPT // 2)):
+                del known[old]
+        known[article_id] = (at, candidate)
+
+    def _settle_index(self) -> None:
+        """After the commit of a placement's transaction: the index rows it wrote are stored."""
+        for article_id, (at, row) in self._written.items():
+            self._keep_indexed(article_id, at, _candidate(row))
+        self._written.clear()
+
+    @cached_property
+    def _as_stored(self) -> Callable[[datetime], Any]:
+        """A time as the database stores and compares it (text on SQLite, a naive UTC datetime from
+        PostgreSQL), and as a read on the fast path returns it."""
+        dialect = self.engine.dialect
+        process: Any = STORY_SIGNATURE.c.at.type.dialect_impl(dialect).bind_processor(dialect)
+        return cast("Callable[[datetime], Any]", process)
 
     def _add_article_in_story(self, cur: FastCursor, article: Article, story: StoryLink | None) -> int | None:
         """Insert the article into its story (a new one unless given); None if the URL was stored already."""
@@ -159,6 +254,8 @@ class StoryQueries:
             "at": at,
         }
         cur.execute(self._add_signature, signature)
+        row = tuple(signature[name] for name in _CANDIDATE_COLUMNS)
+        self._written[article_id] = (self._as_stored(at), row)
         bands, figures = _index_keys(fp)
         rows = [(key, article_id) for key in dict.fromkeys([*bands, *figures])]
         cur.executemany_rows(self._add_bands, ("band", "article_id"), rows)
@@ -180,10 +277,15 @@ class StoryQueries:
             values["bands"] = list(dict.fromkeys([*bands, *figures]))
         row = cur.execute(_placed_pg(story_id is None, fp is not None), values).fetchone()
         if story_id is not None:
-            return None if row is None else int(row[0])
-        new_story, article_id = row
-        if article_id is None:  # the URL was stored meanwhile: no story of its own
-            cur.execute(self._drop_story, {"story_id": new_story})
+            article_id = None if row is None else int(row[0])
+        else:
+            story_id, article_id = row
+            if article_id is None:  # the URL was stored meanwhile: no story of its own
+                cur.execute(self._drop_story, {"story_id": story_id})
+        if article_id is not None and fp is not None:
+            values.update(article_id=article_id, story_id=story_id)
+            row = tuple(values[name] for name in _CANDIDATE_COLUMNS)
+            self._written[article_id] = (self._as_stored(article.fetched_at), row)
         return None if article_id is None else int(article_id)
 
     def prune_story_index(self, before: datetime, slack: timedelta = timedelta(0)) -> int:
@@ -289,18 +391,13 @@ class StoryQueries:
     )
 
 
-@cache
-def _band_candidates(keys: int) -> Any:
-    """The lookup for `keys` band keys (k0, k1 …): the articles among the newest PER_KEY of each key that
-    share the most keys with the new one, then those indexed since `since`, at most MAX_CANDIDATES.
+def _newest(keys: int) -> Any:
+    """The article ids among the newest PER_KEY of each of `keys` band keys (k0, k1 …), one row per hit.
 
     Each key is one range of story_band's primary key (band, article_id), read backwards and stopped
     after PER_KEY rows, so a lookup reads at most keys x PER_KEY index rows however many articles share a
-    key, and only the best few signatures. (PostgreSQL does so for the keys its statistics know as common;
-    a key that became common since autovacuum's last ANALYZE is read whole until the next one.)
-    The window is checked on those few: older entries are pruned after every poll, and an older article
-    only takes one of the places kept for the window (UNRANKED) when it shares more keys than a copy.
-    One statement per number of keys (16 band keys, up to 8 figures more)."""
+    key. (PostgreSQL does so for the keys its statistics know as common; a key that became common since
+    autovacuum's last ANALYZE is read whole until the next one.)"""
     newest = [
         select(STORY_BAND.c.article_id)
         .where(STORY_BAND.c.band == bindparam(f"k{i}"))
@@ -309,21 +406,40 @@ def _band_candidates(keys: int) -> Any:
         .subquery()
         for i in range(keys)
     ]
-    hits = union_all(*(select(rows.c.article_id) for rows in newest)).subquery("hits")
-    shared = (
-        select(hits.c.article_id, func.count().label("n"))
-        .group_by(hits.c.article_id)
-        .order_by(func.count().desc(), hits.c.article_id)
-        .limit(MAX_CANDIDATES + UNRANKED)
-        .subquery("ranked")
-    )
-    return (
-        select(*(STORY_SIGNATURE.c[name] for name in _CANDIDATE_COLUMNS))
-        .join(shared, shared.c.article_id == STORY_SIGNATURE.c.article_id)
-        .where(STORY_SIGNATURE.c.at >= bindparam("since"))
-        .order_by(shared.c.n.desc(), STORY_SIGNATURE.c.article_id)
-        .limit(MAX_CANDIDATES)
-    )
+    return union_all(*(select(rows.c.article_id) for rows in newest)).subquery("hits")
+
+
+@cache
+def _band_hits(keys: int, *, postgresql: bool) -> Any:
+    """The hits of _newest as one comma-separated string (NULL for none). One statement per number of
+    keys (16 band keys, up to 8 figures more)."""
+    hits = _newest(keys)
+    if postgresql:
+        return select(func.string_agg(cast_(hits.c.article_id, Text()), ","))
+    return select(func.group_concat(hits.c.article_id))
+
+
+def _ranked(hits: str, limit: int) -> list[int]:
+    """The article ids of comma-separated hits, most hits first and then the lowest id (as ORDER BY
+    count(*) DESC, article_id), at most `limit`. Most articles are hit once: only the ids of the counts
+    needed are sorted."""
+    by_hits: dict[int, list[str]] = {}
+    for article_id, n in Counter(hits.split(",")).items():
+        by_hits.setdefault(n, []).append(article_id)
+    ranked: list[int] = []
+    for n in sorted(by_hits, reverse=True):
+        ranked += sorted(map(int, by_hits[n]))
+        if len(ranked) >= limit:
+            break
+    return ranked[:limit]
+
+
+@cache
+def _indexed_rows_of(articles: int) -> Any:
+    """The index rows of `articles` articles (a0, a1 …), each with its time first."""
+    columns = (STORY_SIGNATURE.c[name] for name in _CANDIDATE_COLUMNS)
+    ids = STORY_SIGNATURE.c.article_id.in_([bindparam(f"a{i}") for i in range(articles)])
+    return select(STORY_SIGNATURE.c.at, *columns).where(ids)
 
 
 @cache
