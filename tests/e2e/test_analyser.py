@@ -16,7 +16,7 @@ import pytest
 from support.demo import DEMO_CONFIG, demo_pages
 from support.site import ScriptedSite
 
-from pantau.analyse import Analyser, Analysis, ArticlePage, WorkerDied, default_workers
+from pantau.analyse import WORKER_NICENESS, Analyser, Analysis, ArticlePage, WorkerDied, default_workers
 from pantau.clock import utc_now
 from pantau.config import SourceConfig, load_config
 from pantau.errors import ExtractError
@@ -123,6 +123,19 @@ def test_workers_ignore_stop_signals_until_the_service_closes_them(rules: object
     for pid in pool_workers:  # closing the analyser stops them
         with pytest.raises(ProcessLookupError):
             os.kill(pid, 0)
+
+
+def test_workers_give_way_to_the_main_process_when_cpu_is_short(rules: object) -> None:
+    async def scenario(analyser: Analyser) -> list[int]:
+        await analyser(demo_pages()[0])  # starts the workers
+        assert analyser._pool is not None
+        return list(analyser._pool.pids)
+
+    with Analyser(rules, workers=2) as analyser:  # type: ignore[arg-type]
+        workers = asyncio.run(scenario(analyser))
+        niceness = [os.getpriority(os.PRIO_PROCESS, pid) for pid in workers]
+    mine = os.getpriority(os.PRIO_PROCESS, 0)
+    assert len(workers) == 2 and niceness == [min(19, mine + WORKER_NICENESS)] * 2
 
 
 def test_a_closed_analyser_reads_in_the_main_process(rules: object) -> None:
