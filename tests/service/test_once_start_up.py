@@ -9,6 +9,7 @@ import json
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 from support.site import ScriptedSite
@@ -55,6 +56,14 @@ def _config(tmp_path: Path, site: ScriptedSite, workers: str = "") -> Path:
     return path
 
 
+def _probe(tmp_path: Path, probe: str, asked: str | None, config: Path) -> tuple[dict[str, Any], str]:
+    """Run `pantau once -c config` under `probe` in a fresh interpreter (with `asked` as the probe's first
+    argument, when given): what the probe printed last on standard error, and all it printed there."""
+    argv = [sys.executable, "-c", probe, *([asked] if asked is not None else []), "once", "-c", str(config)]
+    done = subprocess.run(argv, cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    return json.loads(done.stderr.strip().splitlines()[-1]), done.stderr
+
+
 def test_the_fork_server_preloads_what_the_analyser_would_have_it_preload() -> None:
     # Started first, the server is the one every Analyser of the process uses: a list that drifted from
     # the analyser's would leave the workers importing the extractor themselves, each of them.
@@ -64,19 +73,11 @@ def test_the_fork_server_preloads_what_the_analyser_would_have_it_preload() -> N
 def test_once_loads_without_collecting_and_leaves_the_collector_on(
     tmp_path: Path, site: ScriptedSite
 ) -> None:
-    config = _config(tmp_path, site, "workers: 1")
-    done = subprocess.run(
-        [sys.executable, "-c", PROBE, json.dumps(NEVER_IN_ONCE), "once", "-c", str(config)],
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    seen = json.loads(done.stderr.strip().splitlines()[-1])
+    seen, stderr = _probe(tmp_path, PROBE, json.dumps(NEVER_IN_ONCE), _config(tmp_path, site, "workers: 1"))
     # Loading the pipeline with the collector on took 16 collections of the middle generation and one of
     # the whole heap, a tenth of the start-up's CPU; six articles later none is due.
-    assert seen == {"status": 0, "older collections": 0, "collector on": True, "loaded": []}, done.stderr
-    assert "warta: 6 new articles" in done.stderr
+    assert seen == {"status": 0, "older collections": 0, "collector on": True, "loaded": []}, stderr
+    assert "warta: 6 new articles" in stderr
 
 
 def test_the_collector_is_on_again_after_once_fails_before_its_pass(
@@ -125,14 +126,6 @@ def test_once_starts_the_fork_server_before_it_loads_the_http_client(
 ) -> None:
     # Started once the HTTP client had loaded, the server's first worker was ready a tenth of a second
     # after the first article page had come, and those pages waited for it.
-    config = _config(tmp_path, site, "workers: 1")
-    done = subprocess.run(
-        [sys.executable, "-c", ORDER_PROBE, "once", "-c", str(config)],
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    seen = json.loads(done.stderr.strip().splitlines()[-1])
-    assert seen["status"] == 0, done.stderr
-    assert seen["aiohttp loaded at each start"][0] is False, done.stderr
+    seen, stderr = _probe(tmp_path, ORDER_PROBE, None, _config(tmp_path, site, "workers: 1"))
+    assert seen["status"] == 0, stderr
+    assert seen["aiohttp loaded at each start"][0] is False, stderr
